@@ -1,0 +1,76 @@
+package jar
+
+import "time"
+
+// SameSite is the value of a cookie's SameSite attribute.
+type SameSite int
+
+// SameSite values. SameSiteDefault means the attribute was absent (or had an
+// unrecognised value), which RFC 6265bis treats as "Default"/Lax-allowing-unsafe
+// depending on the user agent; the jar keeps the distinction so that it can be
+// saved and shown.
+const (
+	SameSiteDefault SameSite = iota
+	SameSiteNone
+	SameSiteLax
+	SameSiteStrict
+)
+
+// String returns "", "None", "Lax" or "Strict".
+func (s SameSite) String() string {
+	switch s {
+	case SameSiteNone:
+		return "None"
+	case SameSiteLax:
+		return "Lax"
+	case SameSiteStrict:
+		return "Strict"
+	}
+	return ""
+}
+
+// Cookie is one cookie as the jar stores it: every attribute of the RFC 6265bis
+// storage model, so that a cookie can be listed, saved and restored exactly.
+//
+// Cookie is a plain value; the jar never hands out pointers into its storage.
+type Cookie struct {
+	// Name and Value as received. Name may be empty (a nameless cookie).
+	Name  string
+	Value string
+	// Domain is the canonical (lower-case, no leading dot) host or domain the
+	// cookie belongs to.
+	Domain string
+	// Path is the cookie's path attribute or its default-path.
+	Path string
+	// HostOnly is true when the cookie had no Domain attribute: it is sent to
+	// Domain exactly and not to its subdomains.
+	HostOnly bool
+	// Persistent is false for a session cookie (no Max-Age or Expires).
+	Persistent bool
+	// Expires is the expiry time of a persistent cookie; zero for session cookies.
+	Expires time.Time
+	// Secure, HttpOnly, SameSite and Partitioned mirror the attributes.
+	Secure      bool
+	HttpOnly    bool
+	SameSite    SameSite
+	Partitioned bool
+	// Created is the creation time; it orders cookies of equal path length and
+	// is kept when a cookie is replaced by one of the same name, domain and path.
+	Created time.Time
+	// LastAccess is the last time the cookie was sent or set.
+	LastAccess time.Time
+}
+
+// Key identifies a cookie in the jar: two cookies with the same Key cannot both
+// be stored.
+type Key struct {
+	Domain, Path, Name string
+}
+
+// Key returns the cookie's identity (domain, path, name).
+func (c Cookie) Key() Key { return Key{Domain: c.Domain, Path: c.Path, Name: c.Name} }
+
+// Expired reports whether a persistent cookie has expired at now.
+func (c Cookie) Expired(now time.Time) bool {
+	return c.Persistent && !c.Expires.After(now)
+}
