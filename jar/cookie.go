@@ -57,6 +57,11 @@ type Cookie struct {
 	// Created is the creation time; it orders cookies of equal path length and
 	// is kept when a cookie is replaced by one of the same name, domain and path.
 	Created time.Time
+	// Updated is the last time the cookie was stored from a Set-Cookie (or
+	// Put); unlike Created it changes on replacement. Stores that merge the
+	// state of several processes use it as the cookie's version: the later
+	// Updated wins.
+	Updated time.Time
 	// LastAccess is the last time the cookie was sent or set.
 	LastAccess time.Time
 }
