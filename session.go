@@ -1,0 +1,543 @@
+package limpet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+)
+
+// Session sends HTTP requests that share state: cookies, default headers
+// and query parameters, credentials, proxies, TLS settings and a pool of
+// connections. It is the Go counterpart of requests.Session.
+//
+// A Session is safe for concurrent use by multiple goroutines. Its
+// configuration is fixed by New; its cookie jar changes as responses arrive.
+// Close releases its idle connections.
+type Session struct {
+	base         *url.URL
+	header       http.Header
+	query        url.Values
+	userAgent    string
+	auth         Auth
+	jar          http.CookieJar
+	timeout      time.Duration
+	maxRedirects int
+	logger       *slog.Logger
+
+	transport *http.Transport // nil when Options.Transport replaced it
+	rt        http.RoundTripper
+	client    *http.Client
+}
+
+// New returns a Session configured by o. It returns an error, before
+// anything is sent, when an option cannot be used: a malformed base URL, an
+// unsupported proxy scheme, an unreadable CA or certificate file.
+func New(o Options) (*Session, error) {
+	s := &Session{
+		header:       canonicalHeader(o.Header),
+		query:        cloneValues(o.Query),
+		userAgent:    o.UserAgent,
+		auth:         o.Auth,
+		jar:          o.Jar,
+		timeout:      o.Timeout,
+		maxRedirects: o.MaxRedirects,
+		logger:       o.Logger,
+	}
+	if s.userAgent == "" {
+		s.userAgent = DefaultUserAgent
+	}
+	if s.timeout == 0 {
+		s.timeout = DefaultTimeout
+	}
+	if s.maxRedirects == 0 {
+		s.maxRedirects = DefaultMaxRedirects
+	}
+	if o.BaseURL != "" {
+		u, err := url.Parse(o.BaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("limpet: invalid BaseURL: %w", err)
+		}
+		if u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("limpet: BaseURL %q is not absolute (it needs a scheme and a host)", o.BaseURL)
+		}
+		s.base = u
+	}
+	if s.jar == nil {
+		s.jar = defaultJar()
+	}
+
+	base := o.Transport
+	if base == nil {
+		t, err := newTransport(o)
+		if err != nil {
+			return nil, err
+		}
+		s.transport = t
+		base = t
+	}
+	if s.logger != nil {
+		base = &logTransport{next: base, logger: s.logger}
+	}
+	for _, mw := range o.Middleware {
+		base = mw(base)
+	}
+	inner := &cookieTransport{
+		jar:        s.jar,
+		next:       base,
+		onRequest:  o.OnRequest,
+		onResponse: o.OnResponse,
+	}
+	if rj, ok := s.jar.(rawCookieJar); ok {
+		inner.raw = rj
+	}
+	s.rt = &sessionTransport{s: s, next: inner}
+	s.client = &http.Client{Transport: s.rt, CheckRedirect: s.checkRedirect}
+	return s, nil
+}
+
+// rawCookieJar is implemented by limpet's jar: it reads Set-Cookie lines
+// itself, losing no attribute, and writes the Cookie header exactly.
+type rawCookieJar interface {
+	SetCookieHeaders(u *url.URL, lines []string)
+	CookieHeader(u *url.URL) string
+}
+
+// Jar returns the Session's cookie jar: a *jar.Jar unless Options.Jar
+// named another.
+func (s *Session) Jar() http.CookieJar { return s.jar }
+
+// Client returns an *http.Client that sends requests through the Session:
+// same cookies, default headers, credentials, redirect policy, timeout and
+// connection pool. Use it with libraries that take an *http.Client. Do not
+// set its Jar: the Session already handles cookies.
+func (s *Session) Client() *http.Client {
+	c := &http.Client{Transport: s.rt, CheckRedirect: s.checkRedirect}
+	if s.timeout > 0 {
+		c.Timeout = s.timeout
+	}
+	return c
+}
+
+// Close closes idle connections. The Session stays usable; Close only
+// releases resources that later requests would otherwise reuse.
+func (s *Session) Close() error {
+	if s.transport != nil {
+		s.transport.CloseIdleConnections()
+	}
+	return nil
+}
+
+// Get sends a GET request.
+func (s *Session) Get(ctx context.Context, url string) (*Response, error) {
+	return s.Do(ctx, &Request{Method: http.MethodGet, URL: url})
+}
+
+// Head sends a HEAD request.
+func (s *Session) Head(ctx context.Context, url string) (*Response, error) {
+	return s.Do(ctx, &Request{Method: http.MethodHead, URL: url})
+}
+
+// Delete sends a DELETE request.
+func (s *Session) Delete(ctx context.Context, url string) (*Response, error) {
+	return s.Do(ctx, &Request{Method: http.MethodDelete, URL: url})
+}
+
+// Post sends a POST request with body (nil for none).
+func (s *Session) Post(ctx context.Context, url string, body Body) (*Response, error) {
+	return s.Do(ctx, &Request{Method: http.MethodPost, URL: url, Body: body})
+}
+
+// Put sends a PUT request with body (nil for none).
+func (s *Session) Put(ctx context.Context, url string, body Body) (*Response, error) {
+	return s.Do(ctx, &Request{Method: http.MethodPut, URL: url, Body: body})
+}
+
+// Patch sends a PATCH request with body (nil for none).
+func (s *Session) Patch(ctx context.Context, url string, body Body) (*Response, error) {
+	return s.Do(ctx, &Request{Method: http.MethodPatch, URL: url, Body: body})
+}
+
+// Do sends r and returns the response after following redirects. A non-2xx
+// status is not an error (see Response.CheckStatus). An error is returned
+// for a request that cannot be built (nothing is sent then), a transport
+// failure, a timeout, too many redirects, or a failing hook; the response
+// body must be closed by the caller when err is nil.
+func (s *Session) Do(ctx context.Context, r *Request) (*Response, error) {
+	req, err := s.NewRequest(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	timeout := s.timeout
+	if r.Timeout != 0 {
+		timeout = r.Timeout
+	}
+	return s.send(req, timeout)
+}
+
+// DoHTTP sends a request built elsewhere through the Session, with the
+// Session's timeout. Relative URLs are not resolved; the request's body
+// should have GetBody set to be replayable.
+func (s *Session) DoHTTP(req *http.Request) (*Response, error) {
+	return s.send(req, s.timeout)
+}
+
+func (s *Session) send(req *http.Request, timeout time.Duration) (*Response, error) {
+	var cancel context.CancelFunc
+	if timeout > 0 {
+		var ctx context.Context
+		ctx, cancel = context.WithTimeout(req.Context(), timeout)
+		req = req.WithContext(ctx)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		if cancel != nil {
+			cancel()
+		}
+		return nil, err
+	}
+	if cancel != nil {
+		resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	}
+	out := &Response{Response: resp}
+	for prev := resp.Request.Response; prev != nil; prev = prev.Request.Response {
+		out.History = append(out.History, prev)
+	}
+	for i, j := 0, len(out.History)-1; i < j; i, j = i+1, j-1 {
+		out.History[i], out.History[j] = out.History[j], out.History[i]
+	}
+	return out, nil
+}
+
+// cancelBody releases a request's timeout when its body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
+// NewRequest builds the *http.Request that Do would send for r, resolving
+// its URL against the base URL and encoding its body. Nothing is sent.
+func (s *Session) NewRequest(ctx context.Context, r *Request) (*http.Request, error) {
+	if ctx == nil {
+		return nil, errors.New("limpet: nil context")
+	}
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	u, err := s.resolve(r.URL)
+	if err != nil {
+		return nil, err
+	}
+	if len(r.Query) > 0 {
+		extra := r.Query.Encode()
+		if u.RawQuery == "" {
+			u.RawQuery = extra
+		} else {
+			u.RawQuery += "&" + extra
+		}
+	}
+	var (
+		open   func() (io.ReadCloser, error)
+		ctype  string
+		length int64
+	)
+	if r.Body != nil {
+		open, ctype, length, err = r.Body.prepare()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if r.Auth != nil || r.Proxy != "" || r.MaxRedirects != 0 {
+		o := &requestOptions{auth: r.Auth, maxRedirects: r.MaxRedirects}
+		if r.Proxy != "" {
+			p, err := parseProxyURL(r.Proxy)
+			if err != nil {
+				return nil, fmt.Errorf("limpet: Request.Proxy: %w", err)
+			}
+			o.proxy = p
+		}
+		ctx = context.WithValue(ctx, requestOptionsKey{}, o)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("limpet: building request: %w", err)
+	}
+	for k, vs := range r.Header {
+		req.Header[http.CanonicalHeaderKey(k)] = vs
+	}
+	if open != nil {
+		body, err := open()
+		if err != nil {
+			return nil, err
+		}
+		req.Body = body
+		req.GetBody = open
+		req.ContentLength = length
+		if length == 0 {
+			req.Body = http.NoBody
+			req.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+		}
+		if _, set := req.Header["Content-Type"]; !set && ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+	}
+	return req, nil
+}
+
+func (s *Session) resolve(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("limpet: invalid URL %q: %w", raw, err)
+	}
+	if s.base != nil && !u.IsAbs() {
+		u = s.base.ResolveReference(u)
+	}
+	switch {
+	case u.Scheme == "":
+		return nil, fmt.Errorf("limpet: URL %q has no scheme (use an absolute URL or set Options.BaseURL)", raw)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("limpet: URL %q: unsupported scheme %q", raw, u.Scheme)
+	case u.Host == "":
+		return nil, fmt.Errorf("limpet: URL %q has no host", raw)
+	}
+	return u, nil
+}
+
+// requestOptions carries a Request's overrides to the transport layers.
+type requestOptions struct {
+	auth         Auth
+	proxy        *url.URL
+	maxRedirects int
+}
+
+type requestOptionsKey struct{}
+
+func optionsFrom(ctx context.Context) *requestOptions {
+	o, _ := ctx.Value(requestOptionsKey{}).(*requestOptions)
+	return o
+}
+
+// checkRedirect enforces the redirect limit and strips credentials the
+// caller set by hand when a redirect leaves the origin.
+func (s *Session) checkRedirect(req *http.Request, via []*http.Request) error {
+	max := s.maxRedirects
+	if o := optionsFrom(req.Context()); o != nil && o.maxRedirects != 0 {
+		max = o.maxRedirects
+	}
+	if max < 0 {
+		return http.ErrUseLastResponse
+	}
+	if len(via) > max {
+		return fmt.Errorf("%w: stopped after %d", ErrTooManyRedirects, max)
+	}
+	if crossedOrigin(req) {
+		req.Header.Del("Authorization")
+		req.Header.Del("Proxy-Authorization")
+		req.Header.Del("Cookie")
+	}
+	return nil
+}
+
+// crossedOrigin reports whether any redirect hop that led to req changed
+// origin in a way that must drop credentials.
+func crossedOrigin(req *http.Request) bool {
+	cur := req
+	for cur.Response != nil && cur.Response.Request != nil {
+		prev := cur.Response.Request
+		if shouldStripAuth(prev.URL, cur.URL) {
+			return true
+		}
+		cur = prev
+	}
+	return false
+}
+
+// shouldStripAuth follows requests' rule: credentials are dropped when the
+// host changes, or the scheme or port changes, except for an upgrade from
+// http to https on the default ports.
+func shouldStripAuth(from, to *url.URL) bool {
+	if !strings.EqualFold(from.Hostname(), to.Hostname()) {
+		return true
+	}
+	fromPort, toPort := from.Port(), to.Port()
+	if from.Scheme == "http" && (fromPort == "" || fromPort == "80") &&
+		to.Scheme == "https" && (toPort == "" || toPort == "443") {
+		return false
+	}
+	if from.Scheme == to.Scheme {
+		def := defaultPort(from.Scheme)
+		if (fromPort == "" || fromPort == def) && (toPort == "" || toPort == def) {
+			return false
+		}
+	}
+	return from.Scheme != to.Scheme || fromPort != toPort
+}
+
+func defaultPort(scheme string) string {
+	switch scheme {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
+}
+
+// sessionTransport applies the Session's defaults and credentials to each
+// request (each redirect hop), on a copy, then sends it down the stack.
+type sessionTransport struct {
+	s    *Session
+	next http.RoundTripper
+}
+
+func (t *sessionTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	s := t.s
+	r := new(http.Request)
+	*r = *req
+	r.Header = make(http.Header, len(req.Header)+len(s.header)+2)
+	for k, vs := range req.Header {
+		r.Header[k] = vs
+	}
+	for k, vs := range s.header {
+		if _, set := r.Header[k]; !set {
+			r.Header[k] = vs[:len(vs):len(vs)]
+		}
+	}
+	if _, set := r.Header["User-Agent"]; !set {
+		r.Header["User-Agent"] = []string{s.userAgent}
+	}
+	for k, vs := range r.Header {
+		if len(vs) == 0 && k != "User-Agent" {
+			delete(r.Header, k)
+		}
+	}
+	if req.Response == nil && len(s.query) > 0 {
+		u := *req.URL
+		q := u.Query()
+		added := false
+		for k, vs := range s.query {
+			if _, set := q[k]; !set {
+				q[k] = vs
+				added = true
+			}
+		}
+		if added {
+			u.RawQuery = q.Encode()
+			r.URL = &u
+		}
+	}
+
+	auth := s.auth
+	if o := optionsFrom(req.Context()); o != nil && o.auth != nil {
+		auth = o.auth
+	}
+	if auth == nil || r.Header.Get("Authorization") != "" || crossedOrigin(req) {
+		return t.next.RoundTrip(r)
+	}
+	return auth.RoundTrip(r, t.next)
+}
+
+// cookieTransport attaches the jar's cookies to each request, stores the
+// cookies of each response, and runs the request and response hooks.
+type cookieTransport struct {
+	jar        http.CookieJar
+	raw        rawCookieJar // jar as a rawCookieJar, or nil
+	next       http.RoundTripper
+	onRequest  []func(*http.Request) error
+	onResponse []func(*http.Response) error
+}
+
+func (t *cookieTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var jarHeader string
+	if t.raw != nil {
+		jarHeader = t.raw.CookieHeader(req.URL)
+	} else {
+		var sb strings.Builder
+		for i, c := range t.jar.Cookies(req.URL) {
+			if i > 0 {
+				sb.WriteString("; ")
+			}
+			sb.WriteString(c.Name + "=" + c.Value)
+		}
+		jarHeader = sb.String()
+	}
+	if jarHeader != "" {
+		if prev := req.Header.Get("Cookie"); prev != "" {
+			jarHeader = prev + "; " + jarHeader
+		}
+		req.Header["Cookie"] = []string{jarHeader}
+	}
+	for _, h := range t.onRequest {
+		if err := h(req); err != nil {
+			closeBody(req)
+			return nil, fmt.Errorf("limpet: request hook: %w", err)
+		}
+	}
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if lines := resp.Header["Set-Cookie"]; len(lines) > 0 {
+		if t.raw != nil {
+			t.raw.SetCookieHeaders(req.URL, lines)
+		} else if cs := resp.Cookies(); len(cs) > 0 {
+			t.jar.SetCookies(req.URL, cs)
+		}
+	}
+	for _, h := range t.onResponse {
+		if err := h(resp); err != nil {
+			drain(resp.Body)
+			return nil, fmt.Errorf("limpet: response hook: %w", err)
+		}
+	}
+	return resp, nil
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+func canonicalHeader(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		out[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// dialer returns the dial function for o.
+func dialer(o Options) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if o.DialContext != nil {
+		return o.DialContext
+	}
+	timeout := o.DialTimeout
+	if timeout == 0 {
+		timeout = DefaultDialTimeout
+	}
+	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	return d.DialContext
+}
