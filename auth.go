@@ -69,7 +69,7 @@ func DigestAuth(username, password string) Auth {
 type digestAuth struct {
 	username, password string
 
-	mu sync.Mutex // guards challenge and nc
+	mu        sync.Mutex // guards challenge and nc
 	challenge map[string]string
 	nc        uint32
 }

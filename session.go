@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
 )
 
 // Session sends HTTP requests that share state: cookies, default headers
@@ -343,6 +342,11 @@ func (s *Session) checkRedirect(req *http.Request, via []*http.Request) error {
 	}
 	if len(via) > max {
 		return fmt.Errorf("%w: stopped after %d", ErrTooManyRedirects, max)
+	}
+	// Like requests, send no Referer the caller did not set: Go's client
+	// adds the previous URL, which may carry tokens, even to other origins.
+	if _, set := via[0].Header["Referer"]; !set {
+		req.Header.Del("Referer")
 	}
 	if crossedOrigin(req) {
 		req.Header.Del("Authorization")

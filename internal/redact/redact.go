@@ -65,20 +65,40 @@ func HeaderValue(name, value string) string {
 		return Cookie(value)
 	case "Set-Cookie":
 		return SetCookie(value)
-	case "Authorization", "Proxy-Authorization", "Www-Authenticate":
-		if http.CanonicalHeaderKey(name) == "Www-Authenticate" {
-			return value
-		}
+	case "Authorization", "Proxy-Authorization":
 		scheme, cred, ok := strings.Cut(value, " ")
 		if !ok {
 			return Value(value)
 		}
 		return scheme + " " + Value(strings.TrimSpace(cred))
+	case "Www-Authenticate", "Proxy-Authenticate":
+		return value
+	case "Referer", "Location", "Content-Location", "Origin":
+		if u, err := url.Parse(value); err == nil {
+			return URL(u)
+		}
+		return value
 	}
-	if IsSensitiveName(name) {
+	if isSensitiveHeader(name) {
 		return Value(value)
 	}
 	return value
+}
+
+// isSensitiveHeader reports whether a header's value is a secret: the
+// well-known ones, and names that speak of tokens, secrets, passwords, API
+// keys or sessions.
+func isSensitiveHeader(name string) bool {
+	if sensitiveHeaders[http.CanonicalHeaderKey(name)] {
+		return true
+	}
+	n := strings.ToLower(name)
+	for _, w := range []string{"token", "secret", "password", "api-key", "apikey", "session", "csrf", "xsrf"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // Header returns a copy of h with secrets masked: credentials, cookie

@@ -1,0 +1,5 @@
+package limpet_test
+
+import "strconv"
+
+func strconvItoa(i int) string { return strconv.Itoa(i) }
