@@ -68,12 +68,32 @@ type Cookie struct {
 
 // Key identifies a cookie in the jar: two cookies with the same Key cannot both
 // be stored.
+//
+// As in RFC 6265bis §5.7 (step "same name, domain, host-only-flag, and
+// path"), the host-only flag is part of a cookie's identity: a host-only
+// cookie "sid" for example.com and a domain cookie "sid" with
+// Domain=example.com are two cookies, both sent to example.com, as browsers
+// keep them. Code that records keys (deletion tombstones, for example) must
+// keep HostOnly too.
 type Key struct {
 	Domain, Path, Name string
+	HostOnly           bool
 }
 
-// Key returns the cookie's identity (domain, path, name).
-func (c Cookie) Key() Key { return Key{Domain: c.Domain, Path: c.Path, Name: c.Name} }
+// Key returns the cookie's identity (domain, path, name, host-only flag).
+func (c Cookie) Key() Key {
+	return Key{Domain: c.Domain, Path: c.Path, Name: c.Name, HostOnly: c.HostOnly}
+}
+
+// String returns the key as "name@domain/path", with a leading "." on the
+// domain of a domain cookie (the cookies.txt convention), for messages.
+func (k Key) String() string {
+	d := k.Domain
+	if !k.HostOnly {
+		d = "." + d
+	}
+	return k.Name + "@" + d + k.Path
+}
 
 // Expired reports whether a persistent cookie has expired at now.
 func (c Cookie) Expired(now time.Time) bool {
