@@ -1,0 +1,224 @@
+package store
+
+import (
+	"cmp"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/limpet-http/limpet/jar"
+)
+
+// DefaultTombstoneTTL is how long Merge keeps a tombstone (and a token
+// removal record) by default. A process that still holds a copy of a deleted
+// cookie after this long, and saves it, brings the cookie back; a longer TTL
+// makes files with much cookie churn grow.
+const DefaultTombstoneTTL = 30 * 24 * time.Hour
+
+// MergeOptions tune Merge. The zero value is ready to use.
+type MergeOptions struct {
+	// Now is the time at which expired cookies and old tombstones are
+	// judged; zero means time.Now().
+	Now time.Time
+	// TombstoneTTL is how long tombstones and token removal records are kept
+	// after their time; zero means DefaultTombstoneTTL, negative means
+	// forever.
+	TombstoneTTL time.Duration
+}
+
+// Merge combines the stored snapshot disk with the snapshot mine that a
+// session is about to save, and returns the state to store. It is a pure
+// function: it changes neither argument, though the result may share Extra
+// maps, header lists and Params with them (Clone the result before changing
+// those in place).
+//
+// The rules, applied the same way by every Store:
+//
+//   - Cookies: per key (domain, path, name) the copy with the later Updated
+//     wins; on a tie mine wins, and keeps disk's unknown members if it has
+//     none. A cookie is dropped when a tombstone for its key is at or after
+//     its Updated, and when it has expired at Now.
+//   - Tombstones: the latest per key is kept while it still removes
+//     something it may meet again, that is until a cookie with a later
+//     Updated supersedes it or TombstoneTTL has passed since its time.
+//   - Tokens: one per Source, the later Updated wins (tie: mine). Removal
+//     records (no access and no refresh token) are pruned like tombstones.
+//   - Headers, Auth, CSRF and Login: the one with the later Updated wins
+//     (tie: mine); a nil one loses to any other.
+//   - Meta: the earliest Created, the latest Updated, mine's Limpet version
+//     unless it is empty; unknown members and top-level Extra are united,
+//     mine winning on a name both have.
+//
+// Cookies, tombstones and tokens in the result are sorted (by domain, path
+// and name; by source), so that equal states encode to equal bytes.
+func Merge(disk, mine Snapshot, opts MergeOptions) Snapshot {
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	ttl := opts.TombstoneTTL
+	if ttl == 0 {
+		ttl = DefaultTombstoneTTL
+	}
+	keepTomb := func(t time.Time) bool { return ttl < 0 || now.Sub(t) < ttl }
+
+	var out Snapshot
+	out.Meta = mergeMeta(disk.Meta, mine.Meta)
+	out.Extra = unionExtra(disk.Extra, mine.Extra)
+	out.Headers = later(disk.Headers, mine.Headers, func(h *Headers) time.Time { return h.Updated })
+	out.Auth = later(disk.Auth, mine.Auth, func(a *Auth) time.Time { return a.Updated })
+	out.CSRF = later(disk.CSRF, mine.CSRF, func(c *CSRF) time.Time { return c.Updated })
+	out.Login = later(disk.Login, mine.Login, func(l *Login) time.Time { return l.Updated })
+	out.Tokens = mergeTokens(disk.Tokens, mine.Tokens, keepTomb)
+	out.Cookies, out.Tombstones = mergeCookies(disk, mine, now, keepTomb)
+	return out
+}
+
+func mergeMeta(disk, mine Meta) Meta {
+	m := Meta{Created: disk.Created, Updated: disk.Updated, Limpet: disk.Limpet}
+	if !mine.Created.IsZero() && (m.Created.IsZero() || mine.Created.Before(m.Created)) {
+		m.Created = mine.Created
+	}
+	if mine.Updated.After(m.Updated) {
+		m.Updated = mine.Updated
+	}
+	if mine.Limpet != "" {
+		m.Limpet = mine.Limpet
+	}
+	m.Extra = unionExtra(disk.Extra, mine.Extra)
+	return m
+}
+
+func unionExtra(disk, mine map[string]json.RawMessage) map[string]json.RawMessage {
+	switch {
+	case len(disk) == 0 && len(mine) == 0:
+		return nil
+	case len(disk) == 0:
+		return mine
+	case len(mine) == 0:
+		return disk
+	}
+	out := make(map[string]json.RawMessage, len(disk)+len(mine))
+	for k, v := range disk {
+		out[k] = v
+	}
+	for k, v := range mine {
+		out[k] = v
+	}
+	return out
+}
+
+// later returns the one of disk and mine with the later time (mine on a
+// tie); nil loses.
+func later[T any](disk, mine *T, at func(*T) time.Time) *T {
+	switch {
+	case mine == nil:
+		return disk
+	case disk == nil:
+		return mine
+	case at(disk).After(at(mine)):
+		return disk
+	}
+	return mine
+}
+
+func mergeTokens(disk, mine []Token, keep func(time.Time) bool) []Token {
+	if len(disk) == 0 && len(mine) == 0 {
+		return nil
+	}
+	by := make(map[string]Token, len(disk)+len(mine))
+	for _, t := range disk {
+		if o, ok := by[t.Source]; !ok || t.Updated.After(o.Updated) {
+			by[t.Source] = t
+		}
+	}
+	for _, t := range mine {
+		if o, ok := by[t.Source]; !ok || !o.Updated.After(t.Updated) {
+			by[t.Source] = t
+		}
+	}
+	out := make([]Token, 0, len(by))
+	for _, t := range by {
+		if t.AccessToken == "" && t.RefreshToken == "" && !keep(t.Updated) {
+			continue
+		}
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b Token) int { return strings.Compare(a.Source, b.Source) })
+	return out
+}
+
+type mergeEntry struct {
+	key  jar.Key
+	c    Cookie
+	hasC bool
+	tomb time.Time
+	hasT bool
+}
+
+func mergeCookies(disk, mine Snapshot, now time.Time, keepTomb func(time.Time) bool) ([]Cookie, []Tombstone) {
+	n := len(disk.Cookies) + len(mine.Cookies) + len(disk.Tombstones) + len(mine.Tombstones)
+	idx := make(map[jar.Key]int, n)
+	entries := make([]mergeEntry, 0, n)
+	get := func(k jar.Key) *mergeEntry {
+		i, ok := idx[k]
+		if !ok {
+			i = len(entries)
+			idx[k] = i
+			entries = append(entries, mergeEntry{key: k})
+		}
+		return &entries[i]
+	}
+	for _, c := range disk.Cookies {
+		e := get(c.Key())
+		if !e.hasC || c.Updated.After(e.c.Updated) {
+			e.c, e.hasC = c, true
+		}
+	}
+	for _, c := range mine.Cookies {
+		e := get(c.Key())
+		switch {
+		case !e.hasC || c.Updated.After(e.c.Updated):
+			e.c, e.hasC = c, true
+		case c.Updated.Equal(e.c.Updated):
+			if len(c.Extra) == 0 {
+				c.Extra = e.c.Extra
+			}
+			e.c = c
+		}
+	}
+	for _, ts := range [][]Tombstone{disk.Tombstones, mine.Tombstones} {
+		for _, t := range ts {
+			e := get(t.Key)
+			if !e.hasT || t.Deleted.After(e.tomb) {
+				e.tomb, e.hasT = t.Deleted, true
+			}
+		}
+	}
+
+	cookies := make([]Cookie, 0, len(entries))
+	var tombs []Tombstone
+	for i := range entries {
+		e := &entries[i]
+		if e.hasC && e.hasT && !e.c.Updated.After(e.tomb) {
+			e.hasC = false // deleted after this copy was written
+		}
+		if e.hasC {
+			if !e.c.Expired(now) {
+				cookies = append(cookies, e.c)
+			}
+			continue // a later cookie supersedes any tombstone
+		}
+		if e.hasT && keepTomb(e.tomb) {
+			tombs = append(tombs, Tombstone{Key: e.key, Deleted: e.tomb})
+		}
+	}
+	slices.SortFunc(tombs, func(a, b Tombstone) int { return compareKeys(a.Key, b.Key) })
+	slices.SortFunc(cookies, func(a, b Cookie) int { return compareKeys(a.Key(), b.Key()) })
+	return cookies, tombs
+}
+
+func compareKeys(a, b jar.Key) int {
+	return cmp.Or(strings.Compare(a.Domain, b.Domain), strings.Compare(a.Path, b.Path), strings.Compare(a.Name, b.Name))
+}

@@ -1,0 +1,240 @@
+package store_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/limpet-http/limpet/jar"
+	"github.com/limpet-http/limpet/store"
+)
+
+// ck builds a cookie on example.com with the given name, value and Updated
+// offset from t0.
+func ck(name, value string, updated time.Duration) store.Cookie {
+	return store.Cookie{Cookie: jar.Cookie{Name: name, Value: value, Domain: "example.com", Path: "/",
+		Created: t0, Updated: t0.Add(updated)}}
+}
+
+func tomb(name string, at time.Duration) store.Tombstone {
+	return store.Tombstone{Key: jar.Key{Domain: "example.com", Path: "/", Name: name}, Deleted: t0.Add(at)}
+}
+
+// describe renders cookies and tombstones as "name=value" and "-name".
+func describe(s store.Snapshot) string {
+	var parts []string
+	for _, c := range s.Cookies {
+		parts = append(parts, c.Name+"="+c.Value)
+	}
+	for _, t := range s.Tombstones {
+		parts = append(parts, "-"+t.Key.Name)
+	}
+	return strings.Join(parts, " ")
+}
+
+func TestMergeCookies(t *testing.T) {
+	now := t0.Add(time.Hour)
+	tests := []struct {
+		name       string
+		disk, mine store.Snapshot
+		want       string
+	}{
+		{"union", store.Snapshot{Cookies: []store.Cookie{ck("a", "1", 0)}},
+			store.Snapshot{Cookies: []store.Cookie{ck("b", "2", 0)}}, "a=1 b=2"},
+		{"later mine wins", store.Snapshot{Cookies: []store.Cookie{ck("a", "old", 0)}},
+			store.Snapshot{Cookies: []store.Cookie{ck("a", "new", time.Second)}}, "a=new"},
+		{"later disk wins", store.Snapshot{Cookies: []store.Cookie{ck("a", "new", time.Second)}},
+			store.Snapshot{Cookies: []store.Cookie{ck("a", "stale", 0)}}, "a=new"},
+		{"tie goes to mine", store.Snapshot{Cookies: []store.Cookie{ck("a", "disk", 0)}},
+			store.Snapshot{Cookies: []store.Cookie{ck("a", "mine", 0)}}, "a=mine"},
+		{"tombstone on disk removes stale copy", store.Snapshot{Tombstones: []store.Tombstone{tomb("a", time.Second)}},
+			store.Snapshot{Cookies: []store.Cookie{ck("a", "stale", 0)}}, "-a"},
+		{"tombstone at same time removes", store.Snapshot{Tombstones: []store.Tombstone{tomb("a", 0)}},
+			store.Snapshot{Cookies: []store.Cookie{ck("a", "x", 0)}}, "-a"},
+		{"my tombstone removes disk copy", store.Snapshot{Cookies: []store.Cookie{ck("a", "1", 0)}},
+			store.Snapshot{Tombstones: []store.Tombstone{tomb("a", time.Second)}}, "-a"},
+		{"newer cookie beats tombstone", store.Snapshot{Tombstones: []store.Tombstone{tomb("a", time.Second)}},
+			store.Snapshot{Cookies: []store.Cookie{ck("a", "again", 2 * time.Second)}}, "a=again"},
+		{"disk cookie newer than my tombstone", store.Snapshot{Cookies: []store.Cookie{ck("a", "set-later", 2 * time.Second)}},
+			store.Snapshot{Tombstones: []store.Tombstone{tomb("a", time.Second)}}, "a=set-later"},
+		{"latest tombstone kept", store.Snapshot{Tombstones: []store.Tombstone{tomb("a", time.Second)}},
+			store.Snapshot{Tombstones: []store.Tombstone{tomb("a", 3 * time.Second)}, Cookies: []store.Cookie{ck("a", "x", 2 * time.Second)}}, "-a"},
+		{"old tombstone pruned", store.Snapshot{Tombstones: []store.Tombstone{tomb("a", -store.DefaultTombstoneTTL)}},
+			store.Snapshot{}, ""},
+		{"expired cookie dropped", store.Snapshot{Cookies: []store.Cookie{func() store.Cookie {
+			c := ck("a", "1", 0)
+			c.Persistent, c.Expires = true, now
+			return c
+		}()}}, store.Snapshot{Cookies: []store.Cookie{ck("b", "2", 0)}}, "b=2"},
+		{"session cookie kept", store.Snapshot{Cookies: []store.Cookie{ck("JSESSIONID", "s", 0)}}, store.Snapshot{}, "JSESSIONID=s"},
+		{"same name other path is another cookie", store.Snapshot{Cookies: []store.Cookie{ck("a", "root", 0)}},
+			store.Snapshot{Cookies: []store.Cookie{func() store.Cookie { c := ck("a", "app", 0); c.Path = "/app"; return c }()}},
+			"a=root a=app"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			diskBefore, _ := store.Marshal(tt.disk)
+			mineBefore, _ := store.Marshal(tt.mine)
+			got := store.Merge(tt.disk, tt.mine, store.MergeOptions{Now: now})
+			if d := describe(got); d != tt.want {
+				t.Errorf("Merge = %q, want %q", d, tt.want)
+			}
+			diskAfter, _ := store.Marshal(tt.disk)
+			mineAfter, _ := store.Marshal(tt.mine)
+			if string(diskBefore) != string(diskAfter) || string(mineBefore) != string(mineAfter) {
+				t.Error("Merge changed its arguments")
+			}
+		})
+	}
+}
+
+func TestMergeTieKeepsDiskExtra(t *testing.T) {
+	d := ck("a", "1", 0)
+	d.Extra = map[string]json.RawMessage{"priority": json.RawMessage(`"High"`)}
+	got := store.Merge(store.Snapshot{Cookies: []store.Cookie{d}}, store.Snapshot{Cookies: []store.Cookie{ck("a", "1", 0)}},
+		store.MergeOptions{Now: t0})
+	if string(got.Cookies[0].Extra["priority"]) != `"High"` {
+		t.Fatalf("extra lost: %v", got.Cookies[0].Extra)
+	}
+}
+
+func TestMergeTombstoneTTL(t *testing.T) {
+	disk := store.Snapshot{Tombstones: []store.Tombstone{tomb("a", 0)}}
+	tests := []struct {
+		name string
+		ttl  time.Duration
+		now  time.Duration
+		keep bool
+	}{
+		{"default within", 0, store.DefaultTombstoneTTL - time.Second, true},
+		{"default past", 0, store.DefaultTombstoneTTL, false},
+		{"short past", time.Minute, time.Minute, false},
+		{"short within", time.Minute, time.Second, true},
+		{"forever", -1, 100 * store.DefaultTombstoneTTL, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := store.Merge(disk, store.Snapshot{}, store.MergeOptions{Now: t0.Add(tt.now), TombstoneTTL: tt.ttl})
+			if kept := len(got.Tombstones) == 1; kept != tt.keep {
+				t.Fatalf("kept = %v, want %v", kept, tt.keep)
+			}
+		})
+	}
+}
+
+func TestMergeSections(t *testing.T) {
+	now := t0.Add(time.Hour)
+	older := store.Snapshot{
+		Headers: &store.Headers{Updated: t0, List: []store.Header{{Name: "X", Value: "old"}}},
+		Auth:    &store.Auth{Kind: "basic", User: "old", Updated: t0},
+		CSRF:    &store.CSRF{Token: "old", Updated: t0},
+		Login:   &store.Login{User: "old", Updated: t0},
+		Tokens: []store.Token{{Source: "a", AccessToken: "old", Updated: t0},
+			{Source: "b", AccessToken: "keep", Updated: t0}},
+		Meta:  store.Meta{Created: t0, Updated: t0, Limpet: "v1"},
+		Extra: map[string]json.RawMessage{"x": json.RawMessage(`1`), "y": json.RawMessage(`1`)},
+	}
+	newer := store.Snapshot{
+		Headers: &store.Headers{Updated: t0.Add(time.Second), List: []store.Header{{Name: "X", Value: "new"}}},
+		Auth:    &store.Auth{Kind: "bearer", User: "new", Updated: t0.Add(time.Second)},
+		CSRF:    &store.CSRF{Token: "new", Updated: t0.Add(time.Second)},
+		Login:   &store.Login{User: "new", Updated: t0.Add(time.Second)},
+		Tokens: []store.Token{{Source: "a", AccessToken: "new", Updated: t0.Add(time.Second)},
+			{Source: "c", Updated: t0.Add(-store.DefaultTombstoneTTL)}}, // an old removal record
+		Meta:  store.Meta{Created: t0.Add(time.Minute), Updated: t0.Add(time.Second), Limpet: "v2"},
+		Extra: map[string]json.RawMessage{"y": json.RawMessage(`2`)},
+	}
+	check := func(t *testing.T, got store.Snapshot) {
+		t.Helper()
+		if got.Headers.List[0].Value != "new" || got.Auth.User != "new" || got.CSRF.Token != "new" || got.Login.User != "new" {
+			t.Errorf("older section won: %+v %+v %+v %+v", got.Headers, got.Auth, got.CSRF, got.Login)
+		}
+		var toks []string
+		for _, tk := range got.Tokens {
+			toks = append(toks, tk.Source+"="+tk.AccessToken)
+		}
+		if want := []string{"a=new", "b=keep"}; !slices.Equal(toks, want) {
+			t.Errorf("tokens %v, want %v", toks, want)
+		}
+		if !got.Meta.Created.Equal(t0) || !got.Meta.Updated.Equal(t0.Add(time.Second)) {
+			t.Errorf("meta times %v %v", got.Meta.Created, got.Meta.Updated)
+		}
+	}
+	t.Run("newer is mine", func(t *testing.T) {
+		got := store.Merge(older, newer, store.MergeOptions{Now: now})
+		check(t, got)
+		if got.Meta.Limpet != "v2" || string(got.Extra["y"]) != "2" || string(got.Extra["x"]) != "1" {
+			t.Errorf("meta/extra: %q %s %s", got.Meta.Limpet, got.Extra["y"], got.Extra["x"])
+		}
+	})
+	t.Run("newer is disk", func(t *testing.T) {
+		got := store.Merge(newer, older, store.MergeOptions{Now: now})
+		check(t, got)
+		if got.Meta.Limpet != "v1" {
+			t.Errorf("limpet %q, want mine's v1", got.Meta.Limpet)
+		}
+	})
+	t.Run("nil loses", func(t *testing.T) {
+		got := store.Merge(older, store.Snapshot{}, store.MergeOptions{Now: now})
+		if got.Auth == nil || got.Auth.User != "old" || got.Headers == nil || got.CSRF == nil || got.Login == nil {
+			t.Errorf("sections lost: %+v", got)
+		}
+	})
+}
+
+// TestMergeConverges checks that merging in any order gives the same state:
+// saves from several processes commute.
+func TestMergeConverges(t *testing.T) {
+	now := t0.Add(time.Hour)
+	a := store.Snapshot{Cookies: []store.Cookie{ck("x", "a", 1), ck("y", "a", 5)}, Tombstones: []store.Tombstone{tomb("z", 3)}}
+	b := store.Snapshot{Cookies: []store.Cookie{ck("x", "b", 2), ck("z", "b", 2)}}
+	c := store.Snapshot{Cookies: []store.Cookie{ck("y", "c", 4), ck("w", "c", 1)}, Tombstones: []store.Tombstone{tomb("x", 1)}}
+	parts := []store.Snapshot{a, b, c}
+	var results []string
+	for _, order := range [][]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}} {
+		var s store.Snapshot
+		for _, i := range order {
+			s = store.Merge(s, parts[i], store.MergeOptions{Now: now})
+		}
+		results = append(results, fmt.Sprint(order)+": "+describe(s))
+	}
+	want := describe(store.Snapshot{Cookies: []store.Cookie{ck("w", "c", 0), ck("x", "b", 0), ck("y", "a", 0)},
+		Tombstones: []store.Tombstone{tomb("z", 0)}})
+	for _, r := range results {
+		if !strings.HasSuffix(r, ": "+want) {
+			t.Errorf("%s, want %s", r, want)
+		}
+	}
+}
+
+func TestSnapshotHelpers(t *testing.T) {
+	s := fullSnapshot()
+	s.Login.PasswordFrom = "stored"
+	s.Login.Password = "pw"
+	np := s.WithoutPasswords()
+	if np.Auth.Password != "" || np.Login.Password != "" || np.Login.PasswordFrom != "" {
+		t.Errorf("passwords kept: %+v %+v", np.Auth, np.Login)
+	}
+	if s.Auth.Password != "s3cret" || s.Login.Password != "pw" {
+		t.Error("WithoutPasswords changed its receiver")
+	}
+	ns := s.WithoutSessionCookies()
+	if len(ns.Cookies) != 1 || ns.Cookies[0].Name != "remember-me" || len(s.Cookies) != 5 {
+		t.Errorf("WithoutSessionCookies: %d cookies, receiver %d", len(ns.Cookies), len(s.Cookies))
+	}
+	cl := s.Clone()
+	cl.Cookies[0].Value = "changed"
+	cl.Login.Params["username_field"] = "changed"
+	cl.Headers.List[0].Value = "changed"
+	if s.Cookies[0].Value == "changed" || s.Login.Params["username_field"] == "changed" || s.Headers.List[0].Value == "changed" {
+		t.Error("Clone shares memory with its receiver")
+	}
+	jc := s.JarCookies()
+	back := store.CookiesFromJar(jc)
+	if len(back) != len(s.Cookies) || back[1].Cookie != s.Cookies[1].Cookie {
+		t.Error("JarCookies/CookiesFromJar do not round-trip")
+	}
+}
