@@ -44,7 +44,7 @@ var (
 	metaKnown   = keySet("created", "updated", "limpet")
 	cookieKnown = keySet("name", "name_b64", "value", "value_b64", "domain", "path", "host_only", "persistent",
 		"expires", "secure", "http_only", "same_site", "partitioned", "created", "updated", "last_access")
-	tombKnown    = keySet("domain", "path", "name", "name_b64", "deleted")
+	tombKnown    = keySet("domain", "host_only", "path", "name", "name_b64", "deleted")
 	headersKnown = keySet("updated", "list")
 	authKnown    = keySet("kind", "user", "password", "updated")
 	tokenKnown   = keySet("source", "access_token", "refresh_token", "token_type", "expiry", "updated")
@@ -227,6 +227,7 @@ func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 			b = append(b, "\n    "...)
 			o := beginObject(b)
 			o.strAlways("domain", t.Key.Domain)
+			o.boolean("host_only", t.Key.HostOnly)
 			o.strAlways("path", t.Key.Path)
 			o.nameValue("name", t.Key.Name, true)
 			o.time("deleted", t.Deleted)
@@ -299,7 +300,7 @@ func (s *Snapshot) UnmarshalJSON(data []byte) error {
 //
 // Parse rejects data whose "format" is not FormatName or whose "version" is
 // newer than FormatVersion, and cookies without a domain, with a path not
-// starting with "/", or with the same domain, path and name as an earlier
+// starting with "/", or with the same key (domain, path, name, host-only) as an earlier
 // one.
 func Parse(data []byte) (Snapshot, error) {
 	var s Snapshot
@@ -539,7 +540,7 @@ func decodeCookies(v []byte) ([]Cookie, error) {
 			return formatErr(f.where+".expires", errors.New("a persistent cookie needs an expiry time"))
 		}
 		if j, dup := seen[c.Key()]; dup {
-			return formatErr(f.where, fmt.Errorf("same domain, path and name as cookies[%d]", j))
+			return formatErr(f.where, fmt.Errorf("same domain, path, name and host-only flag as cookies[%d]", j))
 		}
 		seen[c.Key()] = i
 		out = append(out, c)
@@ -567,6 +568,8 @@ func decodeTombstones(v []byte) ([]Tombstone, error) {
 			switch k {
 			case "domain":
 				t.Key.Domain, err = decString(val)
+			case "host_only":
+				t.Key.HostOnly, err = decBool(val)
 			case "path":
 				t.Key.Path, err = decString(val)
 			case "name":

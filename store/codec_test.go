@@ -196,7 +196,7 @@ func TestParseErrors(t *testing.T) {
 		{"persistent without expiry", head + `"cookies": [{"name": "a", "domain": "d", "path": "/", "persistent": true}]}`,
 			"cookies[0].expires: a persistent cookie needs an expiry time"},
 		{"duplicate cookie", head + `"cookies": [{"name": "a", "domain": "d", "path": "/"}, {"name": "a", "domain": "d", "path": "/"}]}`,
-			"cookies[1]: same domain, path and name as cookies[0]"},
+			"cookies[1]: same domain, path, name and host-only flag as cookies[0]"},
 		{"bad b64", head + `"cookies": [{"name_b64": "***", "domain": "d", "path": "/"}]}`, "cookies[0].name_b64: want standard base64"},
 		{"tombstone without time", head + `"tombstones": [{"domain": "d", "path": "/", "name": "a"}]}`, "tombstones[0].deleted: missing deletion time"},
 		{"duplicate token", head + `"tokens": [{"source": "a"}, {"source": "a"}]}`, `tokens[1].source: source "a" already used by tokens[0]`},

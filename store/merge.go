@@ -35,7 +35,7 @@ type MergeOptions struct {
 //
 // The rules, applied the same way by every Store:
 //
-//   - Cookies: per key (domain, path, name) the copy with the later Updated
+//   - Cookies: per jar.Key (domain, path, name, host-only flag) the copy with the later Updated
 //     wins; on a tie mine wins, and keeps disk's unknown members if it has
 //     none. A cookie is dropped when a tombstone for its key is at or after
 //     its Updated, and when it has expired at Now.
@@ -50,8 +50,8 @@ type MergeOptions struct {
 //     unless it is empty; unknown members and top-level Extra are united,
 //     mine winning on a name both have.
 //
-// Cookies, tombstones and tokens in the result are sorted (by domain, path
-// and name; by source), so that equal states encode to equal bytes.
+// Cookies, tombstones and tokens in the result are sorted (by domain, path,
+// name and host-only flag; by source), so that equal states encode to equal bytes.
 func Merge(disk, mine Snapshot, opts MergeOptions) Snapshot {
 	now := opts.Now
 	if now.IsZero() {
@@ -220,5 +220,16 @@ func mergeCookies(disk, mine Snapshot, now time.Time, keepTomb func(time.Time) b
 }
 
 func compareKeys(a, b jar.Key) int {
-	return cmp.Or(strings.Compare(a.Domain, b.Domain), strings.Compare(a.Path, b.Path), strings.Compare(a.Name, b.Name))
+	return cmp.Or(strings.Compare(a.Domain, b.Domain), strings.Compare(a.Path, b.Path), strings.Compare(a.Name, b.Name),
+		cmpBool(a.HostOnly, b.HostOnly))
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }

@@ -78,7 +78,8 @@ type Cookie struct {
 	Extra map[string]json.RawMessage
 }
 
-// Tombstone records that the cookie with Key was deleted at Deleted (by the
+// Tombstone records that the cookie with Key (which includes the host-only
+// flag) was deleted at Deleted (by the
 // server, by expiry or by the user). A merge drops every copy of that cookie
 // last updated at or before Deleted.
 type Tombstone struct {
