@@ -169,10 +169,6 @@ func (f *File) Load(ctx context.Context) (store.Snapshot, error) {
 // state keeps snap's.
 func (f *File) Save(ctx context.Context, snap store.Snapshot) (store.Snapshot, error) {
 	return f.modify(ctx, "save", func(disk store.Snapshot, now time.Time) (store.Snapshot, error) {
-		if f.opts.DropSessionCookies {
-			// The file holds no session cookies; keep the caller's.
-			disk = disk.Clone()
-		}
 		return store.Merge(disk, snap, store.MergeOptions{Now: now, TombstoneTTL: f.opts.TombstoneTTL}), nil
 	})
 }
@@ -231,7 +227,9 @@ func (f *File) modify(ctx context.Context, op string, change func(disk store.Sna
 	if err := f.write(raw); err != nil {
 		return fail(err)
 	}
-	f.cacheRaw, f.cacheSnap = raw, out
+	// out and next may share memory with snap (Merge does not copy); the
+	// cache and the caller each get their own copy.
+	f.cacheRaw, f.cacheSnap = raw, out.Clone()
 	return next.Clone(), nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -209,18 +210,29 @@ func (s *Store) List(ctx context.Context) ([]string, error) {
 }
 
 // DefaultDir returns limpet's configuration directory: $LIMPET_CONFIG_DIR
-// when set, else "limpet" in the user's configuration directory
-// ($XDG_CONFIG_HOME or ~/.config on Linux and other Unix systems, see
-// os.UserConfigDir for macOS and Windows).
+// when set; on Linux and other Unix systems $XDG_CONFIG_HOME/limpet when
+// $XDG_CONFIG_HOME is an absolute path (the XDG rule: a relative one is
+// ignored), else $HOME/.config/limpet; on macOS, Windows and Plan 9,
+// "limpet" in os.UserConfigDir.
 func DefaultDir() (string, error) {
 	if d := os.Getenv("LIMPET_CONFIG_DIR"); d != "" {
 		return d, nil
 	}
-	d, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("filestore: no configuration directory (set LIMPET_CONFIG_DIR): %w", err)
+	switch runtime.GOOS {
+	case "darwin", "ios", "windows", "plan9":
+		d, err := os.UserConfigDir()
+		if err != nil {
+			return "", fmt.Errorf("filestore: no configuration directory (set LIMPET_CONFIG_DIR): %w", err)
+		}
+		return filepath.Join(d, "limpet"), nil
 	}
-	return filepath.Join(d, "limpet"), nil
+	if d := os.Getenv("XDG_CONFIG_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "limpet"), nil
+	}
+	if h := os.Getenv("HOME"); h != "" {
+		return filepath.Join(h, ".config", "limpet"), nil
+	}
+	return "", errors.New("filestore: no configuration directory: set LIMPET_CONFIG_DIR, XDG_CONFIG_HOME or HOME")
 }
 
 // ValidName reports whether name is a valid session name for a Store:
