@@ -77,6 +77,7 @@ type digestAuth struct {
 func (d *digestAuth) String() string { return "Digest " + d.username + " [redacted]" }
 
 func (d *digestAuth) RoundTrip(req *http.Request, next http.RoundTripper) (*http.Response, error) {
+	pristine := req.Header.Clone() // the layers below add cookies in place
 	d.mu.Lock()
 	ch := d.challenge
 	d.mu.Unlock()
@@ -99,6 +100,7 @@ func (d *digestAuth) RoundTrip(req *http.Request, next http.RoundTripper) (*http
 		return resp, nil // cannot send the body again
 	}
 	retry := req.Clone(req.Context())
+	retry.Header = pristine
 	if req.GetBody != nil {
 		body, err := req.GetBody()
 		if err != nil {

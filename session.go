@@ -24,16 +24,17 @@ type Session struct {
 	base         *url.URL
 	header       http.Header
 	query        url.Values
-	userAgent    string
+	userAgent    []string // User-Agent header value; shared, never appended to
 	auth         Auth
 	jar          http.CookieJar
 	timeout      time.Duration
 	maxRedirects int
 	logger       *slog.Logger
 
-	transport *http.Transport // nil when Options.Transport replaced it
-	rt        http.RoundTripper
-	client    *http.Client
+	transport *http.Transport   // nil when Options.Transport replaced it
+	rt        http.RoundTripper // credentials, cookies, hooks, middleware, base
+	public    http.RoundTripper // defaults, then rt: for requests built elsewhere
+	client    *http.Client      // sends requests built by NewRequest over rt
 }
 
 // New returns a Session configured by o. It returns an error, before
@@ -43,16 +44,17 @@ func New(o Options) (*Session, error) {
 	s := &Session{
 		header:       canonicalHeader(o.Header),
 		query:        cloneValues(o.Query),
-		userAgent:    o.UserAgent,
 		auth:         o.Auth,
 		jar:          o.Jar,
 		timeout:      o.Timeout,
 		maxRedirects: o.MaxRedirects,
 		logger:       o.Logger,
 	}
-	if s.userAgent == "" {
-		s.userAgent = DefaultUserAgent
+	ua := o.UserAgent
+	if ua == "" {
+		ua = DefaultUserAgent
 	}
+	s.userAgent = []string{ua}
 	if s.timeout == 0 {
 		s.timeout = DefaultTimeout
 	}
@@ -97,8 +99,9 @@ func New(o Options) (*Session, error) {
 	if rj, ok := s.jar.(rawCookieJar); ok {
 		inner.raw = rj
 	}
-	s.rt = &sessionTransport{s: s, next: inner}
+	s.rt = &authTransport{s: s, next: inner}
 	s.client = &http.Client{Transport: s.rt, CheckRedirect: s.checkRedirect}
+	s.public = &defaultsTransport{s: s, next: s.rt}
 	return s, nil
 }
 
@@ -118,7 +121,7 @@ func (s *Session) Jar() http.CookieJar { return s.jar }
 // connection pool. Use it with libraries that take an *http.Client. Do not
 // set its Jar: the Session already handles cookies.
 func (s *Session) Client() *http.Client {
-	c := &http.Client{Transport: s.rt, CheckRedirect: s.checkRedirect}
+	c := &http.Client{Transport: s.public, CheckRedirect: s.checkRedirect}
 	if s.timeout > 0 {
 		c.Timeout = s.timeout
 	}
@@ -170,31 +173,46 @@ func (s *Session) Patch(ctx context.Context, url string, body Body) (*Response, 
 // failure, a timeout, too many redirects, or a failing hook; the response
 // body must be closed by the caller when err is nil.
 func (s *Session) Do(ctx context.Context, r *Request) (*Response, error) {
-	req, err := s.NewRequest(ctx, r)
-	if err != nil {
-		return nil, err
+	if ctx == nil {
+		return nil, errors.New("limpet: nil context")
 	}
 	timeout := s.timeout
 	if r.Timeout != 0 {
 		timeout = r.Timeout
 	}
-	return s.send(req, timeout)
-}
-
-// DoHTTP sends a request built elsewhere through the Session, with the
-// Session's timeout. Relative URLs are not resolved; the request's body
-// should have GetBody set to be replayable.
-func (s *Session) DoHTTP(req *http.Request) (*Response, error) {
-	return s.send(req, s.timeout)
-}
-
-func (s *Session) send(req *http.Request, timeout time.Duration) (*Response, error) {
 	var cancel context.CancelFunc
 	if timeout > 0 {
-		var ctx context.Context
-		ctx, cancel = context.WithTimeout(req.Context(), timeout)
-		req = req.WithContext(ctx)
+		ctx, cancel = context.WithTimeout(ctx, timeout)
 	}
+	req, err := s.NewRequest(ctx, r)
+	if err != nil {
+		if cancel != nil {
+			cancel()
+		}
+		return nil, err
+	}
+	return s.send(req, cancel)
+}
+
+// DoHTTP sends a request built elsewhere through the Session: the
+// Session's default headers and query parameters are added (to a copy), and
+// its timeout applies. Relative URLs are not resolved; the request's body
+// should have GetBody set to be replayable.
+func (s *Session) DoHTTP(req *http.Request) (*Response, error) {
+	ctx := req.Context()
+	var cancel context.CancelFunc
+	if s.timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+	}
+	r := req.Clone(ctx)
+	s.applyDefaults(r.Header)
+	if len(s.query) > 0 {
+		r.URL.RawQuery = s.withDefaultQuery(r.URL.RawQuery)
+	}
+	return s.send(r, cancel)
+}
+
+func (s *Session) send(req *http.Request, cancel context.CancelFunc) (*Response, error) {
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if cancel != nil {
@@ -227,8 +245,9 @@ func (b *cancelBody) Close() error {
 	return err
 }
 
-// NewRequest builds the *http.Request that Do would send for r, resolving
-// its URL against the base URL and encoding its body. Nothing is sent.
+// NewRequest builds the *http.Request that Do would send for r: its URL
+// resolved against the base URL, the Session's default headers and query
+// parameters applied, its body encoded. Nothing is sent.
 func (s *Session) NewRequest(ctx context.Context, r *Request) (*http.Request, error) {
 	if ctx == nil {
 		return nil, errors.New("limpet: nil context")
@@ -237,22 +256,11 @@ func (s *Session) NewRequest(ctx context.Context, r *Request) (*http.Request, er
 	if method == "" {
 		method = http.MethodGet
 	}
-	u, err := s.resolve(r.URL)
-	if err != nil {
-		return nil, err
-	}
-	if len(r.Query) > 0 {
-		extra := r.Query.Encode()
-		if u.RawQuery == "" {
-			u.RawQuery = extra
-		} else {
-			u.RawQuery += "&" + extra
-		}
-	}
 	var (
 		open   func() (io.ReadCloser, error)
 		ctype  string
 		length int64
+		err    error
 	)
 	if r.Body != nil {
 		open, ctype, length, err = r.Body.prepare()
@@ -271,13 +279,31 @@ func (s *Session) NewRequest(ctx context.Context, r *Request) (*http.Request, er
 		}
 		ctx = context.WithValue(ctx, requestOptionsKey{}, o)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	req, err := http.NewRequestWithContext(ctx, method, r.URL, nil)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return nil, fmt.Errorf("limpet: invalid URL %q: %w", r.URL, ue.Err)
+		}
 		return nil, fmt.Errorf("limpet: building request: %w", err)
+	}
+	if err := s.resolve(req, r.URL); err != nil {
+		return nil, err
+	}
+	if len(r.Query) > 0 || len(s.query) > 0 {
+		q := req.URL.RawQuery
+		if len(r.Query) > 0 {
+			if q != "" {
+				q += "&"
+			}
+			q += r.Query.Encode()
+		}
+		req.URL.RawQuery = s.withDefaultQuery(q)
 	}
 	for k, vs := range r.Header {
 		req.Header[http.CanonicalHeaderKey(k)] = vs
 	}
+	s.applyDefaults(req.Header)
 	if open != nil {
 		body, err := open()
 		if err != nil {
@@ -297,23 +323,62 @@ func (s *Session) NewRequest(ctx context.Context, r *Request) (*http.Request, er
 	return req, nil
 }
 
-func (s *Session) resolve(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("limpet: invalid URL %q: %w", raw, err)
-	}
+// resolve makes req's URL absolute against the base URL and checks it.
+func (s *Session) resolve(req *http.Request, raw string) error {
+	u := req.URL
 	if s.base != nil && !u.IsAbs() {
 		u = s.base.ResolveReference(u)
+		req.URL = u
+		req.Host = u.Host
 	}
 	switch {
 	case u.Scheme == "":
-		return nil, fmt.Errorf("limpet: URL %q has no scheme (use an absolute URL or set Options.BaseURL)", raw)
+		return fmt.Errorf("limpet: URL %q has no scheme (use an absolute URL or set Options.BaseURL)", raw)
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("limpet: URL %q: unsupported scheme %q", raw, u.Scheme)
+		return fmt.Errorf("limpet: URL %q: unsupported scheme %q", raw, u.Scheme)
 	case u.Host == "":
-		return nil, fmt.Errorf("limpet: URL %q has no host", raw)
+		return fmt.Errorf("limpet: URL %q has no host", raw)
 	}
-	return u, nil
+	return nil
+}
+
+// applyDefaults adds the Session's default headers and User-Agent to h
+// where h does not set them, then removes keys h set with no values.
+func (s *Session) applyDefaults(h http.Header) {
+	for k, vs := range s.header {
+		if _, set := h[k]; !set {
+			h[k] = vs[:len(vs):len(vs)]
+		}
+	}
+	if _, set := h["User-Agent"]; !set {
+		h["User-Agent"] = s.userAgent[:1:1]
+	}
+	for k, vs := range h {
+		if len(vs) == 0 && k != "User-Agent" {
+			delete(h, k)
+		}
+	}
+}
+
+// withDefaultQuery adds the default query parameters that rawQuery lacks.
+func (s *Session) withDefaultQuery(rawQuery string) string {
+	if len(s.query) == 0 {
+		return rawQuery
+	}
+	q, _ := url.ParseQuery(rawQuery)
+	extra := make(url.Values)
+	for k, vs := range s.query {
+		if _, set := q[k]; !set {
+			extra[k] = vs
+		}
+	}
+	if len(extra) == 0 {
+		return rawQuery
+	}
+	if rawQuery != "" {
+		return rawQuery + "&" + extra.Encode()
+	}
+	return extra.Encode()
 }
 
 // requestOptions carries a Request's overrides to the transport layers.
@@ -401,62 +466,58 @@ func defaultPort(scheme string) string {
 	return ""
 }
 
-// sessionTransport applies the Session's defaults and credentials to each
-// request (each redirect hop), on a copy, then sends it down the stack.
-type sessionTransport struct {
+// defaultsTransport applies the Session's default headers and query
+// parameters to requests built elsewhere (Client), on a copy.
+type defaultsTransport struct {
 	s    *Session
 	next http.RoundTripper
 }
 
-func (t *sessionTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	s := t.s
+func (t *defaultsTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r := new(http.Request)
 	*r = *req
-	r.Header = make(http.Header, len(req.Header)+len(s.header)+2)
-	for k, vs := range req.Header {
-		r.Header[k] = vs
+	r.Header = req.Header.Clone()
+	if r.Header == nil {
+		r.Header = make(http.Header)
 	}
-	for k, vs := range s.header {
-		if _, set := r.Header[k]; !set {
-			r.Header[k] = vs[:len(vs):len(vs)]
-		}
-	}
-	if _, set := r.Header["User-Agent"]; !set {
-		r.Header["User-Agent"] = []string{s.userAgent}
-	}
-	for k, vs := range r.Header {
-		if len(vs) == 0 && k != "User-Agent" {
-			delete(r.Header, k)
-		}
-	}
-	if req.Response == nil && len(s.query) > 0 {
+	t.s.applyDefaults(r.Header)
+	if req.Response == nil && len(t.s.query) > 0 {
 		u := *req.URL
-		q := u.Query()
-		added := false
-		for k, vs := range s.query {
-			if _, set := q[k]; !set {
-				q[k] = vs
-				added = true
-			}
-		}
-		if added {
-			u.RawQuery = q.Encode()
-			r.URL = &u
-		}
+		u.RawQuery = t.s.withDefaultQuery(u.RawQuery)
+		r.URL = &u
 	}
+	return t.next.RoundTrip(r)
+}
 
-	auth := s.auth
+// authTransport adds the Session's (or the Request's) credentials to each
+// request whose redirect chain has not left the first request's origin.
+// The request it changes is the Session's own: built by NewRequest, copied
+// by defaultsTransport, or made by http.Client for a redirect.
+type authTransport struct {
+	s    *Session
+	next http.RoundTripper
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	auth := t.s.auth
 	if o := optionsFrom(req.Context()); o != nil && o.auth != nil {
 		auth = o.auth
 	}
-	if auth == nil || r.Header.Get("Authorization") != "" || crossedOrigin(req) {
-		return t.next.RoundTrip(r)
+	if auth == nil || req.Header.Get("Authorization") != "" || crossedOrigin(req) {
+		return t.next.RoundTrip(req)
 	}
-	return auth.RoundTrip(r, t.next)
+	return auth.RoundTrip(req, t.next)
 }
 
 // cookieTransport attaches the jar's cookies to each request, stores the
 // cookies of each response, and runs the request and response hooks.
+//
+// Below authTransport, every request belongs to the Session's own stack
+// (built by NewRequest, copied by defaultsTransport or DoHTTP, or made by
+// http.Client for a redirect), so layers there change it in place instead
+// of copying it. A layer that may send a request more than once (Digest
+// authentication, retries) keeps a copy of the header from before the first
+// attempt.
 type cookieTransport struct {
 	jar        http.CookieJar
 	raw        rawCookieJar // jar as a rawCookieJar, or nil

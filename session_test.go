@@ -615,3 +615,34 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func itoa(i int) string { return strconvItoa(i) }
+
+func TestDigestRetryDoesNotDuplicateCookies(t *testing.T) {
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, r.Header.Get("Cookie"))
+		if r.URL.Path == "/set" {
+			http.SetCookie(w, &http.Cookie{Name: "b", Value: "2"})
+			return
+		}
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "Digest ") {
+			http.SetCookie(w, &http.Cookie{Name: "a", Value: "1"})
+			w.Header().Set("WWW-Authenticate", `Digest realm="r", nonce="n1", qop="auth"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+	}))
+	defer srv.Close()
+	s := newSession(t, limpet.Options{Auth: limpet.DigestAuth("u", "p")})
+	ctx := context.Background()
+	for _, path := range []string{"/set", "/private"} {
+		resp, err := s.Post(ctx, srv.URL+path, limpet.Bytes([]byte("x"), "text/plain"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Close()
+	}
+	want := []string{"", "b=2", "b=2; a=1"}
+	if strings.Join(seen, "|") != strings.Join(want, "|") {
+		t.Errorf("Cookie headers %q, want %q", seen, want)
+	}
+}
