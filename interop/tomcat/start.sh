@@ -169,6 +169,20 @@ launch=(env -u CATALINA_PID -u CATALINA_OUT -u JPDA_OPTS
 	CATALINA_HOME="$tomcat_home" CATALINA_BASE="$base" CATALINA_TMPDIR="$base/temp"
 	JAVA_OPTS="$java_opts" CATALINA_OPTS=""
 	"$tomcat_home/bin/catalina.sh" run)
+stop_tomcat() {
+	"$here/stop.sh" "$base" >/dev/null 2>&1 || true
+}
+# A signal stops Tomcat: during start-up in both modes, afterwards in the
+# foreground mode. $! covers a signal that lands before pid is assigned.
+pid=
+on_signal() {
+	[ -n "$pid" ] || pid=${!:-}
+	[ -z "$pid" ] || echo "$pid" >"$base/tomcat.pid"
+	stop_tomcat
+	exit 0
+}
+trap on_signal TERM INT HUP
+
 # catalina.sh run execs java, so $! is the JVM's pid.
 if [ "$foreground" -eq 1 ]; then
 	"${launch[@]}" >"$out" 2>&1 </dev/null &
@@ -178,13 +192,6 @@ else
 fi
 pid=$!
 echo "$pid" >"$base/tomcat.pid"
-
-stop_tomcat() {
-	"$here/stop.sh" "$base" >/dev/null 2>&1 || true
-}
-if [ "$foreground" -eq 1 ]; then
-	trap 'stop_tomcat; exit 0' TERM INT HUP
-fi
 
 # alive reports whether the JVM runs (a zombie child does not count).
 alive() {
@@ -221,26 +228,39 @@ fi
 url="http://127.0.0.1:$port"
 
 # Readiness: the manager's text interface answers 200 to the manager-script
-# user (bash's /dev/tcp, so that no HTTP client needs to be installed).
+# user and lists every web application as running (bash's /dev/tcp, so that
+# no HTTP client needs to be installed). probe exits 0 when ready, 1 when
+# not yet, 2 when an application failed to start.
 auth=$(printf '%s' 'robot:robot-pw' | base64)
 probe() (
 	exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
-	printf 'GET /manager/text/serverinfo HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nAuthorization: Basic %s\r\n\r\n' "$port" "$auth" >&3
-	IFS= read -r -t 10 line <&3 || exit 1
-	case "$line" in "HTTP/1.1 200"*) exit 0 ;; esac
-	exit 1
+	printf 'GET /manager/text/list HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nAuthorization: Basic %s\r\n\r\n' "$port" "$auth" >&3
+	reply=$(timeout 10 cat <&3 | tr -d '\r') || exit 1
+	case "$reply" in "HTTP/1.1 200"*) ;; *) exit 1 ;; esac
+	for app in /examples /cookie-examples /manager; do
+		grep -q "^$app:running:" <<<"$reply" || exit 2
+	done
 )
-until probe 2>/dev/null; do
+while :; do
+	rc=0
+	probe 2>/dev/null || rc=$?
+	[ "$rc" -ne 0 ] || break
+	if [ "$rc" -eq 2 ]; then
+		stop_tomcat
+		die "a web application failed to start (log: $base/logs)"
+	fi
 	if [ "$SECONDS" -ge "$deadline" ] || ! alive; then
 		stop_tomcat
-		die "$url/manager/text/serverinfo did not answer 200 (log: $out)"
+		die "$url/manager/text/list did not answer 200 (log: $out)"
 	fi
 	sleep 0.1
 done
 echo "$url" >"$base/url"
 echo "$url"
 
-if [ "$foreground" -eq 1 ]; then
+if [ "$foreground" -eq 0 ]; then
+	trap - TERM INT HUP
+else
 	# wait returns early when a trapped signal arrives.
 	wait "$pid" || true
 	rm -f "$base/tomcat.pid"
