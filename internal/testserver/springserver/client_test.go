@@ -108,7 +108,9 @@ func (c *client) do(method, path string, header http.Header, form url.Values) re
 	return result{Status: resp.StatusCode, Header: resp.Header, Body: string(data)}
 }
 
-func (c *client) get(path string, header http.Header) result { return c.do(http.MethodGet, path, header, nil) }
+func (c *client) get(path string, header http.Header) result {
+	return c.do(http.MethodGet, path, header, nil)
+}
 
 // cookie returns the jar's value of the named cookie for the base URL, or "".
 func (c *client) cookie(name string) string {
