@@ -120,6 +120,22 @@ type Options struct {
 	// returned, wrapped, to the caller.
 	OnResponse []func(*http.Response) error
 
+	// Store, when set, keeps the session's cookies (session cookies
+	// included) and its authenticator's state between processes: New loads
+	// what it holds, and changes are saved to it (see ManualSave). Several
+	// processes may share one stored session: every save merges, cookie by
+	// cookie, with what the others saved. Store needs the Session's own
+	// jar, so Jar must be nil.
+	Store SessionStore
+	// ManualSave turns autosave off: the state is written only by
+	// Session.Save and Session.Close. With autosave (the default), a change
+	// is written in the background, SaveDelay after it, together with any
+	// other changes made meanwhile, and Close writes what is left.
+	ManualSave bool
+	// SaveDelay is autosave's wait after a change; zero means
+	// DefaultSaveDelay.
+	SaveDelay time.Duration
+
 	// Logger receives one debug record per request and response, with
 	// credentials, cookies and tokens redacted. nil means no logging, except
 	// for the warning when TLS verification is turned off, which then goes

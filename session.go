@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/limpet-http/limpet/jar"
 )
 
 // Session sends HTTP requests that share state: cookies, default headers
@@ -35,6 +37,7 @@ type Session struct {
 	rt        http.RoundTripper // credentials, cookies, hooks, middleware, base
 	public    http.RoundTripper // defaults, then rt: for requests built elsewhere
 	client    *http.Client      // sends requests built by NewRequest over rt
+	persist   *persistence      // nil without Options.Store
 }
 
 // New returns a Session configured by o. It returns an error, before
@@ -71,8 +74,16 @@ func New(o Options) (*Session, error) {
 		}
 		s.base = u
 	}
+	if o.Store != nil {
+		if s.jar != nil {
+			return nil, errors.New("limpet: Options.Store needs the Session's own cookie jar; leave Options.Jar nil")
+		}
+		s.persist = newPersistence(o.Store, o, o.Logger)
+		s.jar = jar.New(jar.Options{OnChange: s.persist.onChange})
+		s.persist.jar = s.jar.(*jar.Jar)
+	}
 	if s.jar == nil {
-		s.jar = defaultJar()
+		s.jar = jar.New(jar.Options{})
 	}
 
 	base := o.Transport
@@ -102,6 +113,11 @@ func New(o Options) (*Session, error) {
 	s.rt = &authTransport{s: s, next: inner}
 	s.client = &http.Client{Transport: s.rt, CheckRedirect: s.checkRedirect}
 	s.public = &defaultsTransport{s: s, next: s.rt}
+	if s.persist != nil {
+		if err := s.persist.load(context.Background()); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -128,13 +144,31 @@ func (s *Session) Client() *http.Client {
 	return c
 }
 
-// Close closes idle connections. The Session stays usable; Close only
-// releases resources that later requests would otherwise reuse.
+// Close stops autosave, writes what changed since the last save (with
+// Options.Store) and closes idle connections. It returns the save's error.
+// Requests may still be sent afterwards, but their changes are saved only
+// by an explicit Save.
 func (s *Session) Close() error {
+	var err error
+	if s.persist != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err = s.persist.close(ctx)
+		cancel()
+	}
 	if s.transport != nil {
 		s.transport.CloseIdleConnections()
 	}
-	return nil
+	return err
+}
+
+// Save writes the session's state to Options.Store now, merging it with
+// what other processes saved, and adopts their newer cookies. Without a
+// Store it does nothing.
+func (s *Session) Save(ctx context.Context) error {
+	if s.persist == nil {
+		return nil
+	}
+	return s.persist.save(ctx, true)
 }
 
 // Get sends a GET request.
