@@ -7,7 +7,8 @@
 #
 # BASE is the directory to build the private CATALINA_BASE in; it must be
 # empty or absent. Without BASE a temporary directory is made (and removed
-# again by stop.sh). When Tomcat is ready the script prints the base URL,
+# again by stop.sh); a BASE holding only an empty file .limpet-temporary is
+# removed by stop.sh too. When Tomcat is ready the script prints the base URL,
 # e.g. http://127.0.0.1:41234, as its only line on standard output.
 #
 # Without --foreground Tomcat keeps running in the background; stop it with
@@ -60,7 +61,8 @@ case "$timeout" in '' | *[!0-9]*) die "TOMCAT_START_TIMEOUT must be a number of 
 if [ "$#" -eq 1 ]; then
 	base=$1
 	mkdir -p "$base" || die "cannot create $base"
-	[ -z "$(ls -A "$base")" ] || die "$base is not empty"
+	# Empty, or holding only the marker that has stop.sh remove it.
+	[ -z "$(ls -A "$base" | grep -vx '.limpet-temporary')" ] || die "$base is not empty"
 	base=$(cd "$base" && pwd)
 else
 	base=$(mktemp -d "${TMPDIR:-/tmp}/limpet-tomcat.XXXXXX")

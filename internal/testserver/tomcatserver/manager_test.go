@@ -197,6 +197,19 @@ func TestManagerNonce(t *testing.T) {
 		}
 	})
 
+	t.Run("expire action without idle expires nothing", func(t *testing.T) {
+		e := newBrowser(t)
+		session := login(t, srv, e, tomcatserver.ExamplesPath, tomcatserver.ExamplesUser, tomcatserver.ExamplesPassword)
+		b, p := openManager(t, srv)
+		if p = b.post(p.resolve(t, expireAction(t, p, tomcatserver.ExamplesPath)), nil); p.status != http.StatusOK {
+			t.Fatalf("POST expire: status %d, want 200", p.status)
+		}
+		p = e.get(srv.URL + tomcatserver.ExamplesPath + tomcatserver.ProtectedPage)
+		if _, got, ok := remoteUser(p); !ok || got != session {
+			t.Fatalf("after the manager's expire without idle: session %q (page found %v), want %q", got, ok, session)
+		}
+	})
+
 	tests := []struct {
 		name string
 		// request returns the browser and URL of the request to make.

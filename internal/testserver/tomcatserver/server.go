@@ -145,6 +145,12 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tomcatserver: CATALINA_BASE: %w", err)
 	}
+	// The marker has stop.sh remove the base, also when start.sh stops
+	// Tomcat on its own because this process died.
+	if err := os.WriteFile(filepath.Join(base, ".limpet-temporary"), nil, 0o644); err != nil {
+		_ = os.RemoveAll(base)
+		return nil, fmt.Errorf("tomcatserver: CATALINA_BASE: %w", err)
+	}
 
 	s := &Server{
 		Base:    base,
@@ -301,10 +307,13 @@ func (s *Server) Stop() error {
 				errs = append(errs, fmt.Errorf("tomcatserver: start.sh did not stop within %v", stopTimeout))
 			}
 		}
-		// stop.sh is idempotent: it stops a JVM that outlived start.sh.
-		stop := exec.Command("bash", filepath.Join(s.scripts, "stop.sh"), s.Base)
-		if out, err := stop.CombinedOutput(); err != nil {
-			errs = append(errs, fmt.Errorf("tomcatserver: stop.sh: %w: %s", err, bytes.TrimSpace(out)))
+		// start.sh's own stop.sh run removed the base; if it is still
+		// there, stop.sh stops a JVM that outlived start.sh.
+		if _, err := os.Stat(s.Base); err == nil {
+			stop := exec.Command("bash", filepath.Join(s.scripts, "stop.sh"), s.Base)
+			if out, err := stop.CombinedOutput(); err != nil {
+				errs = append(errs, fmt.Errorf("tomcatserver: stop.sh: %w: %s", err, bytes.TrimSpace(out)))
+			}
 		}
 		if err := os.RemoveAll(s.Base); err != nil {
 			errs = append(errs, fmt.Errorf("tomcatserver: removing CATALINA_BASE: %w", err))

@@ -1,8 +1,11 @@
 package tomcatserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"os"
 	"strings"
 	"testing"
 )
@@ -157,5 +160,44 @@ func TestNewWithoutTomcat(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "catalina.sh is missing") || !strings.Contains(err.Error(), SetupCommand) {
 		t.Fatalf("New() error %q does not name the missing file and the set-up command", err)
+	}
+}
+
+func TestNewThenStop(t *testing.T) {
+	srv := start(t, Options{}, os.Getenv(InteropEnv), false)
+	if srv == nil {
+		return // skipped or failed by start
+	}
+	resp, err := http.Get(srv.URL + ManagerPath + "/text/list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("GET /manager/text/list without credentials: status %d, want 401", resp.StatusCode)
+	}
+	if err := srv.Stop(); err != nil {
+		t.Fatalf("Stop() = %v", err)
+	}
+	if _, err := os.Stat(srv.Base); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("CATALINA_BASE still there after Stop: %v", err)
+	}
+	if _, err := http.Get(srv.URL + "/"); err == nil {
+		t.Errorf("%s still answers after Stop", srv.URL)
+	}
+	if err := srv.Stop(); err != nil {
+		t.Errorf("second Stop() = %v", err)
+	}
+}
+
+func TestNewCancelled(t *testing.T) {
+	if err := checkInstalled(defaultHome); err != nil {
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	srv, err := New(ctx, Options{})
+	if !errors.Is(err, context.Canceled) || srv != nil {
+		t.Fatalf("New(cancelled) = %v, %v; want context.Canceled", srv, err)
 	}
 }
