@@ -561,24 +561,18 @@ type cookieTransport struct {
 }
 
 func (t *cookieTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	var jarHeader string
 	if t.raw != nil {
-		jarHeader = t.raw.CookieHeader(req.URL)
-	} else {
-		var sb strings.Builder
-		for i, c := range t.jar.Cookies(req.URL) {
-			if i > 0 {
-				sb.WriteString("; ")
+		if jarHeader := t.raw.CookieHeader(req.URL); jarHeader != "" {
+			if prev := req.Header.Get("Cookie"); prev != "" {
+				jarHeader = prev + "; " + jarHeader
 			}
-			sb.WriteString(c.Name + "=" + c.Value)
+			req.Header["Cookie"] = []string{jarHeader}
 		}
-		jarHeader = sb.String()
-	}
-	if jarHeader != "" {
-		if prev := req.Header.Get("Cookie"); prev != "" {
-			jarHeader = prev + "; " + jarHeader
+	} else {
+		// As http.Client does with its Jar.
+		for _, c := range t.jar.Cookies(req.URL) {
+			req.AddCookie(c)
 		}
-		req.Header["Cookie"] = []string{jarHeader}
 	}
 	for _, h := range t.onRequest {
 		if err := h(req); err != nil {
