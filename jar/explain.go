@@ -22,10 +22,10 @@ const (
 	// next change).
 	NotSentExpired
 	// NotSentHostOnly: a host-only cookie (set without Domain) goes to its
-	// exact host only.
+	// exact host only, not to the subdomain the request is for.
 	NotSentHostOnly
-	// NotSentDomain: the request host is not the cookie's Domain or one of
-	// its subdomains.
+	// NotSentDomain: the request is for another host than the cookie's
+	// (host-only), or for a host outside the cookie's Domain.
 	NotSentDomain
 	// NotSentPath: the request path does not path-match the cookie's Path.
 	NotSentPath
@@ -122,8 +122,10 @@ func whyNot(c *Cookie, d string, t target, terr error, u *url.URL, now time.Time
 		return NotSentURL, terr.Error()
 	case c.Expired(now):
 		return NotSentExpired, "expired at " + c.Expires.Format(time.RFC3339)
+	case c.HostOnly && d != t.host && domainMatch(t.host, t.isIP, d):
+		return NotSentHostOnly, fmt.Sprintf("host-only cookie of %s (set without Domain) is not sent to its subdomain %s", d, t.host)
 	case c.HostOnly && d != t.host:
-		return NotSentHostOnly, fmt.Sprintf("host-only cookie of %s, request to %s", d, t.host)
+		return NotSentDomain, fmt.Sprintf("cookie of %s, request to %s", d, t.host)
 	case !c.HostOnly && !domainMatch(t.host, t.isIP, d):
 		return NotSentDomain, fmt.Sprintf("Domain=%s does not match host %s", d, t.host)
 	case !pathMatch(t.path, c.Path):
