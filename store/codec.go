@@ -64,8 +64,42 @@ func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
 }
 
-var sameSiteNames = map[string]jar.SameSite{
-	"None": jar.SameSiteNone, "Lax": jar.SameSiteLax, "Strict": jar.SameSiteStrict,
+func decSameSite(v []byte) (jar.SameSite, error) {
+	switch string(v) {
+	case `"None"`:
+		return jar.SameSiteNone, nil
+	case `"Lax"`:
+		return jar.SameSiteLax, nil
+	case `"Strict"`:
+		return jar.SameSiteStrict, nil
+	case `""`, "null":
+		return jar.SameSiteDefault, nil
+	}
+	s, err := decString(v)
+	if err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("want \"None\", \"Lax\" or \"Strict\", got %q", s)
+}
+
+// interner shares the strings that repeat across cookies (domains, paths).
+type interner struct{ m map[string]string }
+
+func (in *interner) decString(v []byte) (string, error) {
+	if s, ok := in.m[string(v)]; ok {
+		return s, nil
+	}
+	s, err := decString(v)
+	if err != nil {
+		return "", err
+	}
+	if in.m == nil {
+		in.m = map[string]string{}
+	}
+	if len(in.m) < 1024 {
+		in.m[string(v)] = s
+	}
+	return s, nil
 }
 
 // Marshal returns the JSON form of s, as described in FORMAT.md: format
@@ -82,8 +116,12 @@ func Marshal(s Snapshot) ([]byte, error) {
 // AppendMarshal appends the JSON form of s to b, like Marshal.
 func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 	var firstErr error
-	check := func(where string, o *object) {
+	check := func(section string, idx int, o *object) {
 		if o.err != nil && firstErr == nil {
+			where := section
+			if idx >= 0 {
+				where += "[" + strconv.Itoa(idx) + "]"
+			}
 			firstErr = fmt.Errorf("store: marshal %s: %w", where, o.err)
 		}
 	}
@@ -98,7 +136,7 @@ func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 	o.time("updated", s.Meta.Updated)
 	o.str("limpet", s.Meta.Limpet)
 	o.extra(s.Meta.Extra, metaKnown)
-	check("meta", &o)
+	check("meta", -1, &o)
 	b = o.end()
 
 	if s.Auth != nil {
@@ -110,7 +148,7 @@ func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 		o.str("password", a.Password)
 		o.time("updated", a.Updated)
 		o.extra(a.Extra, authKnown)
-		check("auth", &o)
+		check("auth", -1, &o)
 		b = o.end()
 	}
 	if s.Login != nil {
@@ -132,7 +170,7 @@ func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 		}
 		o.time("updated", l.Updated)
 		o.extra(l.Extra, loginKnown)
-		check("login", &o)
+		check("login", -1, &o)
 		b = o.end()
 	}
 	if s.Headers != nil {
@@ -153,7 +191,7 @@ func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 		}
 		o.b = append(o.b, ']')
 		o.extra(h.Extra, headersKnown)
-		check("headers", &o)
+		check("headers", -1, &o)
 		b = o.end()
 	}
 	if s.CSRF != nil {
@@ -166,7 +204,7 @@ func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 		o.str("source", c.Source)
 		o.time("updated", c.Updated)
 		o.extra(c.Extra, csrfKnown)
-		check("csrf", &o)
+		check("csrf", -1, &o)
 		b = o.end()
 	}
 	if s.Tokens != nil {
@@ -184,7 +222,7 @@ func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 			o.time("expiry", t.Expiry)
 			o.time("updated", t.Updated)
 			o.extra(t.Extra, tokenKnown)
-			check("tokens["+strconv.Itoa(i)+"]", &o)
+			check("tokens", i, &o)
 			b = o.end()
 		}
 		b = closeArray(b, len(s.Tokens))
@@ -213,7 +251,7 @@ func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 		o.time("updated", c.Updated)
 		o.time("last_access", c.LastAccess)
 		o.extra(c.Extra, cookieKnown)
-		check("cookies["+strconv.Itoa(i)+"]", &o)
+		check("cookies", i, &o)
 		b = o.end()
 	}
 	b = closeArray(b, len(s.Cookies))
@@ -304,21 +342,30 @@ func (s *Snapshot) UnmarshalJSON(data []byte) error {
 // one.
 func Parse(data []byte) (Snapshot, error) {
 	var s Snapshot
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(data, &top); err != nil {
+	if !json.Valid(data) {
+		var v any
+		err := json.Unmarshal(data, &v)
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			line, col := lineCol(data, se.Offset)
 			return s, formatErr(fmt.Sprintf("line %d, column %d", line, col), se)
 		}
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return s, formatErr("", fmt.Errorf("want a JSON object, got a JSON %s", te.Value))
+		if err == nil {
+			err = errors.New("invalid JSON")
 		}
 		return s, formatErr("", err)
 	}
-	if top == nil {
-		return s, formatErr("", errors.New("want a JSON object, got null"))
+	it, err := members(data)
+	if err != nil {
+		return s, formatErr("", fmt.Errorf("want a JSON object, got %s", kindOf(bytes.TrimSpace(data))))
+	}
+	top := map[string][]byte{}
+	for {
+		k, esc, v, ok := it.next()
+		if !ok {
+			break
+		}
+		top[keyString(k, esc)] = v
 	}
 	fv, ok := top["format"]
 	if !ok {
@@ -459,100 +506,115 @@ func decodeCookies(v []byte) ([]Cookie, error) {
 	if isNull(v) {
 		return nil, nil
 	}
-	var out []Cookie
-	var seen map[jar.Key]int
-	err := eachElement(v, func(i int, val []byte) error {
-		if i == 0 {
-			n := bytes.Count(v, []byte("\"domain\""))
-			out = make([]Cookie, 0, n)
-			seen = make(map[jar.Key]int, n)
+	it, err := elements(v)
+	if err != nil {
+		return nil, formatErr("cookies", err)
+	}
+	n := bytes.Count(v, []byte(`"domain"`))
+	out := make([]Cookie, 0, n)
+	seen := make(map[jar.Key]int, n)
+	var in interner
+	for i := 0; ; i++ {
+		val, ok := it.next()
+		if !ok {
+			break
 		}
-		f := fields{where: "cookies[" + strconv.Itoa(i) + "]"}
-		var c Cookie
-		var hasName, hasDomain, hasPath bool
-		err := eachMember(val, func(k string, val []byte) error {
-			var err error
-			switch k {
-			case "name":
-				hasName = true
-				if c.Name == "" { // name_b64 wins
-					c.Name, err = decString(val)
-				}
-			case "name_b64":
-				hasName = true
-				c.Name, err = decodeB64(val)
-			case "value":
-				if c.Value == "" {
-					c.Value, err = decString(val)
-				}
-			case "value_b64":
-				c.Value, err = decodeB64(val)
-			case "domain":
-				hasDomain = true
-				c.Domain, err = decString(val)
-			case "path":
-				hasPath = true
-				c.Path, err = decString(val)
-			case "host_only":
-				c.HostOnly, err = decBool(val)
-			case "persistent":
-				c.Persistent, err = decBool(val)
-			case "expires":
-				c.Expires, err = decTime(val)
-			case "secure":
-				c.Secure, err = decBool(val)
-			case "http_only":
-				c.HttpOnly, err = decBool(val)
-			case "same_site":
-				var s string
-				s, err = decString(val)
-				if err == nil && s != "" {
-					ss, ok := sameSiteNames[s]
-					if !ok {
-						err = fmt.Errorf("want \"None\", \"Lax\" or \"Strict\", got %q", s)
-					}
-					c.SameSite = ss
-				}
-			case "partitioned":
-				c.Partitioned, err = decBool(val)
-			case "created":
-				c.Created, err = decTime(val)
-			case "updated":
-				c.Updated, err = decTime(val)
-			case "last_access":
-				c.LastAccess, err = decTime(val)
-			default:
-				putExtra(&c.Extra, k, val)
+		where := func(member string) string {
+			w := "cookies[" + strconv.Itoa(i) + "]"
+			if member != "" {
+				w += "." + member
 			}
-			return f.wrap(k, err)
-		})
-		if err != nil {
-			return wrapObj(f.where, err)
+			return w
 		}
-		switch {
-		case !hasName:
-			return formatErr(f.where, errors.New(`no "name" member`))
-		case !hasDomain || c.Domain == "":
-			return formatErr(f.where+".domain", errors.New("empty domain"))
-		case !hasPath || len(c.Path) == 0 || c.Path[0] != '/':
-			return formatErr(f.where+".path", fmt.Errorf("want a path starting with \"/\", got %q", c.Path))
-		case c.Persistent && c.Expires.IsZero():
-			return formatErr(f.where+".expires", errors.New("a persistent cookie needs an expiry time"))
+		c, member, err := decodeCookie(val, &in)
+		if err != nil {
+			return nil, formatErr(where(member), err)
 		}
 		if j, dup := seen[c.Key()]; dup {
-			return formatErr(f.where, fmt.Errorf("same domain, path, name and host-only flag as cookies[%d]", j))
+			return nil, formatErr(where(""), fmt.Errorf("same domain, path, name and host-only flag as cookies[%d]", j))
 		}
 		seen[c.Key()] = i
 		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, wrapObj("cookies", err)
-	}
-	if out == nil {
-		out = []Cookie{}
 	}
 	return out, nil
+}
+
+// decodeCookie decodes one element of "cookies"; on error it names the
+// member at fault ("" for the cookie as a whole).
+func decodeCookie(v []byte, in *interner) (c Cookie, member string, err error) {
+	it, err := members(v)
+	if err != nil {
+		return c, "", err
+	}
+	var hasName, hasDomain, hasPath bool
+	for {
+		k, esc, val, ok := it.next()
+		if !ok {
+			break
+		}
+		if esc {
+			putExtra(&c.Extra, keyString(k, esc), val)
+			continue
+		}
+		switch string(k) {
+		case "name":
+			hasName = true
+			if c.Name == "" { // name_b64 wins
+				c.Name, err = decString(val)
+			}
+		case "name_b64":
+			hasName = true
+			c.Name, err = decodeB64(val)
+		case "value":
+			if c.Value == "" {
+				c.Value, err = decString(val)
+			}
+		case "value_b64":
+			c.Value, err = decodeB64(val)
+		case "domain":
+			hasDomain = true
+			c.Domain, err = in.decString(val)
+		case "path":
+			hasPath = true
+			c.Path, err = in.decString(val)
+		case "host_only":
+			c.HostOnly, err = decBool(val)
+		case "persistent":
+			c.Persistent, err = decBool(val)
+		case "expires":
+			c.Expires, err = decTime(val)
+		case "secure":
+			c.Secure, err = decBool(val)
+		case "http_only":
+			c.HttpOnly, err = decBool(val)
+		case "same_site":
+			c.SameSite, err = decSameSite(val)
+		case "partitioned":
+			c.Partitioned, err = decBool(val)
+		case "created":
+			c.Created, err = decTime(val)
+		case "updated":
+			c.Updated, err = decTime(val)
+		case "last_access":
+			c.LastAccess, err = decTime(val)
+		default:
+			putExtra(&c.Extra, string(k), val)
+		}
+		if err != nil {
+			return c, string(k), err
+		}
+	}
+	switch {
+	case !hasName:
+		return c, "", errors.New(`no "name" member`)
+	case !hasDomain || c.Domain == "":
+		return c, "domain", errors.New("empty domain")
+	case !hasPath || len(c.Path) == 0 || c.Path[0] != '/':
+		return c, "path", fmt.Errorf("want a path starting with \"/\", got %q", c.Path)
+	case c.Persistent && c.Expires.IsZero():
+		return c, "expires", errors.New("a persistent cookie needs an expiry time")
+	}
+	return c, "", nil
 }
 
 func decodeTombstones(v []byte) ([]Tombstone, error) {

@@ -174,7 +174,7 @@ func TestParseErrors(t *testing.T) {
 		{"empty", ``, "store: "},
 		{"syntax", "{\n  \"format\": \"limpet-session\",\n  \"version\": 1,,\n}", "line 3, column"},
 		{"truncated", head + `"cookies": [{"name": "a"`, "line 1"},
-		{"array", `[1]`, "want a JSON object, got a JSON array"},
+		{"array", `[1]`, "want a JSON object, got an array"},
 		{"null", `null`, "got null"},
 		{"no format", `{"version": 1}`, `no "format" member`},
 		{"httpie", `{"__meta__": {"about": "HTTPie session file"}, "cookies": []}`, "HTTPie session file"},

@@ -197,25 +197,45 @@ func mergeCookies(disk, mine Snapshot, now time.Time, keepTomb func(time.Time) b
 		}
 	}
 
-	cookies := make([]Cookie, 0, len(entries))
-	var tombs []Tombstone
+	// Sort indices, not the large entries.
+	keep := make([]int32, 0, len(entries))
+	nTombs := 0
 	for i := range entries {
 		e := &entries[i]
 		if e.hasC && e.hasT && !e.c.Updated.After(e.tomb) {
 			e.hasC = false // deleted after this copy was written
 		}
-		if e.hasC {
-			if !e.c.Expired(now) {
-				cookies = append(cookies, e.c)
+		switch {
+		case e.hasC:
+			// A later cookie supersedes any tombstone.
+			e.hasT = false
+			if e.c.Expired(now) {
+				continue
 			}
-			continue // a later cookie supersedes any tombstone
+		case e.hasT && keepTomb(e.tomb):
+			nTombs++
+		default:
+			continue
 		}
-		if e.hasT && keepTomb(e.tomb) {
+		keep = append(keep, int32(i))
+	}
+	byKey := func(a, b int32) int { return compareKeys(entries[a].key, entries[b].key) }
+	if !slices.IsSortedFunc(keep, byKey) { // disk's cookies come sorted
+		slices.SortFunc(keep, byKey)
+	}
+	cookies := make([]Cookie, 0, len(keep)-nTombs)
+	var tombs []Tombstone
+	if nTombs > 0 {
+		tombs = make([]Tombstone, 0, nTombs)
+	}
+	for _, i := range keep {
+		e := &entries[i]
+		if e.hasC {
+			cookies = append(cookies, e.c)
+		} else {
 			tombs = append(tombs, Tombstone{Key: e.key, Deleted: e.tomb})
 		}
 	}
-	slices.SortFunc(tombs, func(a, b Tombstone) int { return compareKeys(a.Key, b.Key) })
-	slices.SortFunc(cookies, func(a, b Cookie) int { return compareKeys(a.Key(), b.Key()) })
 	return cookies, tombs
 }
 

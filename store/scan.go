@@ -106,63 +106,126 @@ func typeErr(want string, v []byte) error {
 	return fmt.Errorf("want %s, got %s", want, kindOf(v))
 }
 
-// eachMember calls fn for every member of the object v, in order.
-func eachMember(v []byte, fn func(key string, val []byte) error) error {
+// memberIter walks the members of a JSON object; see members.
+type memberIter struct {
+	v    []byte
+	i    int
+	done bool
+}
+
+// members starts walking the object v, or reports that v is not an object.
+func members(v []byte) (memberIter, error) {
 	i := skipSpace(v, 0)
 	if i >= len(v) || v[i] != '{' {
-		return typeErr("an object", v[i:])
+		return memberIter{}, typeErr("an object", v[i:])
 	}
 	i = skipSpace(v, i+1)
-	if i < len(v) && v[i] == '}' {
-		return nil
+	return memberIter{v: v, i: i, done: i >= len(v) || v[i] == '}'}, nil
+}
+
+// next returns the next member's raw key (without quotes, escapes
+// undecoded), whether the key has escapes, and its value.
+func (it *memberIter) next() (key []byte, esc bool, val []byte, ok bool) {
+	if it.done {
+		return nil, false, nil, false
 	}
-	for i < len(v) {
-		ke, esc := stringEnd(v, i)
-		var key string
-		if esc {
-			if err := json.Unmarshal(v[i:ke], &key); err != nil {
-				return err
-			}
-		} else {
-			key = string(v[i+1 : ke-1])
-		}
-		i = skipSpace(v, ke)
-		i = skipSpace(v, i+1) // ':'
-		ve := valueEnd(v, i)
-		if err := fn(key, v[i:ve]); err != nil {
-			return err
-		}
-		i = skipSpace(v, ve)
-		if i >= len(v) || v[i] == '}' {
-			return nil
-		}
+	v, i := it.v, it.i
+	ke, esc := stringEnd(v, i)
+	key = v[i+1 : max(ke-1, i+1)]
+	i = skipSpace(v, ke)
+	i = skipSpace(v, i+1) // ':'
+	ve := valueEnd(v, i)
+	val = v[i:ve]
+	i = skipSpace(v, ve)
+	if i >= len(v) || v[i] == '}' {
+		it.done = true
+	} else {
 		i = skipSpace(v, i+1) // ','
 	}
-	return nil
+	it.i = i
+	return key, esc, val, true
+}
+
+// keyString returns a member key as a string, decoding escapes.
+func keyString(key []byte, esc bool) string {
+	if !esc {
+		return string(key)
+	}
+	var s string
+	quoted := make([]byte, 0, len(key)+2)
+	quoted = append(append(append(quoted, '"'), key...), '"')
+	if err := json.Unmarshal(quoted, &s); err != nil {
+		return string(key) // unreachable for valid JSON
+	}
+	return s
+}
+
+// eachMember calls fn for every member of the object v, in order.
+func eachMember(v []byte, fn func(key string, val []byte) error) error {
+	it, err := members(v)
+	if err != nil {
+		return err
+	}
+	for {
+		k, esc, val, ok := it.next()
+		if !ok {
+			return nil
+		}
+		if err := fn(keyString(k, esc), val); err != nil {
+			return err
+		}
+	}
+}
+
+// elementIter walks the elements of a JSON array; see elements.
+type elementIter struct {
+	v    []byte
+	i    int
+	done bool
+}
+
+// elements starts walking the array v, or reports that v is not an array.
+func elements(v []byte) (elementIter, error) {
+	i := skipSpace(v, 0)
+	if i >= len(v) || v[i] != '[' {
+		return elementIter{}, typeErr("an array", v[i:])
+	}
+	i = skipSpace(v, i+1)
+	return elementIter{v: v, i: i, done: i >= len(v) || v[i] == ']'}, nil
+}
+
+func (it *elementIter) next() ([]byte, bool) {
+	if it.done {
+		return nil, false
+	}
+	v := it.v
+	ve := valueEnd(v, it.i)
+	val := v[it.i:ve]
+	i := skipSpace(v, ve)
+	if i >= len(v) || v[i] == ']' {
+		it.done = true
+	} else {
+		i = skipSpace(v, i+1)
+	}
+	it.i = i
+	return val, true
 }
 
 // eachElement calls fn for every element of the array v, in order.
 func eachElement(v []byte, fn func(idx int, val []byte) error) error {
-	i := skipSpace(v, 0)
-	if i >= len(v) || v[i] != '[' {
-		return typeErr("an array", v[i:])
+	it, err := elements(v)
+	if err != nil {
+		return err
 	}
-	i = skipSpace(v, i+1)
-	if i < len(v) && v[i] == ']' {
-		return nil
-	}
-	for n := 0; i < len(v); n++ {
-		ve := valueEnd(v, i)
-		if err := fn(n, v[i:ve]); err != nil {
-			return err
-		}
-		i = skipSpace(v, ve)
-		if i >= len(v) || v[i] == ']' {
+	for n := 0; ; n++ {
+		val, ok := it.next()
+		if !ok {
 			return nil
 		}
-		i = skipSpace(v, i+1)
+		if err := fn(n, val); err != nil {
+			return err
+		}
 	}
-	return nil
 }
 
 func isNull(v []byte) bool { return len(v) == 4 && string(v) == "null" }
@@ -218,12 +281,15 @@ func decInt(v []byte) (int, error) {
 
 // decTime decodes an RFC 3339 time member; null and "" are the zero time.
 func decTime(v []byte) (time.Time, error) {
+	if isNull(v) || string(v) == `""` {
+		return time.Time{}, nil
+	}
+	if t, ok := fastUTCTime(v); ok {
+		return t, nil
+	}
 	s, err := decString(v)
 	if err != nil {
 		return time.Time{}, err
-	}
-	if s == "" {
-		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
@@ -234,6 +300,60 @@ func decTime(v []byte) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return t, nil
+}
+
+// fastUTCTime parses the form Marshal writes, "2006-01-02T15:04:05.999999999Z"
+// in quotes, without allocating. Anything else (other offsets, escapes,
+// out-of-range fields) reports !ok and goes to time.Parse.
+func fastUTCTime(v []byte) (time.Time, bool) {
+	if len(v) < 22 || v[0] != '"' || v[len(v)-1] != '"' || v[len(v)-2] != 'Z' {
+		return time.Time{}, false
+	}
+	b := v[1 : len(v)-2]
+	num := func(s []byte) (int, bool) {
+		n := 0
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	if b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	year, ok1 := num(b[0:4])
+	month, ok2 := num(b[5:7])
+	day, ok3 := num(b[8:10])
+	hour, ok4 := num(b[11:13])
+	minute, ok5 := num(b[14:16])
+	sec, ok6 := num(b[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
+		return time.Time{}, false
+	}
+	nsec := 0
+	if frac := b[19:]; len(frac) > 0 {
+		if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
+			return time.Time{}, false
+		}
+		n, ok := num(frac[1:])
+		if !ok {
+			return time.Time{}, false
+		}
+		for range 10 - len(frac) {
+			n *= 10
+		}
+		nsec = n
+	}
+	if month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	if t.Day() != day { // e.g. February 30: let time.Parse report it
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // decStringMap decodes an object of strings.
