@@ -201,3 +201,19 @@ func TestNewCancelled(t *testing.T) {
 		t.Fatalf("New(cancelled) = %v, %v; want context.Canceled", srv, err)
 	}
 }
+
+func FuzzCheckURL(f *testing.F) {
+	for _, s := range []string{"http://127.0.0.1:8080", "http://127.0.0.1:1/\n", "http://[::1]:80", "http://127.0.0.1:0", "%zz", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		got, err := checkURL(line)
+		if err != nil {
+			return
+		}
+		port, ok := strings.CutPrefix(got, "http://127.0.0.1:")
+		if !ok || port == "" || port == "0" || strings.ContainsAny(port, "/?#@") {
+			t.Fatalf("checkURL(%q) = %q, not http://127.0.0.1:PORT", line, got)
+		}
+	})
+}

@@ -393,7 +393,8 @@ func Run(m *testing.M) int {
 // Start returns a running Tomcat for tb: the binary's shared server when
 // TestMain uses Run, otherwise a new server that tb's cleanup stops. When
 // Tomcat is not installed it skips tb, or fails it if InteropEnv is
-// "require". Any other start-up failure fails tb.
+// "require". Any other start-up failure fails tb. Parallel tests may call
+// it; under Run they wait for the one start-up.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	return start(tb, Options{}, os.Getenv(InteropEnv), true)
