@@ -63,6 +63,14 @@ type Options struct {
 	// BearerAuth and DigestAuth.
 	Auth Auth
 
+	// Authenticator, when set, logs the session in when the server asks
+	// for it (and on Session.Login), prepares every request (CSRF and
+	// bearer tokens), and recovers when a response shows the server
+	// session expired or a token was refused: once, shared by all
+	// goroutines, replaying the request when that is safe. See
+	// Authenticator and package spring.
+	Authenticator Authenticator
+
 	// Jar stores cookies between requests. nil means a new limpet jar
 	// (package jar). Any http.CookieJar works; limpet's own jar also
 	// receives the raw Set-Cookie lines so that no attribute is lost.

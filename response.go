@@ -2,6 +2,7 @@ package limpet
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,9 +27,23 @@ type Response struct {
 	// first; their bodies are closed.
 	History []*http.Response
 
+	// Recoveries lists the session recoveries (a new login, a refreshed
+	// token or CSRF token) made while sending the request, and whether the
+	// request was replayed after them. See Authenticator.
+	Recoveries []Recovery
+
 	body    []byte
 	bodyErr error
 	read    bool
+}
+
+// withCancel ties a request's timeout to the body: closing the body
+// releases it.
+func (r *Response) withCancel(cancel context.CancelFunc) *Response {
+	if cancel != nil {
+		r.Body = &cancelBody{ReadCloser: r.Body, cancel: cancel}
+	}
+	return r
 }
 
 // Bytes reads and returns the whole body, closing it. Later calls return

@@ -38,6 +38,7 @@ type Session struct {
 	public    http.RoundTripper // defaults, then rt: for requests built elsewhere
 	client    *http.Client      // sends requests built by NewRequest over rt
 	persist   *persistence      // nil without Options.Store
+	authn     *authState        // nil without Options.Authenticator
 }
 
 // New returns a Session configured by o. It returns an error, before
@@ -74,6 +75,9 @@ func New(o Options) (*Session, error) {
 		}
 		s.base = u
 	}
+	if o.Authenticator != nil {
+		s.authn = &authState{a: o.Authenticator, cooldown: RecoveryCooldown}
+	}
 	if o.Store != nil {
 		if s.jar != nil {
 			return nil, errors.New("limpet: Options.Store needs the Session's own cookie jar; leave Options.Jar nil")
@@ -81,6 +85,9 @@ func New(o Options) (*Session, error) {
 		s.persist = newPersistence(o.Store, o, o.Logger)
 		s.jar = jar.New(jar.Options{OnChange: s.persist.onChange})
 		s.persist.jar = s.jar.(*jar.Jar)
+		if ss, ok := o.Authenticator.(StateSaver); ok {
+			s.persist.savers = append(s.persist.savers, ss)
+		}
 	}
 	if s.jar == nil {
 		s.jar = jar.New(jar.Options{})
@@ -246,16 +253,28 @@ func (s *Session) DoHTTP(req *http.Request) (*Response, error) {
 	return s.send(r, cancel)
 }
 
+// send sends req (through the Authenticator's checks when there is one)
+// and ties cancel, the request's timeout, to the response body.
 func (s *Session) send(req *http.Request, cancel context.CancelFunc) (*Response, error) {
-	resp, err := s.client.Do(req)
+	if s.authn != nil && !bypassing(req.Context()) {
+		return s.sendWithAuth(req, cancel)
+	}
+	resp, err := s.roundTrip(req)
 	if err != nil {
 		if cancel != nil {
 			cancel()
 		}
 		return nil, err
 	}
-	if cancel != nil {
-		resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	return resp.withCancel(cancel), nil
+}
+
+// roundTrip sends req through the client (redirects, cookies, credentials)
+// and records the redirect chain.
+func (s *Session) roundTrip(req *http.Request) (*Response, error) {
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, err
 	}
 	out := &Response{Response: resp}
 	for prev := resp.Request.Response; prev != nil; prev = prev.Request.Response {

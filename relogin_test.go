@@ -1,0 +1,264 @@
+package limpet_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/limpet-http/limpet"
+)
+
+// sessionServer keeps server-side sessions like a servlet container:
+// POST /login (form user/password) creates one; /api/* needs one and
+// answers 401 without; POST /api/echo counts its executions; POST /expire
+// forgets every session.
+type sessionServer struct {
+	*httptest.Server
+	password  string
+	stateless bool // logins succeed but keep no session
+	logins    atomic.Int32
+	echoes    atomic.Int32
+
+	mu       sync.Mutex
+	sessions map[string]bool
+}
+
+func newSessionServer(t *testing.T) *sessionServer {
+	ss := &sessionServer{password: "s3cret", sessions: map[string]bool{}}
+	ss.Server = httptest.NewServer(http.HandlerFunc(ss.serve))
+	t.Cleanup(ss.Close)
+	return ss
+}
+
+func (ss *sessionServer) serve(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/login":
+		ss.logins.Add(1)
+		if r.PostFormValue("password") != ss.password {
+			http.Redirect(w, r, "/login?error", http.StatusFound)
+			return
+		}
+		b := make([]byte, 8)
+		rand.Read(b)
+		id := hex.EncodeToString(b)
+		ss.mu.Lock()
+		ss.sessions[id] = true
+		ss.mu.Unlock()
+		if !ss.stateless {
+			http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: id, Path: "/", HttpOnly: true})
+		}
+		w.WriteHeader(http.StatusNoContent)
+	case "/expire":
+		ss.mu.Lock()
+		ss.sessions = map[string]bool{}
+		ss.mu.Unlock()
+	default:
+		c, err := r.Cookie("JSESSIONID")
+		ss.mu.Lock()
+		ok := err == nil && ss.sessions[c.Value]
+		ss.mu.Unlock()
+		if !ok {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		if r.URL.Path == "/api/echo" && r.Method == http.MethodPost {
+			ss.echoes.Add(1)
+		}
+		if r.URL.Path == "/api/crash" {
+			// Runs, then claims the session is gone: a response that does not
+			// prove the request never ran.
+			ss.echoes.Add(1)
+			http.Error(w, "session lost mid-way", http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprint(w, "ok")
+	}
+}
+
+// formAuth is a minimal Authenticator for sessionServer.
+type formAuth struct {
+	password string
+	prepared atomic.Int32
+}
+
+func (a *formAuth) Login(ctx context.Context, s *limpet.Session) error {
+	resp, err := s.Do(ctx, &limpet.Request{Method: "POST", URL: "/login", MaxRedirects: limpet.NoRedirects,
+		Body: limpet.Form(url.Values{"user": {"alice"}, "password": {a.password}})})
+	if err != nil {
+		return err
+	}
+	resp.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		return errors.New("bad credentials")
+	}
+	return nil
+}
+
+func (a *formAuth) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
+	return a.Login(ctx, s)
+}
+
+func (a *formAuth) Prepare(req *http.Request) error {
+	a.prepared.Add(1)
+	return nil
+}
+
+func (a *formAuth) Check(req *http.Request, resp *limpet.Response) limpet.Verdict {
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: true, Reason: "401"}
+	case http.StatusInternalServerError:
+		return limpet.Verdict{Kind: limpet.SessionExpired, Reason: "500 session lost"}
+	}
+	return limpet.Verdict{}
+}
+
+func TestReloginOnFirstNeedAndAfterExpiry(t *testing.T) {
+	ss := newSessionServer(t)
+	s := newSession(t, limpet.Options{BaseURL: ss.URL, Authenticator: &formAuth{password: ss.password}})
+	ctx := context.Background()
+	resp, err := s.Post(ctx, "/api/echo", limpet.JSON(map[string]int{"n": 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Close()
+	if resp.StatusCode != 200 || len(resp.Recoveries) != 1 || !resp.Recoveries[0].Replayed {
+		t.Fatalf("first POST: status %d, recoveries %+v", resp.StatusCode, resp.Recoveries)
+	}
+	if ss.logins.Load() != 1 || ss.echoes.Load() != 1 {
+		t.Errorf("logins %d, echoes %d; want 1 and 1", ss.logins.Load(), ss.echoes.Load())
+	}
+	resp, err = s.Get(ctx, "/api/me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Close()
+	if len(resp.Recoveries) != 0 || ss.logins.Load() != 1 {
+		t.Errorf("a request on a live session logged in again")
+	}
+}
+
+// X1: many goroutines on an expired session cause exactly one login, all
+// succeed, and every POST runs exactly once.
+func TestConcurrentExpiryLogsInOnce(t *testing.T) {
+	ss := newSessionServer(t)
+	s := newSession(t, limpet.Options{BaseURL: ss.URL, Authenticator: &formAuth{password: ss.password}})
+	ctx := context.Background()
+	if err := s.Login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := s.Post(ctx, "/expire", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Close()
+	before := ss.logins.Load()
+	const n = 32
+	var wg sync.WaitGroup
+	var failures atomic.Int32
+	var posts atomic.Int32
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			var resp *limpet.Response
+			var err error
+			if i%2 == 0 {
+				posts.Add(1)
+				resp, err = s.Post(ctx, "/api/echo", limpet.Bytes([]byte("x"), "text/plain"))
+			} else {
+				resp, err = s.Get(ctx, "/api/me")
+			}
+			if err != nil || resp.StatusCode != 200 {
+				failures.Add(1)
+				if err == nil {
+					resp.Close()
+				}
+				return
+			}
+			resp.Close()
+		}(i)
+	}
+	wg.Wait()
+	if f := failures.Load(); f != 0 {
+		t.Errorf("%d of %d requests failed", f, n)
+	}
+	if got := ss.logins.Load() - before; got != 1 {
+		t.Errorf("%d logins after expiry, want exactly 1", got)
+	}
+	if ss.echoes.Load() != posts.Load() {
+		t.Errorf("echo ran %d times for %d POSTs", ss.echoes.Load(), posts.Load())
+	}
+}
+
+func TestNonIdempotentNotReplayedWithoutProof(t *testing.T) {
+	ss := newSessionServer(t)
+	s := newSession(t, limpet.Options{BaseURL: ss.URL, Authenticator: &formAuth{password: ss.password}})
+	ctx := context.Background()
+	if err := s.Login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := s.Post(ctx, "/api/crash", limpet.Bytes([]byte("x"), "text/plain"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Close()
+	if resp.StatusCode != 500 || len(resp.Recoveries) != 1 || resp.Recoveries[0].Replayed {
+		t.Errorf("status %d recoveries %+v: want the 500 back, recovered but not replayed", resp.StatusCode, resp.Recoveries)
+	}
+	if ss.echoes.Load() != 1 {
+		t.Errorf("handler ran %d times, want 1", ss.echoes.Load())
+	}
+}
+
+func TestFailedReloginIsAClearErrorAndNotRepeated(t *testing.T) {
+	ss := newSessionServer(t)
+	s := newSession(t, limpet.Options{BaseURL: ss.URL, Authenticator: &formAuth{password: "wrong"}})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Get(ctx, "/api/me")
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		var ae *limpet.AuthError
+		if !errors.As(err, &ae) || !strings.Contains(err.Error(), "bad credentials") {
+			t.Errorf("err = %v, want an AuthError saying bad credentials", err)
+		}
+	}
+	if n := ss.logins.Load(); n != 1 {
+		t.Errorf("%d login attempts with a wrong password, want 1 (then the cooldown)", n)
+	}
+	if err := s.Login(ctx); err == nil {
+		t.Error("explicit Login with a wrong password succeeded")
+	}
+}
+
+func TestStillRefusedAfterLoginStops(t *testing.T) {
+	ss := newSessionServer(t)
+	ss.stateless = true
+	s := newSession(t, limpet.Options{BaseURL: ss.URL, Authenticator: &formAuth{password: ss.password}})
+	_, err := s.Post(context.Background(), "/api/echo", limpet.Bytes([]byte("x"), "text/plain"))
+	if !errors.Is(err, limpet.ErrNotRecovered) {
+		t.Fatalf("err = %v, want ErrNotRecovered", err)
+	}
+	if ss.logins.Load() != 1 || ss.echoes.Load() != 0 {
+		t.Errorf("logins %d echoes %d, want 1 and 0", ss.logins.Load(), ss.echoes.Load())
+	}
+}
