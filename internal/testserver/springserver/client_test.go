@@ -49,18 +49,31 @@ type result struct {
 	Body   string
 }
 
-// setCookie returns the response's Set-Cookie for name, or nil.
+// setCookie returns the response's last Set-Cookie for name (the one a jar keeps), or nil.
 func (r result) setCookie(name string) *http.Cookie {
+	resp := http.Response{Header: r.Header}
+	var last *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == name {
+			last = c
+		}
+	}
+	return last
+}
+
+// deletes reports whether the response's first Set-Cookie for name deletes the cookie: an empty value with
+// Max-Age=0 (Tomcat 10.1) or only an Expires date in the past (Tomcat 11).
+func (r result) deletes(name string) bool {
 	resp := http.Response{Header: r.Header}
 	for _, c := range resp.Cookies() {
 		if c.Name == name {
-			return c
+			return c.Value == "" && (c.MaxAge < 0 || (!c.Expires.IsZero() && c.Expires.Before(time.Unix(1, 0).AddDate(1, 0, 0))))
 		}
 	}
-	return nil
+	return false
 }
 
-// rawSetCookie returns the response's Set-Cookie header line for name, or "".
+// rawSetCookie returns the response's first Set-Cookie header line for name, or "".
 func (r result) rawSetCookie(name string) string {
 	for _, line := range r.Header.Values("Set-Cookie") {
 		if strings.HasPrefix(line, name+"=") {
