@@ -262,11 +262,11 @@ type builder struct {
 	form    bool
 	headers headerList
 	params  multi[string]
-	json    *jsonValue         // JSON mode data, nil when none
-	data    multi[string]      // form mode data
-	files   multi[*fileItem]   // @ items
-	parts   multi[partSource]  // form mode multipart fields, by key
-	body    *fileItem          // the @file body without --form
+	json    *jsonValue        // JSON mode data, nil when none
+	data    multi[string]     // form mode data
+	files   multi[*fileItem]  // @ items
+	parts   multi[partSource] // form mode multipart fields, by key
+	body    *fileItem         // the @file body without --form
 }
 
 type partSource struct {

@@ -47,66 +47,95 @@ func expandURL(raw, defaultScheme string) string {
 	return u + tail
 }
 
-// requote normalises the percent-encoding of a URL's path, query and
-// fragment as Python requests' requote_uri does: escapes of unreserved
-// characters are decoded, characters that may not appear in a URL are
-// encoded, and '%' not followed by two hex digits becomes %25.
-func requote(s string) string {
-	const safe = "!#$%&'()*+,/:;=?@[]~"
-	unreserved := func(c byte) bool {
-		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-			c == '-' || c == '.' || c == '_' || c == '~'
-	}
-	alnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+// URL normalisation follows what HTTPie's URL goes through: urllib3's
+// parse_url (dot segments removed from the path, characters that may not
+// appear percent-encoded, existing escapes upper-cased) and then requests'
+// requote_uri (escapes of unreserved characters decoded).
 
-	// Pass 1, unquote_unreserved: decode %XX of unreserved characters. It
-	// fails on '%' followed by two alphanumerics that are not hex, and
-	// requests then quotes every '%' of the original.
-	var mid strings.Builder
-	invalid := false
-	for i := 0; i < len(s) && !invalid; i++ {
-		c := s[i]
-		if c != '%' || i+2 >= len(s) || !alnum(s[i+1]) || !alnum(s[i+2]) {
-			mid.WriteByte(c)
-			continue
+const (
+	unreservedChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-~"
+	subDelimChars   = "!$&'()*+,;="
+	pathChars       = unreservedChars + subDelimChars + ":@/"
+	queryChars      = pathChars + "?"
+)
+
+// removeDotSegments is urllib3's _remove_path_dot_segments (RFC 3986
+// section 5.2.4).
+func removeDotSegments(p string) string {
+	var out []string
+	for _, seg := range strings.Split(p, "/") {
+		switch {
+		case seg == ".":
+		case seg != "..":
+			out = append(out, seg)
+		case len(out) > 0:
+			out = out[:len(out)-1]
 		}
-		hi, lo := hexVal(s[i+1]), hexVal(s[i+2])
-		if hi < 0 || lo < 0 {
-			invalid = true
+	}
+	if strings.HasPrefix(p, "/") && (len(out) == 0 || out[0] != "") {
+		out = append([]string{""}, out...)
+	}
+	if strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..") {
+		out = append(out, "")
+	}
+	return strings.Join(out, "/")
+}
+
+func isHexDigit(c byte) bool { return hexVal(c) >= 0 }
+
+// encodeComponent is urllib3's _encode_invalid_chars: escapes are
+// upper-cased; if every '%' starts a valid escape they are kept, otherwise
+// every '%' is encoded; bytes outside allowed are percent-encoded.
+func encodeComponent(s, allowed string) string {
+	valid := true
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && !(i+2 < len(s) && isHexDigit(s[i+1]) && isHexDigit(s[i+2])) {
+			valid = false
 			break
 		}
-		if d := byte(hi<<4 | lo); unreserved(d) {
-			mid.WriteByte(d)
-			i += 2
-			continue
-		}
-		mid.WriteByte(c)
 	}
-	src, safeSet := mid.String(), safe
-	if invalid {
-		src, safeSet = s, strings.ReplaceAll(safe, "%", "")
-	}
-
-	// Pass 2, quote: percent-encode every other byte.
 	const hexUpper = "0123456789ABCDEF"
 	var b strings.Builder
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		if unreserved(c) || strings.IndexByte(safeSet, c) >= 0 {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '%' && valid:
+			b.WriteByte('%')
+			b.WriteString(strings.ToUpper(s[i+1 : i+3]))
+			i += 2
+		case c < 0x80 && strings.IndexByte(allowed, c) >= 0:
 			b.WriteByte(c)
-			continue
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hexUpper[c>>4])
+			b.WriteByte(hexUpper[c&15])
 		}
-		b.WriteByte('%')
-		b.WriteByte(hexUpper[c>>4])
-		b.WriteByte(hexUpper[c&15])
+	}
+	return b.String()
+}
+
+// unquoteUnreserved decodes escapes of unreserved characters (requests'
+// unquote_unreserved); s holds only valid escapes.
+func unquoteUnreserved(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if d := byte(hexVal(s[i+1])<<4 | hexVal(s[i+2])); strings.IndexByte(unreservedChars, d) >= 0 {
+				b.WriteByte(d)
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
 	}
 	return b.String()
 }
 
 // buildURL turns the URL argument into the request URL: shortcuts
-// expanded, percent-encoding normalised, host lower-cased and IDNA-encoded,
-// an empty path made "/", and the query parameters appended.
-func buildURL(arg, defaultScheme string, query string) (*url.URL, error) {
+// expanded, path and query normalised as HTTPie's libraries do, host
+// lower-cased and IDNA-encoded, an empty path made "/", and the query
+// parameters appended.
+func buildURL(arg, defaultScheme string, params string) (*url.URL, error) {
 	s := expandURL(arg, defaultScheme)
 	sep := strings.Index(s, "://")
 	scheme := strings.ToLower(s[:sep])
@@ -115,10 +144,34 @@ func buildURL(arg, defaultScheme string, query string) (*url.URL, error) {
 	}
 	rest := s[sep+3:]
 	authority, tail := rest, ""
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+	if i := strings.IndexAny(rest, `\/?#`); i >= 0 {
 		authority, tail = rest[:i], rest[i:]
 	}
-	u, err := url.Parse(scheme + "://" + authority + requote(tail))
+	path, query, fragment := tail, "", ""
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		path, query = path[:i], path[i:]
+		if j := strings.IndexByte(query, '#'); j >= 0 {
+			query, fragment = query[:j], query[j+1:]
+		}
+		query = strings.TrimPrefix(query, "?")
+	}
+	if path != "" {
+		path = unquoteUnreserved(encodeComponent(removeDotSegments(path), pathChars))
+	}
+	if path == "" {
+		path = "/"
+	}
+	query = unquoteUnreserved(encodeComponent(query, queryChars))
+	fragment = unquoteUnreserved(encodeComponent(fragment, queryChars))
+	if params != "" {
+		if query != "" {
+			query += "&" + params
+		} else {
+			query = params
+		}
+	}
+
+	u, err := url.Parse(scheme + "://" + authority)
 	if err != nil {
 		return nil, argErr(arg, fmt.Errorf("%w: %w", ErrURL, err))
 	}
@@ -126,36 +179,56 @@ func buildURL(arg, defaultScheme string, query string) (*url.URL, error) {
 	if host == "" {
 		return nil, argErrf(arg, ErrURL, "no host")
 	}
-	if port := u.Port(); port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n > 65535 {
+	if strings.HasPrefix(host, ".") || strings.HasPrefix(host, "*") {
+		return nil, argErrf(arg, ErrURL, "invalid host %q", host)
+	}
+	port := u.Port()
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n > 65535 {
 			return nil, argErrf(arg, ErrURL, "port %s out of range", port)
 		}
+		if port = strconv.Itoa(n); n == 0 {
+			port = ""
+		}
 	}
-	if !strings.HasPrefix(u.Host, "[") {
-		ascii, err := idna.Lookup.ToASCII(strings.ToLower(host))
+	// Like urllib3, lower-case the host and IDNA-encode it only when it is
+	// not ASCII (so "my_host" stays valid).
+	switch lower := strings.ToLower(host); {
+	case strings.Contains(host, ":"): // IPv6
+		host = "[" + lower + "]"
+	case isASCII(host):
+		host = lower
+	default:
+		ascii, err := idna.Lookup.ToASCII(lower)
 		if err != nil {
 			return nil, argErr(arg, fmt.Errorf("%w: host %q: %w", ErrURL, host, err))
 		}
-		if p := u.Port(); p != "" {
-			u.Host = ascii + ":" + p
-		} else if strings.HasSuffix(u.Host, ":") {
-			u.Host = ascii + ":"
-		} else {
-			u.Host = ascii
-		}
-	} else {
-		u.Host = strings.ToLower(u.Host)
+		host = ascii
 	}
-	if u.Path == "" {
-		u.Path, u.RawPath = "/", ""
+	if port != "" {
+		host += ":" + port
 	}
+	ref := scheme + "://" + host + path
 	if query != "" {
-		if u.RawQuery != "" {
-			u.RawQuery += "&" + query
-		} else {
-			u.RawQuery = query
-		}
-		u.ForceQuery = false
+		ref += "?" + query
 	}
-	return u, nil
+	if fragment != "" {
+		ref += "#" + fragment
+	}
+	out, err := url.Parse(ref)
+	if err != nil {
+		return nil, argErr(arg, fmt.Errorf("%w: %w", ErrURL, err))
+	}
+	out.User = u.User
+	return out, nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
