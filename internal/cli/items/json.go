@@ -90,7 +90,7 @@ func (p *jsonParser) fail(msg string, at int) *JSONError {
 	prefix := p.s[:at]
 	e := &JSONError{Message: msg, Offset: utf8.RuneCountInString(prefix), Line: strings.Count(prefix, "\n") + 1}
 	if nl := strings.LastIndexByte(prefix, '\n'); nl >= 0 {
-		e.Column = utf8.RuneCountInString(prefix[nl+1:])
+		e.Column = utf8.RuneCountInString(prefix[nl+1:]) + 1
 	} else {
 		e.Column = e.Offset + 1
 	}
