@@ -1,10 +1,12 @@
 package springserver_test
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -40,6 +42,26 @@ func newClient(t testing.TB, base string) *client {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
+}
+
+// newClientAs is newClient for the server at base, addressed by another host name: the URL (and so the cookie jar)
+// sees host, while connections still go to base's loopback address.
+func newClientAs(t testing.TB, base, host string) *client {
+	t.Helper()
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := u.Host
+	c := newClient(t, "http://"+net.JoinHostPort(host, u.Port()))
+	var d net.Dialer
+	c.hc.Transport = &http.Transport{
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, network, addr)
+		},
+	}
+	t.Cleanup(c.hc.CloseIdleConnections)
+	return c
 }
 
 // result is a response with its body read.
