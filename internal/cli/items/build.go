@@ -280,7 +280,7 @@ func (b *builder) readText(it Item) (string, error) {
 		return "", argErr(it.Arg, err)
 	}
 	if !utf8.Valid(data) {
-		return "", argErrf(it.Arg, ErrNotText, "cannot embed the content of %s", pyRepr(it.Value))
+		return "", argErr(it.Arg, fmt.Errorf("cannot embed the content of %s, %w", pyRepr(it.Value), ErrNotText))
 	}
 	return string(data), nil
 }

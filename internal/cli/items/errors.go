@@ -16,8 +16,6 @@ var (
 	ErrNoSeparator = errors.New("not a request item: no separator such as ':', '==', '=', ':=' or '@'")
 	// ErrMissingURL: no positional argument was given.
 	ErrMissingURL = errors.New("missing URL")
-	// ErrMethod: the method is not a valid HTTP token.
-	ErrMethod = errors.New("invalid method")
 	// ErrURL: the URL cannot be parsed, has no host or an unsupported scheme.
 	ErrURL = errors.New("invalid URL")
 	// ErrHeader: a header item has an invalid name or value.

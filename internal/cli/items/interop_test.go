@@ -67,6 +67,8 @@ type interopCase struct {
 	// comparison. ours is nil when limpet failed (err set), theirs nil when
 	// HTTPie failed.
 	check func(t *testing.T, ours *wireRequest, err error, theirs *wireRequest)
+	// tweak adjusts limpet's options (golden cases only).
+	tweak func(*Options)
 }
 
 var interopCases = []interopCase{
