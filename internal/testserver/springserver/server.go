@@ -163,13 +163,14 @@ func Start(t testing.TB, version, profile string, opts ...Option) *Server {
 	}
 
 	var p *process
+	launched := true
 	if o.dedicated || !sharingEnabled() {
 		p, err = launch(version, jvm, jar, java)
 		if err == nil {
 			t.Cleanup(p.stop)
 		}
 	} else {
-		p, err = sharedProcess(version, jvm, jar, java)
+		p, launched, err = sharedProcess(version, jvm, jar, java)
 	}
 	if err != nil {
 		msg := fmt.Sprintf("springserver: start %s %s: %v", version, profile, err)
@@ -177,6 +178,9 @@ func Start(t testing.TB, version, profile string, opts ...Option) *Server {
 			msg += "\n" + p.logTail(60)
 		}
 		t.Fatal(msg)
+	}
+	if launched {
+		t.Logf("springserver: started the %s %s JVM in %v", version, jvm, p.startupTime().Round(time.Millisecond))
 	}
 	info := p.currentInfo()
 	port := info.Port
@@ -229,8 +233,9 @@ func sharingEnabled() bool {
 	return shared.enabled
 }
 
-// sharedProcess returns the shared JVM, starting it on first use; concurrent callers wait for the one start.
-func sharedProcess(version, jvm, jar, java string) (*process, error) {
+// sharedProcess returns the shared JVM, starting it on first use (launched reports that this call did); concurrent
+// callers wait for the one start.
+func sharedProcess(version, jvm, jar, java string) (p *process, launched bool, err error) {
 	key := version + "/" + jvm
 	shared.mu.Lock()
 	if shared.procs == nil {
@@ -244,11 +249,11 @@ func sharedProcess(version, jvm, jar, java string) (*process, error) {
 	shared.mu.Unlock()
 	if found {
 		<-e.ready
-		return e.p, e.err
+		return e.p, false, e.err
 	}
 	e.p, e.err = launch(version, jvm, jar, java)
 	close(e.ready)
-	return e.p, e.err
+	return e.p, true, e.err
 }
 
 func stopShared() {
@@ -340,10 +345,11 @@ type process struct {
 	version, jvm, jar, java string
 	dir                     string // private temporary directory: ready file, log, JVM temp files
 
-	mu      sync.Mutex // guards cmd, exited, info and stopped; held across start and stop
+	mu      sync.Mutex // guards cmd, exited, info, startup and stopped; held across start and stop
 	cmd     *exec.Cmd
 	exited  chan struct{} // closed when cmd has exited
 	info    Info
+	startup time.Duration // how long the last start took until the ready file appeared
 	stopped bool
 }
 
@@ -360,6 +366,12 @@ func launch(version, jvm, jar, java string) (*process, error) {
 		return p, err
 	}
 	return p, nil
+}
+
+func (p *process) startupTime() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.startup
 }
 
 func (p *process) currentInfo() Info {
@@ -395,6 +407,7 @@ func (p *process) startLocked(pinned *Info) error {
 		sort.Strings(names)
 		args = append(args, "--limpet.ports="+strings.Join(names, ","))
 	}
+	began := time.Now()
 	cmd := exec.Command(p.java, args...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
@@ -438,6 +451,7 @@ func (p *process) startLocked(pinned *Info) error {
 			return fmt.Errorf("springserver: ready file %s: %w", ready, err)
 		}
 		p.info = info
+		p.startup = time.Since(began)
 		return nil
 	}
 }
