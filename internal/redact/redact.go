@@ -9,7 +9,11 @@
 package redact
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -192,8 +196,10 @@ func Query(raw string) string {
 }
 
 // Body redacts a request or response body for display, given its
-// Content-Type: sensitive fields of url-encoded forms and JSON objects are
-// masked. Other bodies are returned unchanged.
+// Content-Type: sensitive fields of url-encoded forms, JSON objects and
+// multipart/form-data bodies (fields, not files) are masked. Other bodies,
+// and bodies that do not parse as their Content-Type says, are returned
+// unchanged.
 func Body(contentType string, body []byte) []byte {
 	ct := strings.ToLower(contentType)
 	switch {
@@ -212,8 +218,55 @@ func Body(contentType string, body []byte) []byte {
 			return body
 		}
 		return out
+	case strings.Contains(ct, "multipart/form-data"):
+		return multipartBody(contentType, body)
 	}
 	return body
+}
+
+// multipartBody masks the values of sensitive fields (not files) of a
+// multipart/form-data body, keeping its boundary and the other parts.
+func multipartBody(contentType string, body []byte) []byte {
+	_, params, err := mime.ParseMediaType(contentType)
+	boundary := params["boundary"]
+	if err != nil || boundary == "" {
+		return body
+	}
+	var out bytes.Buffer
+	w := multipart.NewWriter(&out)
+	if w.SetBoundary(boundary) != nil {
+		return body
+	}
+	r := multipart.NewReader(bytes.NewReader(body), boundary)
+	changed := false
+	for {
+		p, err := r.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return body
+		}
+		data, err := io.ReadAll(p)
+		if err != nil {
+			return body
+		}
+		if p.FileName() == "" && IsSensitiveName(p.FormName()) {
+			data = []byte(Value(string(data)))
+			changed = true
+		}
+		pw, err := w.CreatePart(p.Header)
+		if err != nil {
+			return body
+		}
+		if _, err := pw.Write(data); err != nil {
+			return body
+		}
+	}
+	if !changed || w.Close() != nil {
+		return body
+	}
+	return out.Bytes()
 }
 
 // redactJSON masks sensitive keys in place and reports whether it changed

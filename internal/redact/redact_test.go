@@ -1,0 +1,159 @@
+package redact
+
+import (
+	"bytes"
+	"io"
+	"mime"
+	"mime/multipart"
+	"strings"
+	"testing"
+)
+
+// multipartOf encodes fields (name, value) and one file part with boundary.
+func multipartOf(t testing.TB, boundary string, fields [][2]string, fileField, fileContent string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := multipart.NewWriter(&b)
+	if err := w.SetBoundary(boundary); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fields {
+		if err := w.WriteField(f[0], f[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fileField != "" {
+		fw, err := w.CreateFormFile(fileField, "f.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(fw, fileContent)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// multipartFields decodes a multipart body into its fields, in order.
+func multipartFields(t testing.TB, boundary string, body []byte) [][2]string {
+	t.Helper()
+	r := multipart.NewReader(bytes.NewReader(body), boundary)
+	var out [][2]string
+	for {
+		p, err := r.NextRawPart()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("redacted body does not parse: %v", err)
+		}
+		data, _ := io.ReadAll(p)
+		out = append(out, [2]string{p.FormName(), string(data)})
+	}
+}
+
+func TestBodyMultipart(t *testing.T) {
+	const boundary = "b0undary"
+	ctype := "multipart/form-data; boundary=" + boundary
+	tests := []struct {
+		name      string
+		fields    [][2]string
+		fileField string
+		want      [][2]string
+		unchanged bool
+	}{
+		{
+			name:   "password and token masked, others kept",
+			fields: [][2]string{{"username", "alice"}, {"password", "correct horse battery staple"}, {"_csrf", "short"}},
+			want:   [][2]string{{"username", "alice"}, {"password", Mask + "aple"}, {"_csrf", Mask}},
+		},
+		{
+			name:      "file named like a secret is a file, kept",
+			fields:    [][2]string{{"note", "hello"}},
+			fileField: "private_key",
+			want:      [][2]string{{"note", "hello"}, {"private_key", "file content"}},
+			unchanged: true,
+		},
+		{
+			name:      "nothing sensitive: same bytes",
+			fields:    [][2]string{{"a", "1"}, {"b", "2"}},
+			want:      [][2]string{{"a", "1"}, {"b", "2"}},
+			unchanged: true,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			body := multipartOf(t, boundary, tc.fields, tc.fileField, "file content")
+			got := Body(ctype, body)
+			if tc.unchanged && !bytes.Equal(got, body) {
+				t.Fatalf("body changed:\n%s", got)
+			}
+			fields := multipartFields(t, boundary, got)
+			if len(fields) != len(tc.want) {
+				t.Fatalf("fields = %q, want %q", fields, tc.want)
+			}
+			for i := range fields {
+				if fields[i] != tc.want[i] {
+					t.Errorf("field %d = %q, want %q", i, fields[i], tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestBodyMultipartBadInput(t *testing.T) {
+	body := []byte("--x\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nsecret")
+	tests := []struct {
+		name  string
+		ctype string
+	}{
+		{"no boundary parameter", "multipart/form-data"},
+		{"malformed media type", "multipart/form-data; boundary"},
+		{"truncated body", "multipart/form-data; boundary=x"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Body(tc.ctype, body); !bytes.Equal(got, body) {
+				t.Errorf("Body(%q) = %q, want the input unchanged", tc.ctype, got)
+			}
+		})
+	}
+}
+
+func boundaryOf(t *testing.T, ctype string) string {
+	_, params, err := mime.ParseMediaType(ctype)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return params["boundary"]
+}
+
+func FuzzBodyMultipart(f *testing.F) {
+	f.Add("b", []byte("--b\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nhunter2hunter2hunter2\r\n--b--\r\n"))
+	f.Add("x y", []byte("--x y\r\n\r\n\r\n--x y--"))
+	f.Add("b", []byte(""))
+	f.Fuzz(func(t *testing.T, boundary string, body []byte) {
+		ctype := "multipart/form-data; boundary=\"" + strings.ReplaceAll(boundary, `"`, "") + "\""
+		out := Body(ctype, body)
+		if bytes.Equal(out, body) {
+			return
+		}
+		// A changed body is a well-formed multipart body again, whose
+		// sensitive fields all start with the mask.
+		r := multipart.NewReader(bytes.NewReader(out), boundaryOf(t, ctype))
+		for {
+			p, err := r.NextRawPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("redacted body does not parse: %v\n%q", err, out)
+			}
+			data, _ := io.ReadAll(p)
+			if p.FileName() == "" && IsSensitiveName(p.FormName()) && !bytes.HasPrefix(data, []byte(Mask)) {
+				t.Fatalf("field %q = %q, not masked", p.FormName(), data)
+			}
+		}
+	})
+}
