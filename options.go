@@ -135,6 +135,10 @@ type Options struct {
 	// cookie, with what the others saved. Store needs the Session's own
 	// jar, so Jar must be nil.
 	Store SessionStore
+	// StateSavers add state of their own to what is saved with the
+	// session (and get it back when it is loaded or merged), alongside an
+	// Authenticator that implements StateSaver.
+	StateSavers []StateSaver
 	// ManualSave turns autosave off: the state is written only by
 	// Session.Save and Session.Close. With autosave (the default), a change
 	// is written in the background, SaveDelay after it, together with any

@@ -88,6 +88,7 @@ func New(o Options) (*Session, error) {
 		if ss, ok := o.Authenticator.(StateSaver); ok {
 			s.persist.savers = append(s.persist.savers, ss)
 		}
+		s.persist.savers = append(s.persist.savers, o.StateSavers...)
 	}
 	if s.jar == nil {
 		s.jar = jar.New(jar.Options{})

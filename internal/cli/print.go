@@ -1,0 +1,245 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/limpet-http/limpet/internal/redact"
+)
+
+// printSpec is HTTPie's --print: which parts of the exchange are shown.
+type printSpec struct {
+	reqHead, reqBody, respHead, respBody, meta bool
+}
+
+func parsePrintSpec(s string) (printSpec, error) {
+	var p printSpec
+	for _, c := range s {
+		switch c {
+		case 'H':
+			p.reqHead = true
+		case 'B':
+			p.reqBody = true
+		case 'h':
+			p.respHead = true
+		case 'b':
+			p.respBody = true
+		case 'm':
+			p.meta = true
+		default:
+			return p, fmt.Errorf("--print: unknown character %q (want H, B, h, b or m)", c)
+		}
+	}
+	return p, nil
+}
+
+func (p printSpec) request() bool { return p.reqHead || p.reqBody }
+
+// printer formats messages the way HTTPie shows them.
+type printer struct {
+	w       io.Writer
+	color   bool // ANSI colours
+	format  bool // indent JSON
+	secrets bool // show credentials, cookies and tokens as they are
+	tty     bool // output is a terminal: binary bodies are not shown
+}
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiBlue   = "\x1b[34m"
+	ansiCyan   = "\x1b[36m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiRed    = "\x1b[31m"
+	ansiGray   = "\x1b[90m"
+)
+
+func (p *printer) paint(code, s string) string {
+	if !p.color {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+func (p *printer) headerValue(name, value string) string {
+	if p.secrets {
+		return value
+	}
+	return redact.HeaderValue(name, value)
+}
+
+// requestHead writes the request line and headers as sent on the wire.
+func (p *printer) requestHead(req *http.Request) {
+	target := req.URL.RequestURI()
+	if !p.secrets {
+		u := *req.URL
+		u.RawQuery = redact.Query(u.RawQuery)
+		target = u.RequestURI()
+	}
+	fmt.Fprintf(p.w, "%s %s %s\n", p.paint(ansiBold+ansiGreen, req.Method), p.paint(ansiCyan, target), p.paint(ansiBlue, "HTTP/1.1"))
+	host := req.Host
+	if host == "" {
+		host = req.URL.Host
+	}
+	h := req.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set("Host", host)
+	if req.ContentLength > 0 && h.Get("Content-Length") == "" {
+		h.Set("Content-Length", fmt.Sprint(req.ContentLength))
+	}
+	p.headers(h)
+	fmt.Fprintln(p.w)
+}
+
+// responseHead writes the status line and headers.
+func (p *printer) responseHead(resp *http.Response) {
+	code := ansiGreen
+	switch {
+	case resp.StatusCode >= 500:
+		code = ansiRed
+	case resp.StatusCode >= 400:
+		code = ansiRed
+	case resp.StatusCode >= 300:
+		code = ansiYellow
+	}
+	proto := resp.Proto
+	if proto == "" {
+		proto = "HTTP/1.1"
+	}
+	fmt.Fprintf(p.w, "%s %s\n", p.paint(ansiBlue, proto), p.paint(ansiBold+code, strings.TrimSpace(resp.Status)))
+	p.headers(resp.Header)
+	fmt.Fprintln(p.w)
+}
+
+func (p *printer) headers(h http.Header) {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range h[k] {
+			fmt.Fprintf(p.w, "%s: %s\n", p.paint(ansiCyan, k), p.headerValue(k, v))
+		}
+	}
+}
+
+const binaryNote = "+-----------------------------------------+\n| NOTE: binary data not shown in terminal |\n+-----------------------------------------+"
+
+// body writes a message body: formatted JSON when asked, a note instead of
+// binary data on a terminal, the bytes as they are otherwise.
+func (p *printer) body(contentType string, b []byte, redactBody bool) {
+	if len(b) == 0 {
+		return
+	}
+	if redactBody && !p.secrets {
+		b = redact.Body(contentType, b)
+	}
+	if p.tty && isBinary(b) {
+		fmt.Fprintln(p.w, binaryNote)
+		return
+	}
+	if p.format && looksJSON(contentType, b) {
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, bytes.TrimSpace(b), "", "    "); err == nil {
+			out := buf.Bytes()
+			if p.color {
+				out = colorJSON(out)
+			}
+			p.w.Write(out)
+			fmt.Fprintln(p.w)
+			return
+		}
+	}
+	p.w.Write(b)
+	if p.tty && !bytes.HasSuffix(b, []byte("\n")) {
+		fmt.Fprintln(p.w)
+	}
+}
+
+func isBinary(b []byte) bool {
+	head := b
+	if len(head) > 1024 {
+		head = head[:1024]
+	}
+	return bytes.IndexByte(head, 0) >= 0 || !utf8.Valid(trimIncompleteRune(head))
+}
+
+func trimIncompleteRune(b []byte) []byte {
+	for i := 0; i < 3 && len(b) > 0; i++ {
+		if utf8.Valid(b) {
+			return b
+		}
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func looksJSON(contentType string, b []byte) bool {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if mt == "application/json" || strings.HasSuffix(mt, "+json") || strings.HasSuffix(mt, "/json") {
+		return true
+	}
+	t := bytes.TrimSpace(b)
+	return (mt == "" || strings.HasPrefix(mt, "text/")) && len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(t)
+}
+
+// colorJSON colours indented JSON: keys, strings, numbers and literals.
+func colorJSON(in []byte) []byte {
+	var out bytes.Buffer
+	i := 0
+	for i < len(in) {
+		c := in[i]
+		switch {
+		case c == '"':
+			j := i + 1
+			for j < len(in) && in[j] != '"' {
+				if in[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j < len(in) {
+				j++
+			}
+			k := j
+			for k < len(in) && in[k] == ' ' {
+				k++
+			}
+			code := ansiGreen
+			if k < len(in) && in[k] == ':' {
+				code = ansiBlue
+			}
+			out.WriteString(code + string(in[i:j]) + ansiReset)
+			i = j
+		case c == '-' || (c >= '0' && c <= '9'):
+			j := i
+			for j < len(in) && strings.IndexByte("+-.eE0123456789", in[j]) >= 0 {
+				j++
+			}
+			out.WriteString(ansiYellow + string(in[i:j]) + ansiReset)
+			i = j
+		case c == 't' || c == 'f' || c == 'n':
+			j := i
+			for j < len(in) && in[j] >= 'a' && in[j] <= 'z' {
+				j++
+			}
+			out.WriteString(ansiRed + string(in[i:j]) + ansiReset)
+			i = j
+		default:
+			out.WriteByte(c)
+			i++
+		}
+	}
+	return out.Bytes()
+}

@@ -1,0 +1,511 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/internal/cli/items"
+	"github.com/limpet-http/limpet/jar"
+)
+
+// RequestOptions are the flags and arguments of a request.
+type RequestOptions struct {
+	IO    *IOStreams
+	Args  []string
+	flags *pflag.FlagSet
+
+	version bool
+
+	JSON, Form, Multipart bool
+	Raw                   string
+	Boundary              string
+	DefaultScheme         string
+
+	Print       string
+	Verbose     int
+	HeadersOnly bool
+	BodyOnly    bool
+	Meta        bool
+	All         bool
+	Offline     bool
+	Pretty      string
+	ShowSecrets bool
+	Debug       bool
+
+	Download bool
+	Output   string
+
+	CheckStatus  bool
+	Follow       bool
+	MaxRedirects int
+	Timeout      float64
+
+	Auth     string
+	AuthType string
+
+	Proxies []string
+	Verify  string
+	Cert    string
+	CertKey string
+
+	IgnoreStdin bool
+
+	Session         string
+	SessionReadOnly string
+}
+
+func bindRequestFlags(cmd *cobra.Command, o *RequestOptions) {
+	f := cmd.Flags()
+	f.SortFlags = false
+	f.Bool("help", false, "show this help")
+	f.BoolVar(&o.version, "version", false, "print limpet's version")
+
+	f.BoolVarP(&o.JSON, "json", "j", false, "data items are serialised as a JSON object (the default)")
+	f.BoolVarP(&o.Form, "form", "f", false, "data items are serialised as form fields (multipart with a file field)")
+	f.BoolVar(&o.Multipart, "multipart", false, "always send multipart/form-data")
+	f.StringVar(&o.Raw, "raw", "", "the request body, as given")
+	f.StringVar(&o.Boundary, "boundary", "", "the multipart boundary")
+	f.StringVar(&o.DefaultScheme, "default-scheme", "http", "scheme for URLs without one")
+
+	f.StringVarP(&o.Print, "print", "p", "", "what to print: H request headers, B request body, h response headers, b response body, m metadata")
+	f.CountVarP(&o.Verbose, "verbose", "v", "print the whole exchange (--print=HBhb); twice adds metadata")
+	f.BoolVarP(&o.HeadersOnly, "headers", "h", false, "print only the response headers (--print=h)")
+	f.BoolVarP(&o.BodyOnly, "body", "b", false, "print only the response body (--print=b)")
+	f.BoolVarP(&o.Meta, "meta", "m", false, "print only the response metadata (--print=m)")
+	f.BoolVar(&o.All, "all", false, "print intermediate requests and responses too (redirects)")
+	f.BoolVar(&o.Offline, "offline", false, "build and print the request without sending it")
+	f.StringVar(&o.Pretty, "pretty", "", "all, colors, format or none (default: all on a terminal, none otherwise)")
+	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print credentials, cookie values and tokens instead of masking them")
+	f.BoolVar(&o.Debug, "debug", false, "log every request and response to stderr (redacted)")
+
+	f.BoolVarP(&o.Download, "download", "d", false, "save the response body to a file, with a progress bar on a terminal")
+	f.StringVarP(&o.Output, "output", "o", "", "write the response body to this file")
+
+	f.BoolVar(&o.CheckStatus, "check-status", false, "exit with 3, 4 or 5 for 3xx, 4xx or 5xx responses")
+	f.BoolVarP(&o.Follow, "follow", "F", false, "follow redirects")
+	f.IntVar(&o.MaxRedirects, "max-redirects", 30, "the most redirects followed with --follow")
+	f.Float64Var(&o.Timeout, "timeout", 0, "seconds the whole exchange may take (0: 30 s, or none for downloads)")
+
+	f.StringVarP(&o.Auth, "auth", "a", "", "USER[:PASS] or TOKEN; the password is prompted for when missing")
+	f.StringVarP(&o.AuthType, "auth-type", "A", "basic", "basic, digest or bearer")
+
+	f.StringArrayVar(&o.Proxies, "proxy", nil, "PROTOCOL:PROXY_URL, e.g. http:http://proxy:3128 (repeatable)")
+	f.StringVar(&o.Verify, "verify", "yes", "yes, no (do not verify TLS certificates), or a CA bundle file")
+	f.StringVar(&o.Cert, "cert", "", "client certificate file (PEM)")
+	f.StringVar(&o.CertKey, "cert-key", "", "client certificate key file (PEM)")
+
+	f.BoolVarP(&o.IgnoreStdin, "ignore-stdin", "I", false, "accepted for HTTPie compatibility: limpet never reads stdin as the body")
+
+	f.StringVar(&o.Session, "session", "", "NAME (kept per host) or PATH of a session to use and update")
+	f.StringVar(&o.SessionReadOnly, "session-read-only", "", "NAME or PATH of a session to use without updating it")
+}
+
+// printSpecFor chooses what to print, as HTTPie does.
+func (o *RequestOptions) printSpecFor() (printSpec, error) {
+	switch {
+	case o.Print != "":
+		return parsePrintSpec(o.Print)
+	case o.Verbose >= 2:
+		return parsePrintSpec("HBhbm")
+	case o.Verbose == 1:
+		return parsePrintSpec("HBhb")
+	case o.HeadersOnly:
+		return parsePrintSpec("h")
+	case o.BodyOnly:
+		return parsePrintSpec("b")
+	case o.Meta:
+		return parsePrintSpec("m")
+	case o.Offline:
+		return parsePrintSpec("HB")
+	case o.Download || o.Output != "":
+		return parsePrintSpec("h")
+	case o.IO.IsStdoutTTY():
+		return parsePrintSpec("hb")
+	}
+	return parsePrintSpec("b")
+}
+
+func (o *RequestOptions) printer() (*printer, error) {
+	p := &printer{w: o.IO.Out, secrets: o.ShowSecrets, tty: o.IO.IsStdoutTTY()}
+	pretty := o.Pretty
+	if pretty == "" {
+		pretty = "none"
+		if o.IO.IsStdoutTTY() {
+			pretty = "all"
+		}
+	}
+	switch pretty {
+	case "all":
+		p.color, p.format = true, true
+	case "colors":
+		p.color = true
+	case "format":
+		p.format = true
+	case "none":
+	default:
+		return nil, fmt.Errorf("--pretty: %q is not one of all, colors, format, none", pretty)
+	}
+	if p.color && (o.IO.noColor || !o.IO.IsStdoutTTY() && o.Pretty == "") {
+		p.color = false
+	}
+	return p, nil
+}
+
+func runRequest(ctx context.Context, o *RequestOptions) error {
+	spec, err := o.printSpecFor()
+	if err != nil {
+		return err
+	}
+	pr, err := o.printer()
+	if err != nil {
+		return err
+	}
+	iopts := items.Options{DefaultScheme: o.DefaultScheme, Boundary: o.Boundary, UserAgent: limpet.DefaultUserAgent}
+	if home, err := os.UserHomeDir(); err == nil {
+		iopts.HomeDir = home
+	}
+	switch {
+	case o.Multipart:
+		iopts.Mode = items.ModeMultipart
+	case o.Form:
+		iopts.Mode = items.ModeForm
+	case o.JSON:
+		iopts.Mode = items.ModeJSON
+	}
+	if o.flags != nil && o.flags.Changed("raw") {
+		iopts.Raw = []byte(o.Raw)
+	}
+	ireq, err := items.Parse(o.Args, iopts)
+	if err != nil {
+		return err
+	}
+
+	sess, err := openCLISession(o.Session, o.SessionReadOnly, ireq)
+	if err != nil {
+		return err
+	}
+	if sess != nil && len(sess.headers) > 0 {
+		iopts.SessionHeaders = sess.headers
+		if ireq, err = items.Parse(o.Args, iopts); err != nil {
+			return err
+		}
+	}
+
+	lo, err := o.sessionOptions()
+	if err != nil {
+		return err
+	}
+	var sent []*http.Request
+	lo.OnRequest = append(lo.OnRequest, func(r *http.Request) error {
+		sent = append(sent, r)
+		return nil
+	})
+	if sess != nil {
+		sess.apply(&lo, ireq, o)
+	}
+	if err := o.applyAuth(&lo, ireq, sess); err != nil {
+		return err
+	}
+	s, err := limpet.New(lo)
+	if err != nil {
+		return err
+	}
+	closed := false
+	closeSession := func() error {
+		if closed {
+			return nil
+		}
+		closed = true
+		return s.Close()
+	}
+	defer closeSession()
+
+	req, err := ireq.HTTPRequest(ctx)
+	if err != nil {
+		return err
+	}
+	if o.Offline {
+		if j, ok := s.Jar().(*jar.Jar); ok {
+			if c := j.CookieHeader(req.URL); c != "" {
+				req.Header.Set("Cookie", c)
+			}
+		}
+		if _, set := req.Header["User-Agent"]; !set {
+			req.Header.Set("User-Agent", limpet.DefaultUserAgent)
+		}
+		o.printRequest(pr, spec, req)
+		return nil
+	}
+
+	resp, err := s.DoHTTP(req)
+	if err != nil {
+		if len(sent) > 0 && spec.request() {
+			o.printRequest(pr, spec, sent[len(sent)-1])
+		}
+		return err
+	}
+	defer resp.Close()
+
+	hops := append(append([]*http.Response(nil), resp.History...), resp.Response)
+	first := len(hops) - 1
+	if o.All {
+		first = 0
+	}
+	for i := first; i < len(hops); i++ {
+		r := hops[i]
+		if spec.request() {
+			o.printRequest(pr, spec, r.Request)
+		}
+		last := i == len(hops)-1
+		if spec.respHead {
+			pr.responseHead(r)
+		}
+		if !last {
+			continue
+		}
+		if err := o.writeBody(ctx, pr, spec, resp); err != nil {
+			return err
+		}
+		if spec.meta {
+			fmt.Fprintf(o.IO.Out, "Elapsed time: %s\n", time.Duration(0))
+		}
+	}
+	if sess != nil && !sess.readOnly && (!sess.exists || sess.newHeaders != nil || sess.newAuth != nil) {
+		if err := s.Save(ctx); err != nil {
+			return err
+		}
+	}
+	if err := closeSession(); err != nil {
+		return err
+	}
+	return o.statusExit(resp.Response)
+}
+
+// printRequest prints a request as sent; the body is read through GetBody.
+func (o *RequestOptions) printRequest(pr *printer, spec printSpec, req *http.Request) {
+	if spec.reqHead {
+		pr.requestHead(req)
+	}
+	if spec.reqBody && req.GetBody != nil {
+		if rc, err := req.GetBody(); err == nil {
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			if len(b) > 0 {
+				pr.body(req.Header.Get("Content-Type"), b, true)
+				fmt.Fprintln(pr.w)
+			}
+		}
+	}
+}
+
+// writeBody prints or saves the final response body.
+func (o *RequestOptions) writeBody(ctx context.Context, pr *printer, spec printSpec, resp *limpet.Response) error {
+	if o.Download || o.Output != "" {
+		return o.download(ctx, resp)
+	}
+	if !spec.respBody {
+		return nil
+	}
+	if !pr.format && !pr.tty {
+		// Piped and not formatted: stream, without holding the body.
+		_, err := io.Copy(o.IO.Out, resp.Body)
+		if err != nil {
+			return fmt.Errorf("reading the response body: %w", err)
+		}
+		return nil
+	}
+	b, err := resp.Bytes()
+	if err != nil {
+		return err
+	}
+	pr.body(resp.Header.Get("Content-Type"), b, false)
+	return nil
+}
+
+// statusExit applies --check-status, and warns about error statuses when
+// stdout is not a terminal (as HTTPie does).
+func (o *RequestOptions) statusExit(resp *http.Response) error {
+	code := 0
+	switch {
+	case resp.StatusCode >= 500:
+		code = Exit5xx
+	case resp.StatusCode >= 400:
+		code = Exit4xx
+	case resp.StatusCode >= 300 && !o.Follow:
+		code = Exit3xx
+	}
+	if code == 0 {
+		return nil
+	}
+	if o.CheckStatus {
+		if !o.IO.IsStdoutTTY() {
+			fmt.Fprintf(o.IO.ErrOut, "limpet: warning: HTTP %s\n", resp.Status)
+		}
+		return &exitError{code: code}
+	}
+	return nil
+}
+
+// sessionOptions turns the network flags into Session options.
+func (o *RequestOptions) sessionOptions() (limpet.Options, error) {
+	lo := limpet.Options{MaxRedirects: limpet.NoRedirects}
+	if o.Follow {
+		lo.MaxRedirects = o.MaxRedirects
+		if lo.MaxRedirects <= 0 {
+			lo.MaxRedirects = limpet.NoRedirects
+		}
+	}
+	switch {
+	case o.Timeout > 0:
+		lo.Timeout = time.Duration(o.Timeout * float64(time.Second))
+	case o.Download || o.Output != "":
+		lo.Timeout = limpet.NoTimeout
+	}
+	for _, p := range o.Proxies {
+		scheme, u, ok := strings.Cut(p, ":")
+		if !ok || (scheme != "http" && scheme != "https" && scheme != "all") {
+			return lo, fmt.Errorf("--proxy %q: want PROTOCOL:PROXY_URL, e.g. http:http://proxy:3128", p)
+		}
+		if lo.Proxy.URLs == nil {
+			lo.Proxy.URLs = map[string]string{}
+		}
+		lo.Proxy.URLs[scheme] = u
+	}
+	switch strings.ToLower(o.Verify) {
+	case "", "yes", "true":
+	case "no", "false":
+		lo.TLS.InsecureSkipVerify = true
+	default:
+		lo.TLS.CAFile = o.Verify
+	}
+	lo.TLS.CertFile, lo.TLS.KeyFile = o.Cert, o.CertKey
+	if o.Cert != "" && o.CertKey == "" {
+		lo.TLS.KeyFile = o.Cert // a PEM holding both
+	}
+	level := slog.LevelWarn
+	if o.Debug {
+		level = slog.LevelDebug
+	}
+	lo.Logger = slog.New(slog.NewTextHandler(o.IO.ErrOut, &slog.HandlerOptions{Level: level}))
+	return lo, nil
+}
+
+// applyAuth handles -a/-A: Basic, Digest or a bearer token, prompting for
+// a missing password on a terminal.
+func (o *RequestOptions) applyAuth(lo *limpet.Options, ireq *items.Request, sess *cliSession) error {
+	if o.Auth == "" {
+		return nil
+	}
+	kind := strings.ToLower(o.AuthType)
+	if kind == "bearer" {
+		lo.Auth = limpet.BearerAuth(o.Auth)
+		if sess != nil {
+			sess.recordAuth("bearer", "")
+		}
+		return nil
+	}
+	user, pass, hasPass := strings.Cut(o.Auth, ":")
+	if !hasPass {
+		p, err := promptPassword(o.IO, fmt.Sprintf("password for %s@%s: ", user, ireq.URL.Host))
+		if err != nil {
+			return err
+		}
+		pass = p
+	}
+	switch kind {
+	case "basic":
+		lo.Auth = limpet.BasicAuth(user, pass)
+	case "digest":
+		lo.Auth = limpet.DigestAuth(user, pass)
+	default:
+		return fmt.Errorf("--auth-type %q: want basic, digest or bearer", o.AuthType)
+	}
+	if sess != nil {
+		sess.recordAuth(kind, user)
+	}
+	return nil
+}
+
+// promptPassword reads a password without echo from the terminal.
+func promptPassword(io *IOStreams, prompt string) (string, error) {
+	if !io.IsStdinTTY() || io.readPassword == nil {
+		return "", errors.New("a password is needed and standard input is not a terminal (give USER:PASS, or use limpet login with --password-env or --password-file)")
+	}
+	fmt.Fprint(io.ErrOut, prompt)
+	b, err := io.readPassword()
+	fmt.Fprintln(io.ErrOut)
+	if err != nil {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	return string(b), nil
+}
+
+// download saves the body to --output, or a name from the response, with a
+// progress bar on a terminal.
+func (o *RequestOptions) download(ctx context.Context, resp *limpet.Response) error {
+	name := o.Output
+	if name == "" {
+		name = downloadName(resp.Response)
+	}
+	if resp.StatusCode >= 300 {
+		return &exitError{code: ExitError, err: fmt.Errorf("download: HTTP %s; nothing saved", resp.Status)}
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("download: %w", err)
+	}
+	var w io.Writer = f
+	var bar io.Closer
+	if o.IO.IsStderrTTY() {
+		pb := newProgressBar(o.IO.ErrOut, resp.ContentLength, name)
+		w = io.MultiWriter(f, pb)
+		bar = pb
+	}
+	n, err := io.Copy(w, resp.Body)
+	if bar != nil {
+		bar.Close()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("download: saving %s: %w", name, err)
+	}
+	if resp.ContentLength > 0 && n != resp.ContentLength {
+		return fmt.Errorf("download: incomplete: got %d of %d bytes", n, resp.ContentLength)
+	}
+	fmt.Fprintf(o.IO.ErrOut, "Done. %d bytes saved to %q\n", n, name)
+	return nil
+}
+
+// downloadName picks a file name from Content-Disposition or the URL, as
+// HTTPie does, never a path.
+func downloadName(resp *http.Response) string {
+	if cd := resp.Header.Get("Content-Disposition"); cd != "" {
+		if _, params, err := parseDisposition(cd); err == nil {
+			if fn := safeBase(params["filename"]); fn != "" {
+				return fn
+			}
+		}
+	}
+	p := resp.Request.URL.Path
+	if u, err := url.PathUnescape(p); err == nil {
+		p = u
+	}
+	if fn := safeBase(p[strings.LastIndexByte(p, '/')+1:]); fn != "" {
+		return fn
+	}
+	return "index"
+}

@@ -1,0 +1,380 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/limpet-http/limpet/format/cookiestxt"
+	"github.com/limpet-http/limpet/internal/redact"
+	"github.com/limpet-http/limpet/jar"
+	"github.com/limpet-http/limpet/store"
+	"github.com/limpet-http/limpet/store/filestore"
+)
+
+// NewCmdSession returns "limpet session": list, show, delete, reset,
+// export and import.
+func NewCmdSession(io *IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "session",
+		Short: "List, show, delete, export and import stored sessions",
+		Long: `Sessions live in $LIMPET_CONFIG_DIR, else $XDG_CONFIG_HOME/limpet, else ~/.config/limpet,
+under sessions/HOST_PORT/NAME.json (files 0600). A SESSION argument is a stored name
+("app" when unique, or "localhost_8080/app") or a path to a session file.`,
+		SilenceUsage: true,
+	}
+	cmd.AddCommand(newCmdSessionList(io), newCmdSessionShow(io), newCmdSessionDelete(io), newCmdSessionReset(io),
+		newCmdSessionExport(io), newCmdSessionImport(io))
+	return cmd
+}
+
+func newCmdSessionList(io *IOStreams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List stored sessions",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, err := filestore.New(filestore.Options{})
+			if err != nil {
+				return err
+			}
+			names, err := st.List(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(io.Out, 0, 4, 3, ' ', 0)
+			for _, n := range names {
+				f, _ := st.File(n)
+				snap, err := f.Load(cmd.Context())
+				if err != nil {
+					fmt.Fprintf(tw, "%s\t(unreadable: %s)\n", n, message(err))
+					continue
+				}
+				fmt.Fprintf(tw, "%s\t%d cookies\tupdated %s\n", n, len(snap.Cookies), snap.Meta.Updated.Local().Format(time.DateTime))
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func newCmdSessionShow(io *IOStreams) *cobra.Command {
+	var secrets bool
+	cmd := &cobra.Command{
+		Use:   "show SESSION",
+		Short: "Show a session's cookies, headers and login, secrets masked",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, name, err := findSession(args[0])
+			if err != nil {
+				return err
+			}
+			snap, err := f.Load(cmd.Context())
+			if err != nil {
+				return fmt.Errorf("session %s: %w", name, err)
+			}
+			showSession(io.Out, snap, secrets, time.Now())
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&secrets, "show-secrets", false, "show cookie values and tokens")
+	return cmd
+}
+
+// showSession prints a session for people, masking secrets.
+func showSession(w io.Writer, snap store.Snapshot, secrets bool, now time.Time) {
+	mask := func(s string) string {
+		if secrets {
+			return s
+		}
+		return redact.Value(s)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
+	cookies := snap.JarCookies()
+	sort.Slice(cookies, func(i, j int) bool {
+		a, b := cookies[i], cookies[j]
+		if a.Domain != b.Domain {
+			return a.Domain < b.Domain
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Name < b.Name
+	})
+	for _, c := range cookies {
+		domain := c.Domain
+		if !c.HostOnly {
+			domain = "." + domain
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, domain, c.Path, expiry(c, now), flags(c), mask(c.Value))
+	}
+	tw.Flush()
+	if snap.Headers != nil && len(snap.Headers.List) > 0 {
+		fmt.Fprintln(w, "\nheaders:")
+		for _, h := range snap.Headers.List {
+			v := h.Value
+			if !secrets {
+				v = redact.HeaderValue(h.Name, v)
+			}
+			fmt.Fprintf(w, "  %s: %s\n", h.Name, v)
+		}
+	}
+	if snap.Auth != nil && snap.Auth.Kind != "" {
+		fmt.Fprintf(w, "\nauth: %s %s\n", snap.Auth.Kind, snap.Auth.User)
+	}
+	if l := snap.Login; l != nil {
+		fmt.Fprintf(w, "\nlogin: %s at %s as %s", l.Flow, l.URL, l.User)
+		if l.PasswordFrom != "" {
+			fmt.Fprintf(w, " (password from %s)", l.PasswordFrom)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, t := range snap.Tokens {
+		exp := "no expiry"
+		if !t.Expiry.IsZero() {
+			exp = "expires " + t.Expiry.Local().Format(time.DateTime)
+		}
+		fmt.Fprintf(w, "token %s: %s %s, %s", t.Source, t.TokenType, mask(t.AccessToken), exp)
+		if t.RefreshToken != "" {
+			fmt.Fprint(w, ", refresh token held")
+		}
+		fmt.Fprintln(w)
+	}
+	if c := snap.CSRF; c != nil && c.Token != "" {
+		fmt.Fprintf(w, "csrf: %s from %s\n", mask(c.Token), c.Source)
+	}
+}
+
+func expiry(c jar.Cookie, now time.Time) string {
+	if !c.Persistent {
+		return "session"
+	}
+	d := c.Expires.Sub(now)
+	if d <= 0 {
+		return "expired"
+	}
+	days := int(d / (24 * time.Hour))
+	hours := int(d%(24*time.Hour)) / int(time.Hour)
+	if days > 0 {
+		return fmt.Sprintf("%dd %dh", days, hours)
+	}
+	return d.Truncate(time.Minute).String()
+}
+
+func flags(c jar.Cookie) string {
+	var f []string
+	if c.HttpOnly {
+		f = append(f, "HttpOnly")
+	}
+	if c.Secure {
+		f = append(f, "Secure")
+	}
+	if s := c.SameSite.String(); s != "" {
+		f = append(f, "SameSite="+s)
+	}
+	if len(f) == 0 {
+		return "-"
+	}
+	return strings.Join(f, " ")
+}
+
+func newCmdSessionDelete(io *IOStreams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete SESSION",
+		Short: "Delete a stored session",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, name, err := findSession(args[0])
+			if err != nil {
+				return err
+			}
+			if err := f.Delete(cmd.Context()); err != nil {
+				return err
+			}
+			fmt.Fprintf(io.ErrOut, "deleted session %s\n", name)
+			return nil
+		},
+	}
+}
+
+func newCmdSessionReset(io *IOStreams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "reset SESSION",
+		Short: "Start a session afresh, keeping an unreadable file aside",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, name, err := findSession(args[0])
+			if err != nil {
+				return err
+			}
+			kept, err := f.Reset(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if kept != "" {
+				fmt.Fprintf(io.ErrOut, "reset session %s; the old file is kept as %s\n", name, kept)
+			} else {
+				fmt.Fprintf(io.ErrOut, "reset session %s\n", name)
+			}
+			return nil
+		},
+	}
+}
+
+func newCmdSessionExport(io *IOStreams) *cobra.Command {
+	var format, output string
+	cmd := &cobra.Command{
+		Use:   "export SESSION",
+		Short: "Write a session's cookies as cookies.txt (curl, wget) or an HTTPie session file",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, name, err := findSession(args[0])
+			if err != nil {
+				return err
+			}
+			snap, err := f.Load(cmd.Context())
+			if err != nil {
+				return fmt.Errorf("session %s: %w", name, err)
+			}
+			var buf bytes.Buffer
+			switch format {
+			case "cookies", "cookies.txt", "netscape":
+				err = cookiestxt.Write(&buf, snap.JarCookies())
+			default:
+				return fmt.Errorf("--format %q: want cookies or httpie", format)
+			}
+			if err != nil {
+				return err
+			}
+			if output == "" || output == "-" {
+				_, err = io.Out.Write(buf.Bytes())
+				return err
+			}
+			return os.WriteFile(output, buf.Bytes(), 0o600)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "cookies", "cookies (Netscape cookies.txt) or httpie")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file (0600) instead of stdout")
+	return cmd
+}
+
+func newCmdSessionImport(io *IOStreams) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "import SESSION FILE",
+		Short: "Add the cookies of a cookies.txt or HTTPie session file to a session",
+		Long: `Add the cookies of FILE to SESSION, creating it if needed. SESSION is a path, or
+HOST_PORT/NAME ("localhost_8080/app") for a stored session.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := os.ReadFile(args[1])
+			if err != nil {
+				return err
+			}
+			var cookies []jar.Cookie
+			switch format {
+			case "", "auto", "cookies", "cookies.txt", "netscape":
+				cookies, err = cookiestxt.Parse(data, cookiestxt.Options{})
+			default:
+				return fmt.Errorf("--format %q: want auto, cookies or httpie", format)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[1], err)
+			}
+			f, err := importTarget(args[0])
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			snap := store.Snapshot{Cookies: store.CookiesFromJar(stamp(cookies, now))}
+			merged, err := f.Save(cmd.Context(), snap)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(io.ErrOut, "imported %d cookies; the session holds %d\n", len(cookies), len(merged.Cookies))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "auto", "auto, cookies or httpie")
+	return cmd
+}
+
+// importTarget is the session an import writes to: an existing one, a
+// path, or a new stored name HOST_PORT/NAME.
+func importTarget(arg string) (*filestore.File, error) {
+	if f, _, err := findSession(arg); err == nil {
+		return f, nil
+	}
+	if looksLikePath(arg) {
+		return filestore.Open(arg, filestore.Options{}), nil
+	}
+	st, err := filestore.New(filestore.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if !strings.Contains(arg, "/") {
+		return nil, fmt.Errorf("no session %q; name a new one as HOST_PORT/NAME (e.g. localhost_8080/%s) or give a path", arg, arg)
+	}
+	return st.File(arg)
+}
+
+// stamp gives imported cookies creation and update times, so that a merge
+// takes them as the newest state.
+func stamp(cs []jar.Cookie, now time.Time) []jar.Cookie {
+	for i := range cs {
+		if cs[i].Created.IsZero() {
+			cs[i].Created = now.Add(time.Duration(i) * time.Microsecond)
+		}
+		cs[i].Updated, cs[i].LastAccess = now, now
+	}
+	return cs
+}
+
+// NewCmdCookies returns "limpet cookies why".
+func NewCmdCookies(io *IOStreams) *cobra.Command {
+	cmd := &cobra.Command{Use: "cookies", Short: "Explain which cookies go with a request"}
+	why := &cobra.Command{
+		Use:   "why SESSION URL",
+		Short: "Tell, for each cookie of SESSION, whether a request to URL carries it, and why not",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, name, err := findSession(args[0])
+			if err != nil {
+				return err
+			}
+			snap, err := f.Load(cmd.Context())
+			if err != nil {
+				return fmt.Errorf("session %s: %w", name, err)
+			}
+			u, err := url.Parse(args[1])
+			if err != nil || u.Host == "" {
+				return fmt.Errorf("URL %q: want an absolute URL", args[1])
+			}
+			j := jar.New(jar.Options{})
+			if err := j.Restore(snap.JarCookies()); err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(io.Out, 0, 4, 3, ' ', 0)
+			for _, d := range j.Explain(u) {
+				if d.Sent() {
+					fmt.Fprintf(tw, "%s\tsent\n", d.Cookie.Name)
+				} else {
+					fmt.Fprintf(tw, "%s\tnot sent: %s\n", d.Cookie.Name, d.Detail)
+				}
+			}
+			if c := snap.CSRF; c != nil && c.HeaderName != "" {
+				fmt.Fprintf(tw, "(CSRF token goes in header %s on unsafe methods)\n", c.HeaderName)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.AddCommand(why)
+	return cmd
+}

@@ -1,0 +1,37 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"mime"
+	"path/filepath"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+func parseDisposition(v string) (string, map[string]string, error) {
+	return mime.ParseMediaType(v)
+}
+
+// safeBase returns a plain file name (no directories, no dot names), or "".
+func safeBase(name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	if name == "." || name == ".." || name == "/" || strings.HasPrefix(name, ".") {
+		return ""
+	}
+	return name
+}
+
+// newProgressBar draws download progress on a terminal.
+func newProgressBar(w io.Writer, size int64, name string) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(size,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(fmt.Sprintf("Downloading to %q", name)),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionThrottle(100_000_000),
+		progressbar.OptionShowCount(),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
+		progressbar.OptionClearOnFinish(),
+	)
+}
