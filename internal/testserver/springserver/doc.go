@@ -32,6 +32,7 @@
 //	GET  /test/info                 ports, versions and security chains, as JSON
 //	POST /test/expire-session       invalidates the session of the request's JSESSIONID
 //	POST /test/session-ttl?s=N      sets that session's idle timeout to N seconds
+//	GET  /test/session-ttl          that session's idle timeout in seconds
 //	GET  /test/echo-count?key=K     executions of POST /api/echo?key=K (key defaults to "default")
 //	POST /test/echo-reset?key=K     resets that counter
 //	GET  /test/auth-count?user=U    successful authentications of user U

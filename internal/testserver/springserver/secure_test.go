@@ -80,3 +80,40 @@ func TestSecureCookieAndRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestSessionTimeout checks the server-wide session settings of the Boot-default JVMs: "timeout" sets Spring Boot's
+// server.servlet.session.timeout=1m (S20), "default" keeps Boot's 30 minutes, and /test/session-ttl shortens one
+// session.
+func TestSessionTimeout(t *testing.T) {
+	for _, version := range springserver.Versions() {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			tests := []struct {
+				profile string
+				want    string
+			}{
+				{"default", "1800"},
+				{"timeout", "60"},
+			}
+			for _, tt := range tests {
+				t.Run(tt.profile, func(t *testing.T) {
+					srv := springserver.Start(t, version, tt.profile)
+					c := newClient(t, srv.URL)
+					if r := c.get("/test/session-ttl", nil); r.Status != http.StatusNotFound {
+						t.Fatalf("no session yet: want 404, got %v", r)
+					}
+					c.mustLogin("user", "password", nil)
+					if r := c.get("/test/session-ttl", nil); r.Status != http.StatusOK || r.Body != tt.want {
+						t.Fatalf("session timeout: want %s s, got %v", tt.want, r)
+					}
+					if r := c.do(http.MethodPost, "/test/session-ttl?s=7", nil, nil); r.Status != http.StatusNoContent {
+						t.Fatalf("set the session timeout: %v", r)
+					}
+					if r := c.get("/test/session-ttl", nil); r.Body != "7" {
+						t.Fatalf("session timeout after setting 7 s: %v", r)
+					}
+				})
+			}
+		})
+	}
+}

@@ -114,9 +114,12 @@ func (s *Server) Info() Info { return s.proc.currentInfo() }
 // loses every session (Spring Boot does not persist sessions). It fails the test when the JVM does not come back.
 func (s *Server) Restart(t testing.TB) {
 	t.Helper()
+	began := time.Now()
 	if err := s.proc.restart(); err != nil {
 		t.Fatalf("springserver: restart %s %s: %v\n%s", s.Version, s.Profile, err, s.proc.logTail(60))
 	}
+	t.Logf("springserver: restarted the %s %s JVM in %v (start-up %v)", s.Version, s.proc.jvm,
+		time.Since(began).Round(time.Millisecond), s.proc.startupTime().Round(time.Millisecond))
 }
 
 // Stop stops the JVM (and so every Server sharing it). Stopping twice is harmless.
