@@ -121,8 +121,7 @@ func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
 	now := j.now()
 	j.mu.Lock()
 	j.purgeLocked(now)
-	var buf [16]*entry
-	m := j.matchLocked(t, now, buf[:0])
+	m := j.matchLocked(t, now)
 	if len(m) == 0 {
 		j.unlockAndNotify()
 		return nil
@@ -154,6 +153,7 @@ func (j *Jar) Cookies(u *url.URL) []*http.Cookie {
 		}
 		out[i] = hc
 	}
+	j.doneLocked(m)
 	j.unlockAndNotify()
 	return out
 }

@@ -90,7 +90,7 @@ func (j *Jar) Explain(u *url.URL) []Decision {
 	j.mu.Lock()
 	var sent []*entry
 	if terr == nil {
-		sent = j.matchLocked(t, now, nil)
+		sent = j.matchLocked(t, now)
 	}
 	isSent := make(map[*entry]bool, len(sent))
 	out := make([]Decision, 0, j.n)
@@ -98,6 +98,7 @@ func (j *Jar) Explain(u *url.URL) []Decision {
 		isSent[e] = true
 		out = append(out, Decision{Cookie: e.c, Reason: Sent, Detail: "sent"})
 	}
+	j.doneLocked(sent)
 	var rest []Decision
 	for d, b := range j.domains {
 		for i := range b.entries {

@@ -176,6 +176,9 @@ type Jar struct {
 	// secureNames counts Secure cookies by name, so the "leave secure
 	// cookies alone" rule costs nothing for names with none.
 	secureNames map[string]int
+	// scratch and mergeBuf are reused by lookups, so that a lookup does not
+	// allocate for its working set.
+	scratch, mergeBuf []*entry
 	// pending holds changes not yet handed to onChange; delivering is set
 	// while a goroutine hands them over.
 	pending    []Change
@@ -276,8 +279,7 @@ func (j *Jar) CookieHeader(u *url.URL) string {
 	now := j.now()
 	j.mu.Lock()
 	j.purgeLocked(now)
-	var buf [16]*entry
-	m := j.matchLocked(t, now, buf[:0])
+	m := j.matchLocked(t, now)
 	if len(m) == 0 {
 		j.unlockAndNotify()
 		return ""
@@ -299,6 +301,7 @@ func (j *Jar) CookieHeader(u *url.URL) string {
 		sb.WriteString(e.c.Value)
 		e.c.LastAccess = now
 	}
+	j.doneLocked(m)
 	j.unlockAndNotify()
 	return sb.String()
 }
@@ -315,8 +318,8 @@ func (j *Jar) CookiesFor(u *url.URL) []Cookie {
 	now := j.now()
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	var buf [16]*entry
-	m := j.matchLocked(t, now, buf[:0])
+	m := j.matchLocked(t, now)
+	defer j.doneLocked(m)
 	if len(m) == 0 {
 		return nil
 	}
@@ -327,10 +330,14 @@ func (j *Jar) CookiesFor(u *url.URL) []Cookie {
 	return out
 }
 
-// matchLocked appends to dst the cookies to send to t, in sending order.
-// The pointers stay valid until the jar changes; j.mu must be held.
-func (j *Jar) matchLocked(t target, now time.Time, dst []*entry) []*entry {
-	buckets := 0
+// matchLocked returns the cookies to send to t, in sending order, in the
+// jar's scratch slice: the result is valid only while j.mu is held and the
+// jar unchanged, and the caller must pass it to doneLocked before
+// unlocking.
+func (j *Jar) matchLocked(t target, now time.Time) []*entry {
+	dst := j.scratch[:0]
+	var runStarts [8]int // where each bucket's (sorted) matches begin
+	runs := 0
 	d := t.host
 	for {
 		if b := j.domains[d]; b != nil {
@@ -346,7 +353,10 @@ func (j *Jar) matchLocked(t target, now time.Time, dst []*entry) []*entry {
 				dst = append(dst, e)
 			}
 			if len(dst) > before {
-				buckets++
+				if runs < len(runStarts) {
+					runStarts[runs] = before
+				}
+				runs++
 			}
 		}
 		if t.isIP {
@@ -358,10 +368,42 @@ func (j *Jar) matchLocked(t target, now time.Time, dst []*entry) []*entry {
 		}
 		d = d[i+1:]
 	}
-	if buckets > 1 {
-		slices.SortFunc(dst, func(a, b *entry) int { return compareEntries(a, b) })
+	switch {
+	case runs > len(runStarts):
+		slices.SortFunc(dst, compareEntries)
+	case runs > 1:
+		dst = j.mergeRuns(dst, runStarts[:runs])
 	}
+	j.scratch = dst
 	return dst
+}
+
+// doneLocked forgets the pointers matchLocked left in the scratch slice.
+func (j *Jar) doneLocked(m []*entry) { clear(m) }
+
+// mergeRuns merges the sorted runs of s that begin at starts (starts[0] is
+// 0) into one sorted slice, in place.
+func (j *Jar) mergeRuns(s []*entry, starts []int) []*entry {
+	for r := 1; r < len(starts); r++ {
+		end := len(s)
+		if r+1 < len(starts) {
+			end = starts[r+1]
+		}
+		a, b := s[:starts[r]], s[starts[r]:end]
+		out := j.mergeBuf[:0]
+		for len(a) > 0 && len(b) > 0 {
+			if compareEntries(b[0], a[0]) < 0 {
+				out, b = append(out, b[0]), b[1:]
+			} else {
+				out, a = append(out, a[0]), a[1:]
+			}
+		}
+		out = append(append(out, a...), b...)
+		copy(s, out)
+		clear(out)
+		j.mergeBuf = out[:0]
+	}
+	return s
 }
 
 // compareEntries orders cookies for sending: longer paths first, then
@@ -394,8 +436,16 @@ func (j *Jar) insertLocked(e entry) {
 		b = &bucket{}
 		j.domains[e.c.Domain] = b
 	}
-	i, _ := slices.BinarySearchFunc(b.entries, &e, func(x entry, y *entry) int { return compareEntries(&x, y) })
-	b.entries = slices.Insert(b.entries, i, e)
+	lo, hi := 0, len(b.entries) // insert after every entry that sorts before e
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if compareEntries(&b.entries[m], &e) < 0 {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	b.entries = slices.Insert(b.entries, lo, e)
 	j.n++
 	if e.c.Secure {
 		j.secureNames[e.c.Name]++

@@ -64,8 +64,10 @@ func canonicalHost(h string) (host string, isIP bool, err error) {
 	if h == "" {
 		return "", false, ErrNoHost
 	}
-	if a, perr := netip.ParseAddr(h); perr == nil {
-		return a.WithZone("").String(), true, nil
+	if looksLikeIP(h) {
+		if a, perr := netip.ParseAddr(h); perr == nil {
+			return a.WithZone("").String(), true, nil
+		}
 	}
 	if !isASCII(h) {
 		a, ierr := idna.Lookup.ToASCII(h)
@@ -79,6 +81,21 @@ func canonicalHost(h string) (host string, isIP bool, err error) {
 		return "", false, fmt.Errorf("jar: invalid host name %q", h)
 	}
 	return h, false, nil
+}
+
+// looksLikeIP reports whether h may be an IP address: it has a ':' (IPv6)
+// or only digits and dots (IPv4). It spares host names a failing, and
+// allocating, netip.ParseAddr.
+func looksLikeIP(h string) bool {
+	if strings.IndexByte(h, ':') >= 0 {
+		return true
+	}
+	for i := 0; i < len(h); i++ {
+		if !isDigit(h[i]) && h[i] != '.' {
+			return false
+		}
+	}
+	return true
 }
 
 // validHostName reports whether h, already lower case, can be a cookie's
