@@ -585,4 +585,3 @@ func nilIfEmpty(s string) any {
 	}
 	return s
 }
-
