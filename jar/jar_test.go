@@ -3,10 +3,12 @@ package jar_test
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -786,5 +788,63 @@ func TestExplain(t *testing.T) {
 	}
 	if bad := j.Explain(mustURL(t, "ftp://app.h.test/")); len(bad) != 7 || bad[0].Reason != jar.NotSentURL {
 		t.Fatalf("ftp: %+v", bad)
+	}
+}
+
+// TestConcurrentUse runs every method from many goroutines (under -race it
+// checks the locking) and checks that OnChange is never entered twice at
+// once and that the jar ends consistent.
+func TestConcurrentUse(t *testing.T) {
+	var inFlight, calls atomic.Int64
+	j := jar.New(jar.Options{MaxCookiesPerDomain: 20, OnChange: func(jar.Change) {
+		if inFlight.Add(1) != 1 {
+			t.Error("OnChange entered concurrently")
+		}
+		calls.Add(1)
+		inFlight.Add(-1)
+	}})
+	hc := &http.Client{Jar: j}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				u := mustURL(t, fmt.Sprintf("http://h%d.test/p%d/x", g%3, i%4))
+				j.SetCookieHeaders(u, []string{fmt.Sprintf("c%d=%d; Max-Age=%d", i%30, i, i%3), "s=1"})
+				_ = j.CookieHeader(u)
+				_ = j.Cookies(u)
+				hc.Jar.SetCookies(u, []*http.Cookie{{Name: "h", Value: "v"}})
+				switch i % 50 {
+				case 10:
+					_ = j.Restore(j.Snapshot())
+				case 20:
+					j.ClearSession()
+				case 30:
+					_ = j.Explain(u)
+					_ = j.All()
+					_ = j.Len()
+				case 40:
+					for _, c := range j.CookiesFor(u) {
+						j.Delete(c.Key())
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if calls.Load() == 0 {
+		t.Fatal("no change reported")
+	}
+	all := j.All()
+	if len(all) != j.Len() || len(j.Snapshot()) != len(all) {
+		t.Fatalf("All %d, Len %d, Snapshot %d", len(all), j.Len(), len(j.Snapshot()))
+	}
+	perDomain := map[string]int{}
+	for _, c := range all {
+		perDomain[c.Domain]++
+	}
+	for d, n := range perDomain {
+		if n > 20 {
+			t.Errorf("%s holds %d cookies, cap 20", d, n)
+		}
 	}
 }
