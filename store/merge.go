@@ -50,8 +50,10 @@ type MergeOptions struct {
 //     unless it is empty; unknown members and top-level Extra are united,
 //     mine winning on a name both have.
 //
-// Cookies, tombstones and tokens in the result are sorted (by domain, path,
-// name and host-only flag; by source), so that equal states encode to equal bytes.
+// The result is sorted so that equal states encode to equal bytes: cookies
+// by creation time (the order jar.Restore wants), tombstones by deletion
+// time, then both by domain, path, name and host-only flag; tokens by
+// source.
 func Merge(disk, mine Snapshot, opts MergeOptions) Snapshot {
 	now := opts.Now
 	if now.IsZero() {
@@ -157,6 +159,15 @@ type mergeEntry struct {
 	hasT bool
 }
 
+// sortTime orders the result: cookies by creation, as a jar sends cookies
+// of equal path length, then tombstones by deletion.
+func (e *mergeEntry) sortTime() time.Time {
+	if e.hasC {
+		return e.c.Created
+	}
+	return e.tomb
+}
+
 func mergeCookies(disk, mine Snapshot, now time.Time, keepTomb func(time.Time) bool) ([]Cookie, []Tombstone) {
 	n := len(disk.Cookies) + len(mine.Cookies) + len(disk.Tombstones) + len(mine.Tombstones)
 	idx := make(map[jar.Key]int, n)
@@ -219,9 +230,12 @@ func mergeCookies(disk, mine Snapshot, now time.Time, keepTomb func(time.Time) b
 		}
 		keep = append(keep, int32(i))
 	}
-	byKey := func(a, b int32) int { return compareKeys(entries[a].key, entries[b].key) }
-	if !slices.IsSortedFunc(keep, byKey) { // disk's cookies come sorted
-		slices.SortFunc(keep, byKey)
+	order := func(a, b int32) int {
+		ea, eb := &entries[a], &entries[b]
+		return cmp.Or(ea.sortTime().Compare(eb.sortTime()), compareKeys(ea.key, eb.key))
+	}
+	if !slices.IsSortedFunc(keep, order) { // disk's cookies come sorted
+		slices.SortFunc(keep, order)
 	}
 	cookies := make([]Cookie, 0, len(keep)-nTombs)
 	var tombs []Tombstone

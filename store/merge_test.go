@@ -238,3 +238,39 @@ func TestSnapshotHelpers(t *testing.T) {
 		t.Error("JarCookies/CookiesFromJar do not round-trip")
 	}
 }
+
+func TestTombstoneFor(t *testing.T) {
+	c := ck("a", "1", 0).Cookie
+	tests := []struct {
+		kind jar.ChangeKind
+		ok   bool
+	}{
+		{jar.ChangeSet, false},
+		{jar.ChangeDeleted, true},
+		{jar.ChangeExpired, false},
+		{jar.ChangeEvicted, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind.String(), func(t *testing.T) {
+			ts, ok := store.TombstoneFor(jar.Change{Kind: tt.kind, Cookie: c, Time: t0})
+			if ok != tt.ok {
+				t.Fatalf("ok = %v, want %v", ok, tt.ok)
+			}
+			if ok && (ts.Key != c.Key() || !ts.Deleted.Equal(t0)) {
+				t.Fatalf("tombstone %+v", ts)
+			}
+		})
+	}
+}
+
+// TestMergeOrder: cookies come out in creation order, as jar.Restore wants
+// them, whatever order the inputs had.
+func TestMergeOrder(t *testing.T) {
+	a, b, c := ck("z", "1", 0), ck("y", "2", 0), ck("x", "3", 0)
+	a.Created, b.Created, c.Created = t0, t0.Add(time.Second), t0.Add(2*time.Second)
+	got := store.Merge(store.Snapshot{Cookies: []store.Cookie{c, a}}, store.Snapshot{Cookies: []store.Cookie{b}},
+		store.MergeOptions{Now: t0})
+	if d := describe(got); d != "z=1 y=2 x=3" {
+		t.Fatalf("order %q, want creation order", d)
+	}
+}

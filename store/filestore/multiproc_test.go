@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,35 +81,44 @@ func clientChild(ctx context.Context) error {
 }
 
 // clientLoop is one process of TestMultiProcessSaves: n times, load the
-// named session, send one request with its cookies to base (the server
-// sets cookie p<proc>_<i>), keep what the response set, and save.
+// named session into a jar, send one request through it to base (the
+// server sets cookie p<proc>_<i>; on the first request it also sets
+// doomed_<proc>, which it deletes on the last), and save the jar's cookies
+// with the tombstones of what it deleted.
 //
-// Until the Session can be given a Store, the loop plays the session's part
-// itself: it sends the stored cookies and records the Set-Cookie it gets.
+// Until the Session can be given a Store, the loop plays the session's
+// part itself with a jar and an http.Client.
 func clientLoop(ctx context.Context, st store.Store, name, base string, proc, n int) error {
-	u, err := url.Parse(base)
-	if err != nil {
-		return err
-	}
-	client := &http.Client{}
 	for i := range n {
 		snap, err := st.Load(ctx, name)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet,
-			fmt.Sprintf("%s/set?c=p%02d_%02d", base, proc, i), nil)
+		var mu sync.Mutex // guards tombs
+		var tombs []store.Tombstone
+		j := jar.New(jar.Options{MaxCookiesPerDomain: jar.NoLimit, MaxCookies: jar.NoLimit,
+			OnChange: func(ch jar.Change) {
+				if t, ok := store.TombstoneFor(ch); ok {
+					mu.Lock()
+					tombs = append(tombs, t)
+					mu.Unlock()
+				}
+			}})
+		if err := j.Restore(snap.JarCookies()); err != nil {
+			return err
+		}
+		u := fmt.Sprintf("%s/set?c=p%02d_%02d", base, proc, i)
+		switch i {
+		case 0:
+			u += fmt.Sprintf("&doomed=set&d=doomed_%02d", proc)
+		case n - 1:
+			u += fmt.Sprintf("&doomed=del&d=doomed_%02d", proc)
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
 			return err
 		}
-		var pairs []string
-		for _, c := range snap.Cookies {
-			pairs = append(pairs, c.Name+"="+c.Value)
-		}
-		if len(pairs) > 0 {
-			req.Header.Set("Cookie", strings.Join(pairs, "; "))
-		}
-		resp, err := client.Do(req)
+		resp, err := (&http.Client{Jar: j}).Do(req)
 		if err != nil {
 			return err
 		}
@@ -118,13 +126,10 @@ func clientLoop(ctx context.Context, st store.Store, name, base string, proc, n 
 		if resp.StatusCode != http.StatusOK {
 			return fmt.Errorf("request %d: %s", i, resp.Status)
 		}
-		for _, hc := range resp.Cookies() {
-			now := time.Now()
-			snap.Cookies = append(snap.Cookies, store.Cookie{Cookie: jar.Cookie{
-				Name: hc.Name, Value: hc.Value, Domain: u.Hostname(), Path: "/", HostOnly: true,
-				Created: now, Updated: now, LastAccess: now,
-			}})
-		}
+		snap.Cookies = store.CookiesFromJar(j.Snapshot())
+		mu.Lock()
+		snap.Tombstones = append(snap.Tombstones, tombs...)
+		mu.Unlock()
 		if _, err := st.Save(ctx, name, snap); err != nil {
 			return err
 		}
@@ -148,6 +153,12 @@ func TestMultiProcessSaves(t *testing.T) {
 			return
 		}
 		http.SetCookie(w, &http.Cookie{Name: c, Value: "v-" + c, Path: "/"})
+		switch r.URL.Query().Get("doomed") {
+		case "set":
+			http.SetCookie(w, &http.Cookie{Name: r.URL.Query().Get("d"), Value: "x", Path: "/"})
+		case "del":
+			http.SetCookie(w, &http.Cookie{Name: r.URL.Query().Get("d"), Value: "", Path: "/", MaxAge: -1})
+		}
 	}))
 	defer srv.Close()
 
@@ -180,8 +191,18 @@ func TestMultiProcessSaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	have := map[string]string{}
+	var doomed []string
 	for _, c := range got.Cookies {
 		have[c.Name] = c.Value
+		if strings.HasPrefix(c.Name, "doomed_") {
+			doomed = append(doomed, c.Name)
+		}
+	}
+	if len(doomed) > 0 {
+		t.Errorf("cookies the server deleted came back: %v", doomed)
+	}
+	if n > 1 && len(got.Tombstones) != procs {
+		t.Errorf("%d tombstones, want %d", len(got.Tombstones), procs)
 	}
 	var missing []string
 	for p := range procs {
@@ -193,7 +214,7 @@ func TestMultiProcessSaves(t *testing.T) {
 		}
 	}
 	if len(missing) > 0 || len(got.Cookies) != procs*n {
-		t.Fatalf("%d cookies stored, want %d; missing %d: %v", len(got.Cookies), procs*n, len(missing), missing)
+		t.Fatalf("%d cookies stored, want %d; missing %d: %v", len(got.Cookies)-len(doomed), procs*n, len(missing), missing)
 	}
 	if r := requests.Load(); r != int64(procs*n) {
 		t.Errorf("server saw %d requests, want %d", r, procs*n)
