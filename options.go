@@ -86,6 +86,11 @@ type Options struct {
 	// DefaultMaxRedirects, NoRedirects means none.
 	MaxRedirects int
 
+	// Retry says when a failed request is sent again; the zero value
+	// retries idempotent requests after connection failures and 429, 502,
+	// 503 and 504 responses, at most DefaultMaxRetries times.
+	Retry RetryPolicy
+
 	// Proxy configures proxies; the zero value takes them from the
 	// environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY).
 	Proxy ProxyOptions

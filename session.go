@@ -109,16 +109,16 @@ func New(o Options) (*Session, error) {
 	for _, mw := range o.Middleware {
 		base = mw(base)
 	}
-	inner := &cookieTransport{
+	cookies := &cookieTransport{
 		jar:        s.jar,
 		next:       base,
 		onRequest:  o.OnRequest,
 		onResponse: o.OnResponse,
 	}
 	if rj, ok := s.jar.(rawCookieJar); ok {
-		inner.raw = rj
+		cookies.raw = rj
 	}
-	s.rt = &authTransport{s: s, next: inner}
+	s.rt = &authTransport{s: s, next: newRetryTransport(cookies, o.Retry)}
 	s.client = &http.Client{Transport: s.rt, CheckRedirect: s.checkRedirect}
 	s.public = &defaultsTransport{s: s, next: s.rt}
 	if s.persist != nil {

@@ -51,6 +51,7 @@ type RequestOptions struct {
 	Follow       bool
 	MaxRedirects int
 	Timeout      float64
+	Retries      int
 
 	Auth     string
 	AuthType string
@@ -97,6 +98,7 @@ func bindRequestFlags(cmd *cobra.Command, o *RequestOptions) {
 	f.BoolVarP(&o.Follow, "follow", "F", false, "follow redirects")
 	f.IntVar(&o.MaxRedirects, "max-redirects", 30, "the most redirects followed with --follow")
 	f.Float64Var(&o.Timeout, "timeout", 0, "seconds the whole exchange may take (0: 30 s, or none for downloads)")
+	f.IntVar(&o.Retries, "retries", limpet.DefaultMaxRetries, "retries of idempotent requests after connection failures and 429/502/503/504 (0: none)")
 
 	f.StringVarP(&o.Auth, "auth", "a", "", "USER[:PASS] or TOKEN; the password is prompted for when missing")
 	f.StringVarP(&o.AuthType, "auth-type", "A", "basic", "basic, digest or bearer")
@@ -361,6 +363,10 @@ func (o *RequestOptions) statusExit(resp *http.Response) error {
 // sessionOptions turns the network flags into Session options.
 func (o *RequestOptions) sessionOptions() (limpet.Options, error) {
 	lo := limpet.Options{MaxRedirects: limpet.NoRedirects}
+	lo.Retry.Max = o.Retries
+	if o.Retries <= 0 {
+		lo.Retry.Max = limpet.NoRetries
+	}
 	if o.Follow {
 		lo.MaxRedirects = o.MaxRedirects
 		if lo.MaxRedirects <= 0 {

@@ -1,0 +1,111 @@
+package limpet_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/limpet-http/limpet"
+)
+
+// flaky answers 503 (with Retry-After) to the first fail requests of each
+// path and 200 afterwards, counting attempts and the Cookie headers seen.
+type flaky struct {
+	fail       int32
+	retryAfter string
+	attempts   atomic.Int32
+	cookies    []string
+}
+
+func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n := f.attempts.Add(1)
+	f.cookies = append(f.cookies, r.Header.Get("Cookie"))
+	body, _ := io.ReadAll(r.Body)
+	if n <= f.fail {
+		http.SetCookie(w, &http.Cookie{Name: "attempt", Value: string(rune('0' + n))})
+		if f.retryAfter != "" {
+			w.Header().Set("Retry-After", f.retryAfter)
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	w.Write(body)
+}
+
+func TestRetries(t *testing.T) {
+	ctx := context.Background()
+	fast := limpet.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}
+	cases := []struct {
+		name         string
+		policy       limpet.RetryPolicy
+		fail         int32
+		retryAfter   string
+		req          limpet.Request
+		wantStatus   int
+		wantAttempts int32
+	}{
+		{"GET retried until it works", fast, 2, "0", limpet.Request{Method: "GET"}, 200, 3},
+		{"gives up after Max", fast, 5, "0", limpet.Request{Method: "GET"}, 503, 3},
+		{"PUT body replayed", fast, 1, "", limpet.Request{Method: "PUT", Body: limpet.Bytes([]byte("payload"), "text/plain")}, 200, 2},
+		{"POST not retried", fast, 1, "0", limpet.Request{Method: "POST", Body: limpet.JSON(1)}, 503, 1},
+		{"POST with Idempotency-Key retried", fast, 1, "0", limpet.Request{Method: "POST", Body: limpet.JSON(1), Header: http.Header{"Idempotency-Key": {"k1"}}}, 200, 2},
+		{"Retry-After beyond the cap is not waited for", fast, 1, "86400", limpet.Request{Method: "GET"}, 503, 1},
+		{"retries off", limpet.RetryPolicy{Max: limpet.NoRetries}, 1, "0", limpet.Request{Method: "GET"}, 503, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := &flaky{fail: c.fail, retryAfter: c.retryAfter}
+			srv := httptest.NewServer(f)
+			defer srv.Close()
+			s := newSession(t, limpet.Options{Retry: c.policy})
+			r := c.req
+			r.URL = srv.URL
+			resp, err := s.Do(ctx, &r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := resp.Bytes()
+			if resp.StatusCode != c.wantStatus || f.attempts.Load() != c.wantAttempts {
+				t.Errorf("status %d after %d attempts, want %d after %d", resp.StatusCode, f.attempts.Load(), c.wantStatus, c.wantAttempts)
+			}
+			if c.req.Method == "PUT" && string(body) != "payload" {
+				t.Errorf("replayed body %q", body)
+			}
+			// Each attempt carries the jar's cookies once, fresh.
+			for i, ch := range f.cookies {
+				if strings.Count(ch, "attempt=") > 1 {
+					t.Errorf("attempt %d sent duplicated cookies %q", i+1, ch)
+				}
+			}
+		})
+	}
+}
+
+func TestRetryConnectionFailuresAndContext(t *testing.T) {
+	var dials atomic.Int32
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return nil, errors.New("connection refused (simulated by the dialer)")
+	}
+	s := newSession(t, limpet.Options{DialContext: dial, Retry: limpet.RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: time.Millisecond}})
+	_, err := s.Get(context.Background(), "http://127.0.0.1:9/")
+	if err == nil || dials.Load() != 3 {
+		t.Errorf("err %v after %d dials, want an error after 3", err, dials.Load())
+	}
+	// A Retry-After wait ends with the context.
+	f := &flaky{fail: 5, retryAfter: "20"}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	s2 := newSession(t, limpet.Options{})
+	_, err = s2.Do(context.Background(), &limpet.Request{URL: srv.URL, Timeout: 100 * time.Millisecond})
+	if !errors.Is(err, context.DeadlineExceeded) || f.attempts.Load() != 1 {
+		t.Errorf("err %v after %d attempts; want the deadline while waiting", err, f.attempts.Load())
+	}
+}
