@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/limpet-http/limpet/format/cookiestxt"
+	"github.com/limpet-http/limpet/format/httpiesession"
 	"github.com/limpet-http/limpet/internal/redact"
 	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/store"
@@ -230,6 +231,7 @@ func newCmdSessionReset(io *IOStreams) *cobra.Command {
 
 func newCmdSessionExport(io *IOStreams) *cobra.Command {
 	var format, output string
+	var credentials bool
 	cmd := &cobra.Command{
 		Use:   "export SESSION",
 		Short: "Write a session's cookies as cookies.txt (curl, wget) or an HTTPie session file",
@@ -247,6 +249,13 @@ func newCmdSessionExport(io *IOStreams) *cobra.Command {
 			switch format {
 			case "cookies", "cookies.txt", "netscape":
 				err = cookiestxt.Write(&buf, snap.JarCookies())
+			case "httpie":
+				var hf *httpiesession.File
+				if hf, err = httpiesession.Export(snap, httpiesession.ExportOptions{Credentials: credentials}); err == nil {
+					var b []byte
+					b, err = hf.Marshal()
+					buf.Write(b)
+				}
 			default:
 				return fmt.Errorf("--format %q: want cookies or httpie", format)
 			}
@@ -262,11 +271,12 @@ func newCmdSessionExport(io *IOStreams) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "format", "cookies", "cookies (Netscape cookies.txt) or httpie")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file (0600) instead of stdout")
+	cmd.Flags().BoolVar(&credentials, "with-credentials", false, "write stored credentials or tokens into an HTTPie export (HTTPie keeps them in plain text)")
 	return cmd
 }
 
 func newCmdSessionImport(io *IOStreams) *cobra.Command {
-	var format string
+	var format, importHost string
 	cmd := &cobra.Command{
 		Use:   "import SESSION FILE",
 		Short: "Add the cookies of a cookies.txt or HTTPie session file to a session",
@@ -278,32 +288,55 @@ HOST_PORT/NAME ("localhost_8080/app") for a stored session.`,
 			if err != nil {
 				return err
 			}
-			var cookies []jar.Cookie
-			switch format {
-			case "", "auto", "cookies", "cookies.txt", "netscape":
+			f, err := importTarget(args[0])
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			var snap store.Snapshot
+			isJSON := bytes.HasPrefix(bytes.TrimSpace(data), []byte("{"))
+			switch {
+			case format == "httpie" || (format == "auto" || format == "") && isJSON:
+				host := importHost
+				if host == "" {
+					host = hostOfSession(args[0])
+				}
+				snap, err = httpiesession.Import(data, httpiesession.ImportOptions{Host: host, Now: now})
+			case format == "" || format == "auto" || format == "cookies" || format == "cookies.txt" || format == "netscape":
+				var cookies []jar.Cookie
 				cookies, err = cookiestxt.Parse(data, cookiestxt.Options{})
+				snap = store.Snapshot{Cookies: store.CookiesFromJar(stamp(cookies, now))}
 			default:
 				return fmt.Errorf("--format %q: want auto, cookies or httpie", format)
 			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[1], err)
 			}
-			f, err := importTarget(args[0])
-			if err != nil {
-				return err
-			}
-			now := time.Now()
-			snap := store.Snapshot{Cookies: store.CookiesFromJar(stamp(cookies, now))}
 			merged, err := f.Save(cmd.Context(), snap)
 			if err != nil {
 				return err
 			}
+			cookies := snap.Cookies
 			fmt.Fprintf(io.ErrOut, "imported %d cookies; the session holds %d\n", len(cookies), len(merged.Cookies))
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "auto", "auto, cookies or httpie")
+	cmd.Flags().StringVar(&importHost, "host", "", "host for an HTTPie file's unbound cookies (default: from the session name)")
 	return cmd
+}
+
+// hostOfSession guesses the host of a stored session name
+// ("localhost_8080/app" → "localhost").
+func hostOfSession(name string) string {
+	dir, _, ok := strings.Cut(name, "/")
+	if !ok || looksLikePath(name) {
+		return ""
+	}
+	if i := strings.LastIndexByte(dir, '_'); i > 0 {
+		return dir[:i]
+	}
+	return dir
 }
 
 // importTarget is the session an import writes to: an existing one, a

@@ -160,7 +160,6 @@ func isLetters(s string) bool {
 
 // fileItem is a file read for an @ item.
 type fileItem struct {
-	item        Item
 	filename    string // base name of the path
 	contentType string // from ;type=, else guessed, else ""
 	data        []byte
@@ -309,7 +308,7 @@ func (b *builder) readUpload(it Item) (*fileItem, error) {
 	if err != nil {
 		return nil, argErr(it.Arg, err)
 	}
-	f := &fileItem{item: it, filename: name[strings.LastIndexByte(name, '/')+1:], data: data}
+	f := &fileItem{filename: name[strings.LastIndexByte(name, '/')+1:], data: data}
 	if typ != "" {
 		f.contentType = typ
 	} else {
@@ -508,6 +507,9 @@ func (b *builder) finish(req *Request) error {
 		for _, h := range opts.SessionHeaders {
 			if !h.Unset {
 				h.Value = pyStrip(h.Value)
+			}
+			if !httpguts.ValidHeaderFieldName(h.Name) || !httpguts.ValidHeaderFieldValue(h.Value) {
+				return fmt.Errorf("items: %w: session header %s: %s", ErrHeader, pyRepr(h.Name), pyRepr(h.Value))
 			}
 			session = append(session, h)
 		}

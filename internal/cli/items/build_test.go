@@ -338,6 +338,8 @@ func TestSentinelErrors(t *testing.T) {
 		{"mixed", []string{":/", "@t.txt", "a:=1"}, goldenOpts(), ErrMixedBody},
 		{"raw and form data", []string{":/", "a=1"}, Options{Mode: ModeForm, Raw: []byte("x")}, ErrMixedBody},
 		{"boundary", []string{":/"}, Options{Mode: ModeMultipart, Boundary: "\n"}, ErrBoundary},
+		{"session header name", []string{":/"}, Options{SessionHeaders: []Header{{Name: "A B", Value: "1"}}}, ErrHeader},
+		{"session header value", []string{":/"}, Options{SessionHeaders: []Header{{Name: "A", Value: "1\r\n2"}}}, ErrHeader},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
