@@ -284,9 +284,9 @@ type record struct {
 
 	// httptrace times; zero when the hook did not run.
 	getConn, dnsStart, dnsDone, connectStart, connectDone time.Time
-	tlsStart, tlsDone, gotConn, wrote, firstByte         time.Time
-	reused                                               bool
-	remoteIP, localPort                                  string
+	tlsStart, tlsDone, gotConn, wrote, firstByte          time.Time
+	reused                                                bool
+	remoteIP, localPort                                   string
 
 	hasResponse  bool
 	respAt       time.Time
