@@ -1,0 +1,48 @@
+// Package store defines how limpet sessions persist: the Store interface,
+// the versioned JSON snapshot format every store writes, and the merge that
+// lets several processes share one session without losing each other's
+// cookies.
+//
+// # Saving and restoring a session
+//
+// A Snapshot holds everything a session needs to go on where it stopped:
+// every cookie with all its attributes (session cookies too), the default
+// headers, the kind of authentication, tokens, CSRF state and how to log in
+// again. A session saves one with Store.Save and restores it with
+// Store.Load; jar cookies convert with CookiesFromJar and
+// Snapshot.JarCookies:
+//
+//	snap.Cookies = store.CookiesFromJar(j.Snapshot())
+//	merged, err := st.Save(ctx, "shop", snap)
+//	...
+//	err = j.Restore(merged.JarCookies())
+//
+// The file store (package filestore) is the default Store; Memory keeps
+// snapshots in memory for tests and single-process programs.
+//
+// # Sharing a session between processes
+//
+// Save does not overwrite: it merges what the caller has with what is
+// stored (Merge), so that when several processes save the same session the
+// result holds every cookie any of them set. Per cookie, the copy with the
+// later Updated time wins. Deletions are recorded as tombstones (see
+// TombstoneFor, which turns a jar's deletion notices into tombstones) so
+// that a process still holding an old copy cannot bring a deleted cookie
+// back. Save returns the merged state for the caller to adopt.
+//
+// # The snapshot format
+//
+// Marshal and Parse convert snapshots to and from JSON; FORMAT.md beside
+// this file describes every member. The format is versioned
+// (FormatVersion); members a newer limpet adds are kept in Extra maps and
+// written back, so that an older limpet sharing the file loses nothing.
+// Parse reports a bad file with a *FormatError that says where the problem
+// is and wraps ErrCorrupt.
+//
+// # Secrets
+//
+// Cookies and tokens are secrets, and so is Auth.Password or Login.Password
+// when a caller sets them. Nothing in this package logs a snapshot. The
+// file store writes files only their owner can read and leaves passwords
+// out unless asked to keep them.
+package store
