@@ -1,6 +1,7 @@
 package har
 
 import (
+	"bytes"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
@@ -119,12 +120,14 @@ func (r *Recorder) HAR() *HAR {
 // WriteTo writes the document recorded so far to w as indented JSON. It
 // implements io.WriterTo.
 func (r *Recorder) WriteTo(w io.Writer) (int64, error) {
-	data, err := json.MarshalIndent(r.HAR(), "", "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r.HAR()); err != nil {
 		return 0, fmt.Errorf("har: encoding: %w", err)
 	}
-	data = append(data, '\n')
-	n, err := w.Write(data)
+	n, err := w.Write(buf.Bytes())
 	if err != nil {
 		return int64(n), fmt.Errorf("har: writing: %w", err)
 	}
@@ -283,10 +286,10 @@ type record struct {
 	reqEOF     bool
 
 	// httptrace times; zero when the hook did not run.
-	getConn, dnsStart, dnsDone, connectStart, connectDone time.Time
-	tlsStart, tlsDone, gotConn, wrote, firstByte          time.Time
-	reused                                                bool
-	remoteIP, localPort                                   string
+	dnsStart, dnsDone, connectStart, connectDone time.Time
+	tlsStart, tlsDone, gotConn, wrote, firstByte time.Time
+	reused                                       bool
+	remoteIP, localPort                          string
 
 	hasResponse  bool
 	respAt       time.Time
@@ -335,7 +338,6 @@ func (r *record) trace() *httptrace.ClientTrace {
 		r.mu.Unlock()
 	}
 	return &httptrace.ClientTrace{
-		GetConn: func(string) { set(func() { r.getConn = time.Now() }) },
 		DNSStart: func(httptrace.DNSStartInfo) {
 			set(func() {
 				if r.dnsStart.IsZero() {
