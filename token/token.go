@@ -1,0 +1,418 @@
+package token
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/store"
+)
+
+// DefaultSkew is how long before its expiry a token is renewed when
+// Options.Skew is zero: the 30 seconds of spring-interop.md §8 step 5.
+const DefaultSkew = 30 * time.Second
+
+// Options are the settings every token Authenticator shares. The zero value
+// is valid.
+type Options struct {
+	// Name identifies the token in the session store (store.Token.Source).
+	// Empty means a name made from the flow and its endpoint, such as
+	// "jwt POST https://api.example.com/login".
+	Name string
+	// Skew is how long before its expiry a token is renewed; zero means
+	// DefaultSkew, a negative value renews only tokens already expired.
+	Skew time.Duration
+	// Now is the clock; nil means time.Now. Tests set it to move time.
+	Now func() time.Time
+	// Origins, when set, limits the bearer token to requests whose URL has
+	// one of these origins ("https://api.example.com"); nil sends it with
+	// every request of the Session that has no Authorization header of its
+	// own.
+	Origins []string
+	// Check, when set, replaces DefaultCheck: it tells from a response
+	// whether the token was refused.
+	Check func(req *http.Request, resp *limpet.Response) limpet.Verdict
+}
+
+// grant obtains and renews tokens for an Authenticator.
+type grant interface {
+	// obtain gets a new token from scratch: a login, client credentials,
+	// the authorization code flow.
+	obtain(ctx context.Context, s *limpet.Session) (*oauth2.Token, error)
+	// refresh renews cur; an error for which needsObtain is true makes
+	// the Authenticator obtain a new token instead.
+	refresh(ctx context.Context, s *limpet.Session, cur *oauth2.Token) (*oauth2.Token, error)
+	// recipe describes the flow for the session store, without secrets.
+	recipe() store.Login
+}
+
+// errNoRefresh is returned by grants that cannot refresh a token.
+var errNoRefresh = errors.New("token: the flow has no refresh")
+
+// needsObtain reports whether a refresh failure calls for a new token
+// from scratch: the grant has no refresh, or the server refused the
+// refresh token (400 invalid_grant: expired or revoked).
+func needsObtain(err error) bool {
+	if errors.Is(err, errNoRefresh) {
+		return true
+	}
+	var re *oauth2.RetrieveError
+	return errors.As(err, &re) && re.ErrorCode == "invalid_grant"
+}
+
+// Authenticator sends a bearer token with a Session's requests and keeps
+// it fresh: it obtains the token on Session.Login or on the server's first
+// 401, renews it Skew before it expires (from expires_in, or the JWT's exp
+// claim), renews it once when the server refuses it (401 with
+// error="invalid_token") before the Session replays the request, and hands
+// every new or rotated token to the Session's store, so that it survives
+// the process.
+//
+// Set it as limpet.Options.Authenticator; with limpet.Options.Store the
+// token and the login recipe (never a password or client secret) are saved
+// with the session and restored by the next New. It is safe for concurrent
+// use: renewals are serialised, and requests that find a token still valid
+// while another goroutine renews it do not wait.
+type Authenticator struct {
+	g       grant
+	name    string
+	skew    time.Duration
+	now     func() time.Time
+	origins []string
+	check   func(*http.Request, *limpet.Response) limpet.Verdict
+	created time.Time
+
+	renewMu sync.Mutex // held while a token is obtained or refreshed
+
+	mu       sync.Mutex // guards the fields below
+	tok      *oauth2.Token
+	expiry   time.Time // when tok expires; zero when unknown
+	updated  time.Time // when tok was obtained (or restored: its stored Updated)
+	rejected bool      // the server refused tok
+	seed     bool      // tok was given to the constructor: any stored token replaces it
+	s        *limpet.Session
+}
+
+func newAuthenticator(g grant, o Options, defaultName string) *Authenticator {
+	a := &Authenticator{g: g, name: o.Name, skew: o.Skew, now: o.Now, check: o.Check}
+	if a.name == "" {
+		a.name = defaultName
+	}
+	if a.skew == 0 {
+		a.skew = DefaultSkew
+	} else if a.skew < 0 {
+		a.skew = 0
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.check == nil {
+		a.check = DefaultCheck
+	}
+	for _, o := range o.Origins {
+		a.origins = append(a.origins, strings.ToLower(strings.TrimSuffix(o, "/")))
+	}
+	a.created = a.now().Round(0).UTC()
+	return a
+}
+
+// Name returns the name the token is stored under (store.Token.Source).
+func (a *Authenticator) Name() string { return a.name }
+
+// Token returns a copy of the current token, or nil before one was
+// obtained or restored. Its Expiry is the one the Authenticator renews
+// by, computed with Options.Now.
+func (a *Authenticator) Token() *oauth2.Token {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.tok == nil {
+		return nil
+	}
+	t := *a.tok
+	t.Expiry = a.expiry
+	return &t
+}
+
+// Login makes sure the Session has a usable token: it keeps one that is
+// still valid (restored from the store, for example) and obtains a new one
+// otherwise. It also lets the Authenticator renew tokens ahead of their
+// expiry through s.
+func (a *Authenticator) Login(ctx context.Context, s *limpet.Session) error {
+	a.bind(s)
+	a.renewMu.Lock()
+	defer a.renewMu.Unlock()
+	if a.usable() {
+		return nil
+	}
+	_, err := a.renewLocked(ctx, s, false)
+	return err
+}
+
+// Recover renews the token after the server refused it: it refreshes the
+// token (a refresh token, or the flow's own renewal), obtains a new one
+// when the refresh is refused, and does nothing when the token the server
+// refused was already replaced.
+func (a *Authenticator) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
+	a.bind(s)
+	a.renewMu.Lock()
+	defer a.renewMu.Unlock()
+	if a.usable() {
+		return nil
+	}
+	_, err := a.renewLocked(ctx, s, true)
+	return err
+}
+
+// Prepare adds "Authorization: Bearer TOKEN" to req, unless req already
+// has an Authorization header or lies outside Options.Origins. A token
+// within Skew of its expiry is renewed first; should that fail while the
+// token is still valid, the token is sent as it is.
+func (a *Authenticator) Prepare(req *http.Request) error {
+	if req.Header.Get("Authorization") != "" || !a.inScope(req.URL) {
+		return nil
+	}
+	tok, err := a.current(req.Context())
+	if err != nil {
+		return err
+	}
+	if tok != nil {
+		req.Header.Set("Authorization", tok.Type()+" "+tok.AccessToken)
+	}
+	return nil
+}
+
+// Check classifies the response with Options.Check (DefaultCheck unless
+// replaced) and remembers when the server refused the current token.
+// Responses to requests outside Options.Origins are limpet.OK: the token
+// was not sent there.
+func (a *Authenticator) Check(req *http.Request, resp *limpet.Response) limpet.Verdict {
+	if !a.inScope(req.URL) {
+		return limpet.Verdict{}
+	}
+	v := a.check(req, resp)
+	if v.Kind == limpet.TokenExpired || v.Kind == limpet.SessionExpired {
+		sent := req.Header.Get("Authorization")
+		a.mu.Lock()
+		if a.tok == nil || sent == "" || sent == a.tok.Type()+" "+a.tok.AccessToken {
+			a.rejected = true
+		}
+		a.mu.Unlock()
+	}
+	return v
+}
+
+// DefaultCheck reads a 401 as a refused token (limpet.TokenExpired, with
+// NotExecuted set: the request was stopped before the application). Its
+// reason quotes the Bearer challenge's error and description, such as
+// `401 invalid_token: Jwt expired at ...`. Every other response, 403
+// insufficient_scope included, is limpet.OK: a new token would not help.
+func DefaultCheck(req *http.Request, resp *limpet.Response) limpet.Verdict {
+	if resp.StatusCode != http.StatusUnauthorized {
+		return limpet.Verdict{}
+	}
+	cs, _ := ParseChallenges(resp.Header.Values("WWW-Authenticate"))
+	reason := "401"
+	if c, ok := Find(cs, "Bearer"); ok {
+		switch e := c.Params["error"]; e {
+		case "":
+			reason = "401 without a usable token"
+		case "insufficient_scope":
+			return limpet.Verdict{}
+		default:
+			reason = "401 " + e
+			if d := c.Params["error_description"]; d != "" {
+				reason += ": " + d
+			}
+		}
+	}
+	return limpet.Verdict{Kind: limpet.TokenExpired, NotExecuted: true, Reason: reason}
+}
+
+// SaveState adds the token and the login recipe to a snapshot about to be
+// saved (limpet.StateSaver). Secrets other than the tokens themselves are
+// never written.
+func (a *Authenticator) SaveState(snap *store.Snapshot) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.tok != nil {
+		t := store.Token{
+			Source:       a.name,
+			AccessToken:  a.tok.AccessToken,
+			RefreshToken: a.tok.RefreshToken,
+			TokenType:    a.tok.TokenType,
+			Expiry:       a.expiry,
+			Updated:      a.updated,
+		}
+		i := slices.IndexFunc(snap.Tokens, func(t store.Token) bool { return t.Source == a.name })
+		if i >= 0 {
+			snap.Tokens[i] = t
+		} else {
+			snap.Tokens = append(snap.Tokens, t)
+		}
+	}
+	l := a.g.recipe()
+	l.Params = maps.Clone(l.Params)
+	l.Updated = a.created
+	snap.Login = &l
+}
+
+// LoadState adopts the snapshot's token for this Authenticator's Name when
+// it is newer than the one held (limpet.StateSaver): restored by New, or
+// saved by another process meanwhile.
+func (a *Authenticator) LoadState(snap store.Snapshot) {
+	for _, t := range snap.Tokens {
+		if t.Source != a.name {
+			continue
+		}
+		a.mu.Lock()
+		if a.tok == nil || a.seed || t.Updated.After(a.updated) {
+			if t.AccessToken == "" && t.RefreshToken == "" {
+				a.tok, a.expiry = nil, time.Time{}
+			} else {
+				a.tok = &oauth2.Token{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType, Expiry: t.Expiry}
+				a.expiry = t.Expiry
+			}
+			a.updated, a.rejected, a.seed = t.Updated, false, false
+		}
+		a.mu.Unlock()
+		return
+	}
+}
+
+func (a *Authenticator) bind(s *limpet.Session) {
+	a.mu.Lock()
+	a.s = s
+	a.mu.Unlock()
+}
+
+// usable reports whether the current token may be sent: held, not refused,
+// and not within Skew of its expiry.
+func (a *Authenticator) usable() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.tok != nil && !a.rejected && (a.expiry.IsZero() || a.now().Before(a.expiry.Add(-a.skew)))
+}
+
+// current returns the token to send, renewing it first when it is within
+// Skew of its expiry.
+func (a *Authenticator) current(ctx context.Context) (*oauth2.Token, error) {
+	a.mu.Lock()
+	tok, exp, s := a.tok, a.expiry, a.s
+	a.mu.Unlock()
+	if tok == nil || exp.IsZero() {
+		return tok, nil
+	}
+	now := a.now()
+	if now.Before(exp.Add(-a.skew)) {
+		return tok, nil
+	}
+	expired := !now.Before(exp)
+	if s == nil {
+		// Restored from the store and not yet bound to its Session by
+		// Login or a recovery: send it; should the server refuse it, the
+		// Session's recovery renews it.
+		return tok, nil
+	}
+	if expired {
+		a.renewMu.Lock()
+	} else if !a.renewMu.TryLock() {
+		return tok, nil // another goroutine renews it; this one is still valid
+	}
+	defer a.renewMu.Unlock()
+	a.mu.Lock()
+	same := a.tok == tok
+	fresh := a.tok
+	a.mu.Unlock()
+	if !same {
+		return fresh, nil
+	}
+	nt, err := a.renewLocked(ctx, s, true)
+	if err != nil {
+		if expired {
+			return nil, fmt.Errorf("token: renewing the expired token: %w", err)
+		}
+		return tok, nil
+	}
+	return nt, nil
+}
+
+// renewLocked refreshes the token (when refresh is set and it has a
+// refresh token) or obtains a new one, stores it and tells the Session.
+// The caller holds renewMu.
+func (a *Authenticator) renewLocked(ctx context.Context, s *limpet.Session, refresh bool) (*oauth2.Token, error) {
+	a.mu.Lock()
+	cur := a.tok
+	a.mu.Unlock()
+	var (
+		nt  *oauth2.Token
+		err error
+	)
+	if refresh && cur != nil {
+		nt, err = a.g.refresh(ctx, s, cur)
+		if err != nil && !needsObtain(err) {
+			return nil, err
+		}
+	}
+	if nt == nil {
+		nt, err = a.g.obtain(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+	}
+	a.set(nt)
+	s.StateChanged()
+	return nt, nil
+}
+
+// set makes t the current token. Its expiry is the earliest of
+// expires_in (counted from now on Options.Now's clock), t.Expiry when
+// expires_in is absent, and the exp claim when the token is a JWT.
+func (a *Authenticator) set(t *oauth2.Token) {
+	now := a.now()
+	var exp time.Time
+	switch {
+	case t.ExpiresIn > 0:
+		exp = now.Add(time.Duration(t.ExpiresIn) * time.Second)
+	case !t.Expiry.IsZero():
+		exp = t.Expiry
+	}
+	if jexp, err := JWTExpiry(t.AccessToken); err == nil && (exp.IsZero() || jexp.Before(exp)) {
+		exp = jexp
+	}
+	c := *t
+	c.Expiry = exp
+	a.mu.Lock()
+	a.tok, a.expiry, a.updated, a.rejected, a.seed = &c, exp.Round(0).UTC(), now.Round(0).UTC(), false, false
+	a.mu.Unlock()
+}
+
+func (a *Authenticator) inScope(u *url.URL) bool {
+	if len(a.origins) == 0 {
+		return true
+	}
+	origin := strings.ToLower(u.Scheme + "://" + u.Host)
+	return slices.Contains(a.origins, origin)
+}
+
+// httpClient returns a client that sends through s without its
+// Authenticator: token requests must not carry the token they renew.
+// Redirects are not followed.
+func httpClient(s *limpet.Session) *http.Client {
+	c := s.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c
+}
+
+func sortedKeys(m map[string]string) []string {
+	return slices.Sorted(maps.Keys(m))
+}
