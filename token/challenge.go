@@ -238,6 +238,9 @@ func (p *challengeParser) quoted() (string, error) {
 			if p.pos+1 == len(p.s) {
 				return "", p.fail("unterminated quoted string")
 			}
+			if e := p.s[p.pos+1]; e < 0x20 && e != '\t' || e == 0x7f {
+				return "", p.fail(fmt.Sprintf("control character %#x in a quoted string", e))
+			}
 			b.WriteByte(p.s[p.pos+1])
 			p.pos += 2
 		case c < 0x20 && c != '\t' || c == 0x7f:
