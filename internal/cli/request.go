@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/har"
 	"github.com/limpet-http/limpet/internal/cli/items"
 	"github.com/limpet-http/limpet/jar"
 )
@@ -65,6 +66,9 @@ type RequestOptions struct {
 
 	Session         string
 	SessionReadOnly string
+
+	HAR  string
+	Curl bool
 }
 
 func bindRequestFlags(cmd *cobra.Command, o *RequestOptions) {
@@ -110,6 +114,8 @@ func bindRequestFlags(cmd *cobra.Command, o *RequestOptions) {
 
 	f.BoolVarP(&o.IgnoreStdin, "ignore-stdin", "I", false, "accepted for HTTPie compatibility: limpet never reads stdin as the body")
 
+	f.StringVar(&o.HAR, "har", "", "record the exchange (every redirect and retry) to this HAR 1.2 file, secrets masked (unless --show-secrets)")
+	f.BoolVar(&o.Curl, "curl", false, "print the request as a curl command instead of sending it, secrets masked (unless --show-secrets)")
 	f.StringVar(&o.Session, "session", "", "NAME (kept per host) or PATH of a session to use and update")
 	f.StringVar(&o.SessionReadOnly, "session-read-only", "", "NAME or PATH of a session to use without updating it")
 }
@@ -219,6 +225,15 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 	}
 	if err := o.applyAuth(&lo, ireq, sess); err != nil {
 		return err
+	}
+	if o.HAR != "" {
+		rec := har.New(har.Options{IncludeSecrets: o.ShowSecrets})
+		lo.Middleware = append(lo.Middleware, rec.Middleware())
+		defer func() {
+			if err := rec.WriteFile(o.HAR); err != nil {
+				fmt.Fprintf(o.IO.ErrOut, "limpet: error: writing %s: %v\n", o.HAR, err)
+			}
+		}()
 	}
 	s, err := limpet.New(lo)
 	if err != nil {

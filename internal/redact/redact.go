@@ -56,7 +56,7 @@ func IsSensitiveName(name string) bool {
 		}
 	}
 	switch n {
-	case "pw", "pass", "code", "key", "sig", "otp", "j_password", "remember-me", "code_verifier", "assertion":
+	case "pw", "pass", "code", "key", "sig", "sid", "ticket", "nonce", "otp", "j_password", "remember-me", "code_verifier", "assertion":
 		return true
 	}
 	return false
