@@ -42,9 +42,9 @@ func formatErr(where string, err error) error { return &FormatError{Where: where
 var (
 	topKnown    = keySet("format", "version", "meta", "cookies", "tombstones", "headers", "auth", "tokens", "csrf", "login")
 	metaKnown   = keySet("created", "updated", "limpet")
-	cookieKnown = keySet("name", "name_b64", "value", "value_b64", "domain", "path", "host_only", "persistent",
+	cookieKnown = keySet("name", "name_b64", "value", "value_b64", "domain", "domain_b64", "path", "path_b64", "host_only", "persistent",
 		"expires", "secure", "http_only", "same_site", "partitioned", "created", "updated", "last_access")
-	tombKnown    = keySet("domain", "host_only", "path", "name", "name_b64", "deleted")
+	tombKnown    = keySet("domain", "domain_b64", "host_only", "path", "path_b64", "name", "name_b64", "deleted")
 	headersKnown = keySet("updated", "list")
 	authKnown    = keySet("kind", "user", "password", "updated")
 	tokenKnown   = keySet("source", "access_token", "refresh_token", "token_type", "expiry", "updated")
@@ -104,9 +104,10 @@ func (in *interner) decString(v []byte) (string, error) {
 
 // Marshal returns the JSON form of s, as described in FORMAT.md: format
 // and version first, one line per cookie and tombstone, a trailing newline.
-// Times are written in UTC, RFC 3339 with nanoseconds. Cookie names and
-// values that are not valid UTF-8 are written base64-encoded so that no byte
-// is lost. Members in Extra are written back, compacted, after the known
+// Times are written in UTC, RFC 3339 with nanoseconds. Cookie names,
+// values, domains and paths that are not valid UTF-8 are written
+// base64-encoded so that no byte is lost; other strings must be UTF-8
+// (invalid bytes become U+FFFD). Members in Extra are written back, compacted, after the known
 // ones; an Extra value that is not valid JSON is an error.
 func Marshal(s Snapshot) ([]byte, error) {
 	b := make([]byte, 0, 512+len(s.Cookies)*400+len(s.Tombstones)*120)
@@ -238,8 +239,8 @@ func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 		o := beginObject(b)
 		o.nameValue("name", c.Name, true)
 		o.nameValue("value", c.Value, true)
-		o.strAlways("domain", c.Domain)
-		o.strAlways("path", c.Path)
+		o.nameValue("domain", c.Domain, true)
+		o.nameValue("path", c.Path, true)
 		o.boolean("host_only", c.HostOnly)
 		o.boolean("persistent", c.Persistent)
 		o.time("expires", c.Expires)
@@ -264,9 +265,9 @@ func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 			}
 			b = append(b, "\n    "...)
 			o := beginObject(b)
-			o.strAlways("domain", t.Key.Domain)
+			o.nameValue("domain", t.Key.Domain, true)
 			o.boolean("host_only", t.Key.HostOnly)
-			o.strAlways("path", t.Key.Path)
+			o.nameValue("path", t.Key.Path, true)
 			o.nameValue("name", t.Key.Name, true)
 			o.time("deleted", t.Deleted)
 			b = o.end()
@@ -573,10 +574,20 @@ func decodeCookie(v []byte, in *interner) (c Cookie, member string, err error) {
 			c.Value, err = decodeB64(val)
 		case "domain":
 			hasDomain = true
-			c.Domain, err = in.decString(val)
+			if c.Domain == "" {
+				c.Domain, err = in.decString(val)
+			}
+		case "domain_b64":
+			hasDomain = true
+			c.Domain, err = decodeB64(val)
 		case "path":
 			hasPath = true
-			c.Path, err = in.decString(val)
+			if c.Path == "" {
+				c.Path, err = in.decString(val)
+			}
+		case "path_b64":
+			hasPath = true
+			c.Path, err = decodeB64(val)
 		case "host_only":
 			c.HostOnly, err = decBool(val)
 		case "persistent":
@@ -629,11 +640,19 @@ func decodeTombstones(v []byte) ([]Tombstone, error) {
 			var err error
 			switch k {
 			case "domain":
-				t.Key.Domain, err = decString(val)
+				if t.Key.Domain == "" {
+					t.Key.Domain, err = decString(val)
+				}
+			case "domain_b64":
+				t.Key.Domain, err = decodeB64(val)
 			case "host_only":
 				t.Key.HostOnly, err = decBool(val)
 			case "path":
-				t.Key.Path, err = decString(val)
+				if t.Key.Path == "" {
+					t.Key.Path, err = decString(val)
+				}
+			case "path_b64":
+				t.Key.Path, err = decodeB64(val)
 			case "name":
 				if t.Key.Name == "" {
 					t.Key.Name, err = decString(val)

@@ -23,6 +23,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"format": "limpet-session", "version": 1, "cookies": [{"name": "a\u0000\"", "domain": "d", "path": "/", "value_b64": "gA=="}]}`))
 	f.Add([]byte(`{"format": "limpet-session", "version": 1, "tombstones": [{"domain": "d", "path": "/", "name": "a", "deleted": "2026-01-01T00:00:00+02:00"}]}`))
 	f.Add([]byte(`{"__meta__": {}}`))
+	f.Add([]byte("{\"format\": \"limpet-session\", \"version\": 1, \"\xff\": null, \"cookies\": [{\"name\": \"a\", \"domain\": \"d\", \"path\": \"/\", \"\xfe\": 1}]}"))
 	seeds, _ := filepath.Glob("testdata/*.json")
 	for _, p := range seeds {
 		b, err := os.ReadFile(p)

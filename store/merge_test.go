@@ -222,7 +222,7 @@ func TestSnapshotHelpers(t *testing.T) {
 		t.Error("WithoutPasswords changed its receiver")
 	}
 	ns := s.WithoutSessionCookies()
-	if len(ns.Cookies) != 1 || ns.Cookies[0].Name != "remember-me" || len(s.Cookies) != 5 {
+	if len(ns.Cookies) != 1 || ns.Cookies[0].Name != "remember-me" || len(s.Cookies) != 6 {
 		t.Errorf("WithoutSessionCookies: %d cookies, receiver %d", len(ns.Cookies), len(s.Cookies))
 	}
 	cl := s.Clone()

@@ -24,16 +24,19 @@ func skipSpace(b []byte, i int) int {
 }
 
 // stringEnd returns the index just past the string starting at b[i] == '"'
-// and whether it contains escapes.
+// and whether it needs decoding: it contains escapes or non-ASCII bytes
+// (which may be invalid UTF-8, decoded to U+FFFD as encoding/json does).
 func stringEnd(b []byte, i int) (int, bool) {
 	esc := false
 	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
+		switch c := b[i]; {
+		case c == '\\':
 			esc = true
 			i++
-		case '"':
+		case c == '"':
 			return i + 1, esc
+		case c >= utf8.RuneSelf:
+			esc = true
 		}
 	}
 	return len(b), esc
@@ -123,8 +126,8 @@ func members(v []byte) (memberIter, error) {
 	return memberIter{v: v, i: i, done: i >= len(v) || v[i] == '}'}, nil
 }
 
-// next returns the next member's raw key (without quotes, escapes
-// undecoded), whether the key has escapes, and its value.
+// next returns the next member's raw key (without quotes, undecoded),
+// whether the key needs decoding (see keyString), and its value.
 func (it *memberIter) next() (key []byte, esc bool, val []byte, ok bool) {
 	if it.done {
 		return nil, false, nil, false
@@ -146,7 +149,8 @@ func (it *memberIter) next() (key []byte, esc bool, val []byte, ok bool) {
 	return key, esc, val, true
 }
 
-// keyString returns a member key as a string, decoding escapes.
+// keyString returns a member key as a string, decoding escapes and
+// replacing invalid UTF-8.
 func keyString(key []byte, esc bool) string {
 	if !esc {
 		return string(key)
