@@ -212,8 +212,8 @@ func ParseLoginResponse(data []byte, field string) (*oauth2.Token, error) {
 			t.ExpiresIn = n
 		}
 	}
-	if t.ExpiresIn > int64(100*365*24*time.Hour/time.Second) {
-		t.ExpiresIn = 0 // absurd: treat as unknown rather than overflow
+	if t.ExpiresIn > maxExpiresIn {
+		t.ExpiresIn = 0 // absurd: unknown rather than an overflow
 	}
 	return t, nil
 }

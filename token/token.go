@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -364,8 +365,12 @@ func (a *Authenticator) renewLocked(ctx context.Context, s *limpet.Session, refr
 		}
 	}
 	if nt == nil {
+		refreshErr := err
 		nt, err = a.g.obtain(ctx, s)
 		if err != nil {
+			if refreshErr != nil && !errors.Is(refreshErr, errNoRefresh) {
+				return nil, fmt.Errorf("%w (after the refresh failed: %w)", err, refreshErr)
+			}
 			return nil, err
 		}
 	}
@@ -380,9 +385,9 @@ func (a *Authenticator) renewLocked(ctx context.Context, s *limpet.Session, refr
 func (a *Authenticator) set(t *oauth2.Token) {
 	now := a.now()
 	var exp time.Time
-	switch {
-	case t.ExpiresIn > 0:
-		exp = now.Add(time.Duration(t.ExpiresIn) * time.Second)
+	switch in := expiresIn(t); {
+	case in > 0:
+		exp = now.Add(time.Duration(in) * time.Second)
 	case !t.Expiry.IsZero():
 		exp = t.Expiry
 	}
@@ -395,6 +400,29 @@ func (a *Authenticator) set(t *oauth2.Token) {
 	a.tok, a.expiry, a.updated, a.rejected, a.seed = &c, exp.Round(0).UTC(), now.Round(0).UTC(), false, false
 	a.mu.Unlock()
 }
+
+// expiresIn returns the token response's expires_in: the Token field, or
+// the raw member, which x/oauth2's clientcredentials package does not copy
+// to the field (it computes Expiry on the wall clock instead of the
+// Authenticator's). It returns 0 when unknown or out of range.
+func expiresIn(t *oauth2.Token) int64 {
+	n := t.ExpiresIn
+	if n == 0 {
+		switch v := t.Extra("expires_in").(type) {
+		case float64:
+			n = int64(v)
+		case string:
+			n, _ = strconv.ParseInt(v, 10, 64)
+		}
+	}
+	if n <= 0 || n > maxExpiresIn {
+		return 0
+	}
+	return n
+}
+
+// maxExpiresIn is the longest expires_in taken as it is: a hundred years.
+const maxExpiresIn = 100 * 365 * 24 * 3600
 
 func (a *Authenticator) inScope(u *url.URL) bool {
 	if len(a.origins) == 0 {
