@@ -1,0 +1,322 @@
+package spring
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/limpet-http/limpet"
+)
+
+// kind is what an Authenticator logs in with.
+type kind int
+
+const (
+	formKind  kind = iota // form login
+	basicKind             // HTTP Basic on every request
+	csrfKind              // CSRF tokens only
+)
+
+// Authenticator logs a limpet.Session in to a Spring Security application
+// and keeps it logged in: it sends the CSRF token with every unsafe request
+// (POST, PUT, PATCH, DELETE), tells from a response that the server session
+// is gone or that a token was refused, and logs in again or fetches a fresh
+// token, once, for all goroutines. Set it as limpet.Options.Authenticator.
+//
+// It also implements limpet.StateSaver: with limpet.Options.Store, the CSRF
+// token and the login recipe (not the password) are saved with the
+// session's cookies, so that another process goes on without logging in.
+//
+// An Authenticator serves one Session. Its methods are safe for concurrent
+// use: Prepare and Check run on many goroutines at once, while its own
+// exchanges with the server (logging in, looking for a CSRF token, logging
+// out) run one at a time.
+type Authenticator struct {
+	kind     kind
+	user     string
+	password string
+	basic    string // the Authorization header value, for basicKind
+	o        Options
+
+	// ioMu serialises the Authenticator's own exchanges with the server:
+	// logging in, looking for a CSRF token, logging out. Login and Recover
+	// take it while the Session holds its recovery lock; Prepare takes it
+	// alone, and nothing holding it waits for the Session's lock.
+	ioMu sync.Mutex
+
+	mu   sync.Mutex      // guards the fields below; never held during I/O
+	sess *limpet.Session // the Session, once Login, Recover or Logout ran
+	base *url.URL        // the login page's absolute URL, once known
+	host *url.URL        // the origin of the last request checked
+	tok  token           // a token from a page or endpoint (or restored); zero when none
+	// epoch counts the events after which the server's token may have
+	// changed (a login, a logout); searched is epoch+1 when a search for a
+	// token found none at that epoch, so that none is repeated.
+	epoch, searched uint64
+	cookieMasked    bool      // send cookie tokens masked (learned)
+	pageInQuery     bool      // send page tokens as a query parameter (learned)
+	confirmed       string    // the placement (placementKeyLocked) the server accepted last
+	suspect         *suspect  // a current token refused, as Check saw it
+	updated         time.Time // when the CSRF state last changed
+	loggedIn        bool      // a login as user succeeded, here or in a restored session
+	loginUpdated    time.Time // when the login recipe last changed
+	loginURL        string    // the processing URL used last
+	userParam       string    // the fields used last
+	passParam       string
+}
+
+// token is a CSRF token and how to send it.
+type token struct {
+	value  string // as received: a cookie's raw value, or a page's (usually masked) value
+	header string // header that carries it
+	param  string // form or query parameter that carries it
+	source string // "cookie:NAME", "meta:_csrf", "form:_csrf", "endpoint:PATH"
+}
+
+func (t token) fromCookie() bool { return len(t.source) > 7 && t.source[:7] == "cookie:" }
+
+// suspect records a current token refused in the current placement.
+type suspect struct {
+	value  string
+	cookie bool
+}
+
+// FormLogin returns an Authenticator for Spring Security's form login
+// (formLogin): it fetches the login page for its form and CSRF token,
+// posts the credentials form-encoded without following the redirect,
+// classifies the answer (see LoginError), and confirms the login with a
+// request to Options.Probe. A login that fails is never retried in a loop:
+// the Session reports it, and repeats it at most once per
+// limpet.RecoveryCooldown.
+//
+// Until its first Login (explicit, with Session.Login, or on the first
+// request the server refuses) it sends no credentials.
+func FormLogin(user, password string, o Options) *Authenticator {
+	return &Authenticator{kind: formKind, user: user, password: password, o: o.withDefaults()}
+}
+
+// Basic returns an Authenticator for Spring Security's HTTP Basic
+// (httpBasic), with Spring's rules: the credentials go with every request
+// (Basic creates no server session), and unsafe requests still need a CSRF
+// token, which it finds and sends as for FormLogin. A 401 makes it check
+// the credentials against Options.Probe, reporting ErrBadCredentials when
+// they are refused.
+func Basic(user, password string, o Options) *Authenticator {
+	r := &http.Request{Header: make(http.Header)}
+	r.SetBasicAuth(user, password)
+	return &Authenticator{kind: basicKind, user: user, password: password, basic: r.Header.Get("Authorization"),
+		o: o.withDefaults()}
+}
+
+// CSRF returns an Authenticator that only handles CSRF tokens, for a
+// Session that authenticates some other way (limpet.Options.Auth, a
+// certificate, a token) or calls a single-page application's back end:
+// it finds the token, sends it with unsafe requests, and fetches a fresh
+// one, then replays the request once, when the server refuses it.
+func CSRF(o Options) *Authenticator {
+	return &Authenticator{kind: csrfKind, o: o.withDefaults()}
+}
+
+// String names the Authenticator without its secrets.
+func (a *Authenticator) String() string {
+	switch a.kind {
+	case basicKind:
+		return fmt.Sprintf("spring.Basic(%q)", a.user)
+	case csrfKind:
+		return "spring.CSRF"
+	}
+	return fmt.Sprintf("spring.FormLogin(%q)", a.user)
+}
+
+// internalKey marks the context of the Authenticator's own requests that
+// go through the Session's checks (logout, token searches), so that Prepare
+// and Check leave them alone.
+type internalKey struct{}
+
+func internal(ctx context.Context) context.Context { return context.WithValue(ctx, internalKey{}, true) }
+
+func isInternal(ctx context.Context) bool { return ctx.Value(internalKey{}) != nil }
+
+// bind records the Session the Authenticator serves.
+func (a *Authenticator) bind(s *limpet.Session) {
+	a.mu.Lock()
+	a.sess = s
+	a.mu.Unlock()
+}
+
+// Login logs the Session in (limpet.Authenticator). For FormLogin it does
+// the whole form login; for Basic it checks the credentials against the
+// probe; for CSRF it looks for a token. It returns a *LoginError when the
+// server refuses the login.
+func (a *Authenticator) Login(ctx context.Context, s *limpet.Session) error {
+	a.bind(s)
+	a.ioMu.Lock()
+	defer a.ioMu.Unlock()
+	return a.login(ctx, s)
+}
+
+// login runs the kind's login; ioMu is held.
+func (a *Authenticator) login(ctx context.Context, s *limpet.Session) error {
+	switch a.kind {
+	case basicKind:
+		return a.basicLogin(ctx, s)
+	case csrfKind:
+		_, _, _, err := a.discover(ctx, s)
+		return err
+	}
+	return a.formLogin(ctx, s)
+}
+
+// Recover brings the session back after Check's verdict
+// (limpet.Authenticator): a new login for limpet.SessionExpired, a fresh
+// CSRF token for limpet.CSRFRejected (or a new login, when looking for the
+// token shows the session is gone).
+func (a *Authenticator) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
+	a.bind(s)
+	a.ioMu.Lock()
+	defer a.ioMu.Unlock()
+	switch v.Kind {
+	case limpet.SessionExpired:
+		if a.kind == csrfKind {
+			return fmt.Errorf("spring: the session needs a login, and a CSRF-only authenticator has no credentials (%s)", v.Reason)
+		}
+		return a.login(ctx, s)
+	case limpet.CSRFRejected:
+		return a.recoverCSRF(ctx, s)
+	}
+	return fmt.Errorf("spring: cannot recover from %s (%s)", v.Kind, v.Reason)
+}
+
+// Prepare adds the credentials (Basic) and, to unsafe requests, the CSRF
+// token (limpet.Authenticator). When it knows no token it looks for one
+// first (see CSRFOptions), once per login; when none is found the request
+// goes without, and a rejection makes Recover look again.
+//
+// Where the token goes follows Spring Security's rules (spring-interop.md
+// §2.5): a cookie's value in CSRFOptions.CookieHeader, raw, or masked once
+// the raw value was refused; a page's token in the form body of a
+// url-encoded request (replacing any field of that name), else in the
+// header the page names, or in the query once the header was refused.
+func (a *Authenticator) Prepare(req *http.Request) error {
+	if isInternal(req.Context()) {
+		return nil
+	}
+	if a.kind == basicKind && req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", a.basic)
+	}
+	if safeMethod(req.Method) || a.o.CSRF.Disabled {
+		return nil
+	}
+	t, ok := a.current(req.URL)
+	if !ok {
+		t, ok = a.searchFor(req)
+	}
+	if !ok {
+		return nil
+	}
+	return a.attach(req, t)
+}
+
+// current returns the token to send to u: the CSRF cookie the jar holds
+// for u, else the token learned from a page.
+func (a *Authenticator) current(u *url.URL) (token, bool) {
+	a.mu.Lock()
+	s, t := a.sess, a.tok
+	a.mu.Unlock()
+	if s != nil && u != nil {
+		if v := cookieValue(s.Jar(), u, a.o.CSRF.Cookie); v != "" {
+			return a.cookieToken(v), true
+		}
+		if t.fromCookie() {
+			return token{}, false // the cookie is gone from the jar
+		}
+	}
+	return t, t.value != ""
+}
+
+func (a *Authenticator) cookieToken(v string) token {
+	return token{value: v, header: a.o.CSRF.CookieHeader, param: a.o.CSRF.Param, source: "cookie:" + a.o.CSRF.Cookie}
+}
+
+// searchFor looks for a token on behalf of req, unless the Authenticator
+// has no Session yet or a search since the last login found none.
+func (a *Authenticator) searchFor(req *http.Request) (token, bool) {
+	a.mu.Lock()
+	s := a.sess
+	a.mu.Unlock()
+	if s == nil {
+		return token{}, false
+	}
+	a.ioMu.Lock()
+	defer a.ioMu.Unlock()
+	if t, ok := a.current(req.URL); ok {
+		return t, true
+	}
+	a.mu.Lock()
+	done := a.searched == a.epoch+1
+	a.mu.Unlock()
+	if done {
+		return token{}, false
+	}
+	t, found, _, err := a.discover(internal(req.Context()), s)
+	if err != nil || !found {
+		return token{}, false
+	}
+	s.StateChanged()
+	return t, true
+}
+
+// attach puts t into req where the server looks for it.
+func (a *Authenticator) attach(req *http.Request, t token) error {
+	a.mu.Lock()
+	masked, inQuery := a.cookieMasked, a.pageInQuery
+	a.mu.Unlock()
+	if t.fromCookie() {
+		v := t.value
+		if masked {
+			v = MaskCSRF(v)
+		}
+		setIfAbsent(req.Header, t.header, v)
+		return nil
+	}
+	if inQuery {
+		req.URL.RawQuery = replaceParam(req.URL.RawQuery, t.param, t.value)
+		return nil
+	}
+	if isFormBody(req) {
+		setFormParam(req, t)
+		return nil
+	}
+	setIfAbsent(req.Header, t.header, t.value)
+	return nil
+}
+
+func setIfAbsent(h http.Header, name, value string) {
+	if h.Get(name) == "" {
+		h.Set(name, value)
+	}
+}
+
+// safeMethod reports whether Spring's CsrfFilter lets a method through
+// without a token.
+func safeMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, "":
+		return true
+	}
+	return false
+}
+
+// withCredentials returns h with the Basic credentials added, for basicKind.
+func (a *Authenticator) withCredentials(h http.Header) http.Header {
+	if a.kind == basicKind {
+		if h == nil {
+			h = make(http.Header)
+		}
+		h.Set("Authorization", a.basic)
+	}
+	return h
+}

@@ -1,0 +1,425 @@
+package spring
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/internal/htmlform"
+)
+
+// maxPeek bounds how much of a 200 page Check reads to tell a login page.
+const maxPeek = 64 << 10
+
+// Check classifies a response (limpet.Authenticator), following
+// spring-interop.md §8 step 6:
+//
+//   - limpet.CSRFRejected for an unsafe request refused before it ran (a
+//     403; for Basic and CSRF, also a 401 or a redirect to the login page,
+//     as Spring answers an anonymous caller) when it carried no token, a
+//     stale one, one in a placement the server never accepted, or the
+//     answer set a new CSRF cookie. A 403 to a token that worked before is
+//     an authorization refusal and is returned as it is.
+//   - limpet.SessionExpired for a 401, a redirect to the login page or to
+//     one of Options.ExpiredURLs, a 200 that begins with one of
+//     Options.ExpiredMarkers, or a 200 page that is the login form (a
+//     server-side forward). NotExecuted is set when the request's own
+//     answer shows it, so that a POST is replayed after the login.
+//
+// Check reads the start of a 200 page or text body to recognise it; the
+// caller still reads the whole body.
+func (a *Authenticator) Check(req *http.Request, resp *limpet.Response) limpet.Verdict {
+	if isInternal(req.Context()) || resp == nil || resp.Response == nil {
+		return limpet.Verdict{}
+	}
+	a.noteHost(req.URL)
+	p := a.pathsFor(req.URL)
+	first := resp.Response
+	if len(resp.History) > 0 {
+		first = resp.History[0]
+	}
+	hop, hopLoc := -1, ""
+	for i, r := range chain(resp) {
+		if loc, ok := p.loginRedirect(r); ok {
+			hop, hopLoc = i, loc
+			break
+		}
+	}
+
+	if !safeMethod(req.Method) && !a.o.CSRF.Disabled {
+		refused := first.StatusCode == http.StatusForbidden ||
+			a.kind != formKind && (first.StatusCode == http.StatusUnauthorized || hop == 0)
+		if refused {
+			if v, ok := a.csrfVerdict(req, resp, first.StatusCode); ok {
+				return v
+			}
+		} else if first.StatusCode < 400 && hop < 0 {
+			a.confirm(req)
+		}
+	}
+	if a.kind == csrfKind {
+		return limpet.Verdict{}
+	}
+	if first.StatusCode == http.StatusUnauthorized {
+		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: true,
+			Reason: fmt.Sprintf("401 to %s %s", req.Method, req.URL.Path)}
+	}
+	if hop >= 0 {
+		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: hop == 0,
+			Reason: fmt.Sprintf("redirect to %s", hopLoc)}
+	}
+	if a.kind != formKind || resp.StatusCode != http.StatusOK {
+		return limpet.Verdict{}
+	}
+	if m, ok := a.expiredBody(resp); ok {
+		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: len(resp.History) == 0,
+			Reason: fmt.Sprintf("200 saying %q", m)}
+	}
+	if p.isLoginPageResponse(req, resp) {
+		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: len(resp.History) == 0,
+			Reason: "200 with the login form"}
+	}
+	return limpet.Verdict{}
+}
+
+// chain returns the responses of an exchange, redirects first.
+func chain(resp *limpet.Response) []*http.Response {
+	return append(slices.Clip(resp.History), resp.Response)
+}
+
+// csrfVerdict decides whether an unsafe request refused with status was
+// refused for its CSRF token.
+func (a *Authenticator) csrfVerdict(req *http.Request, resp *limpet.Response, status int) (limpet.Verdict, bool) {
+	newCookie := false
+	for _, r := range chain(resp) {
+		if setsCookie(r.Header, a.o.CSRF.Cookie) {
+			newCookie = true
+		}
+	}
+	sent := a.sentToken(req)
+	cur, have := a.current(req.URL)
+	a.mu.Lock()
+	searchedNone := a.searched == a.epoch+1
+	confirmed := have && a.confirmed == a.placementKeyLocked(cur)
+	a.mu.Unlock()
+	why := ""
+	switch {
+	case newCookie:
+		why = "the server set a new CSRF cookie"
+	case sent == "" && have:
+		why = "no CSRF token sent"
+	case sent == "" && searchedNone:
+		return limpet.Verdict{}, false // no token to be found: the answer stands
+	case sent == "":
+		why = "no CSRF token known"
+	case !have || !sameToken(sent, cur.value):
+		why = "stale CSRF token"
+	case !confirmed:
+		a.mu.Lock()
+		a.suspect = &suspect{value: cur.value, cookie: cur.fromCookie()}
+		a.mu.Unlock()
+		why = "CSRF token refused"
+	default:
+		return limpet.Verdict{}, false // a token that works was sent: not a CSRF refusal
+	}
+	return limpet.Verdict{Kind: limpet.CSRFRejected, NotExecuted: true,
+		Reason: fmt.Sprintf("%d to %s %s: %s", status, req.Method, req.URL.Path, why)}, true
+}
+
+// confirm records that the server accepted the current token in its
+// current placement, so that a later 403 to it is taken for what it says.
+func (a *Authenticator) confirm(req *http.Request) {
+	cur, have := a.current(req.URL)
+	if !have {
+		return
+	}
+	a.mu.Lock()
+	key := a.placementKeyLocked(cur)
+	done := a.confirmed == key
+	a.mu.Unlock()
+	if done {
+		return
+	}
+	if sent := a.sentToken(req); sent != "" && sameToken(sent, cur.value) {
+		a.mu.Lock()
+		if a.placementKeyLocked(cur) == key {
+			a.confirmed = key
+		}
+		a.mu.Unlock()
+	}
+}
+
+// placementKeyLocked names where t is sent; a.mu is held.
+func (a *Authenticator) placementKeyLocked(t token) string {
+	switch {
+	case t.fromCookie() && a.cookieMasked:
+		return "cookie-masked"
+	case t.fromCookie():
+		return "cookie-raw"
+	case a.pageInQuery:
+		return "page-query"
+	}
+	return "page"
+}
+
+// setsCookie reports whether h sets the cookie name to a non-empty value.
+func setsCookie(h http.Header, name string) bool {
+	for _, line := range h.Values("Set-Cookie") {
+		if !strings.HasPrefix(strings.TrimSpace(line), name+"=") {
+			continue
+		}
+		if c, err := http.ParseSetCookie(line); err == nil && c.Name == name && c.Value != "" && c.MaxAge >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// expiredBody reports whether a 200 text answer begins with one of the
+// ExpiredMarkers.
+func (a *Authenticator) expiredBody(resp *limpet.Response) (string, bool) {
+	if len(a.o.ExpiredMarkers) == 0 {
+		return "", false
+	}
+	if ct := mediaType(resp.Header.Get("Content-Type")); ct != "" && ct != "text/plain" && ct != "text/html" {
+		return "", false
+	}
+	n := 0
+	for _, m := range a.o.ExpiredMarkers {
+		n = max(n, len(m))
+	}
+	head := bytes.TrimLeft(peek(resp, n+16), " \t\r\n")
+	for _, m := range a.o.ExpiredMarkers {
+		if m != "" && bytes.HasPrefix(head, []byte(m)) {
+			return m, true
+		}
+	}
+	return "", false
+}
+
+// peek reads up to n bytes of resp's body and puts them back in front of
+// the rest, so that the caller reads the whole body.
+func peek(resp *limpet.Response, n int) []byte {
+	body := resp.Body
+	if body == nil || body == http.NoBody || n <= 0 {
+		return nil
+	}
+	head := make([]byte, n)
+	k, err := io.ReadFull(body, head)
+	head = head[:k]
+	rest := io.Reader(body)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		rest = errReader{err}
+	}
+	resp.Body = peekedBody{Reader: io.MultiReader(bytes.NewReader(head), rest), Closer: body}
+	return head
+}
+
+type peekedBody struct {
+	io.Reader
+	io.Closer
+}
+
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+
+func mediaType(ct string) string {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return strings.ToLower(strings.TrimSpace(ct))
+	}
+	return mt
+}
+
+// paths are the Authenticator's configured places, resolved to paths.
+type paths struct {
+	login   string   // the login page's path
+	process string   // the processing URL's path
+	failure *url.URL // the failure URL
+	expired []string // paths of ExpiredURLs
+}
+
+// pathsFor resolves the configured places against the login page's URL,
+// or, before it is known, against ref.
+func (a *Authenticator) pathsFor(ref *url.URL) paths {
+	a.mu.Lock()
+	base, processURL := a.base, a.loginURL
+	a.mu.Unlock()
+	if base == nil {
+		base = ref
+		if lp, err := url.Parse(a.o.LoginPage); err == nil {
+			base = ref.ResolveReference(lp)
+		}
+	}
+	res := func(s string) *url.URL {
+		u, err := resolveRef(base, s)
+		if err != nil {
+			return &url.URL{Path: "\x00"} // matches no path
+		}
+		return u
+	}
+	p := paths{login: base.Path, failure: res(a.o.FailureURL)}
+	switch {
+	case processURL != "":
+		p.process = res(processURL).Path
+	case a.o.LoginURL != "":
+		p.process = res(a.o.LoginURL).Path
+	default:
+		p.process = p.login
+	}
+	for _, e := range a.o.ExpiredURLs {
+		p.expired = append(p.expired, res(e).Path)
+	}
+	return p
+}
+
+// resolveRef resolves ref against base.
+func resolveRef(base *url.URL, ref string) (*url.URL, error) {
+	u, err := url.Parse(ref)
+	if err != nil {
+		return nil, fmt.Errorf("spring: invalid URL %q: %w", ref, err)
+	}
+	return base.ResolveReference(u), nil
+}
+
+// isRedirect reports whether status is a redirect that carries a Location.
+func isRedirect(status int) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// loginRedirect reports whether r redirects to the login page or to an
+// expired-session URL, and returns the target's path.
+func (p paths) loginRedirect(r *http.Response) (string, bool) {
+	if r == nil || !isRedirect(r.StatusCode) {
+		return "", false
+	}
+	var from *url.URL
+	if r.Request != nil {
+		from = r.Request.URL
+	}
+	return p.isLoginLocation(r.Header.Get("Location"), from)
+}
+
+// isLoginLocation reports whether the Location loc (resolved against from)
+// is the login page or an expired-session URL; it returns its path.
+func (p paths) isLoginLocation(loc string, from *url.URL) (string, bool) {
+	if loc == "" {
+		return "", false
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "", false
+	}
+	if from != nil {
+		u = from.ResolveReference(u)
+	}
+	if u.Path == p.login || slices.Contains(p.expired, u.Path) {
+		return u.Path, true
+	}
+	return "", false
+}
+
+// isLoginPageResponse reports whether a 200 answer to req is the login
+// form, as a server-side forward to the login page gives.
+func (p paths) isLoginPageResponse(req *http.Request, resp *limpet.Response) bool {
+	final := resp.Request
+	if final == nil {
+		final = req
+	}
+	if final.URL.Path == p.login || final.URL.Path == p.process {
+		return false // the caller asked for the login page itself
+	}
+	switch mediaType(resp.Header.Get("Content-Type")) {
+	case "text/html", "application/xhtml+xml":
+	default:
+		return false
+	}
+	return p.isLoginPage(peek(resp, maxPeek), final.URL)
+}
+
+// isLoginPage reports whether body holds a form with a password input that
+// posts to the login processing URL (or the login page).
+func (p paths) isLoginPage(body []byte, pageURL *url.URL) bool {
+	if !bytes.Contains(body, []byte("assword")) && !bytes.Contains(body, []byte("ASSWORD")) {
+		return false // quick: no password input can be there
+	}
+	pg, _ := htmlform.Parse(bytes.NewReader(body))
+	if pg == nil {
+		return false
+	}
+	for _, f := range pg.Forms {
+		if _, ok := f.Password(); !ok {
+			continue
+		}
+		action, err := f.ResolveAction(pageURL)
+		if err != nil {
+			continue
+		}
+		if action.Path == p.process || action.Path == p.login {
+			return true
+		}
+	}
+	return false
+}
+
+// noteHost remembers the origin of a checked request, to resolve paths
+// before the login page's URL is known.
+func (a *Authenticator) noteHost(u *url.URL) {
+	a.mu.Lock()
+	if a.host == nil || a.host.Host != u.Host || a.host.Scheme != u.Scheme {
+		a.host = &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/"}
+	}
+	a.mu.Unlock()
+}
+
+// baseURL returns the login page's absolute URL, against which every
+// configured path is resolved.
+func (a *Authenticator) baseURL(s *limpet.Session) (*url.URL, error) {
+	a.mu.Lock()
+	base, host := a.base, a.host
+	a.mu.Unlock()
+	if base != nil {
+		return base, nil
+	}
+	ref, err := url.Parse(a.o.LoginPage)
+	if err != nil {
+		return nil, fmt.Errorf("spring: invalid LoginPage %q: %w", a.o.LoginPage, err)
+	}
+	var abs *url.URL
+	switch {
+	case ref.IsAbs():
+		abs = ref
+	case s != nil:
+		if req, err := s.NewRequest(context.Background(), &limpet.Request{URL: a.o.LoginPage}); err == nil {
+			abs = req.URL
+			abs.RawQuery = ref.RawQuery // without the Session's default query
+		}
+	}
+	if abs == nil && host != nil {
+		abs = host.ResolveReference(ref)
+	}
+	if abs == nil {
+		return nil, fmt.Errorf("spring: cannot resolve LoginPage %q: the Session has no BaseURL (use an absolute URL)", a.o.LoginPage)
+	}
+	abs.Fragment = ""
+	a.mu.Lock()
+	if a.base == nil {
+		a.base = abs
+	}
+	base = a.base
+	a.mu.Unlock()
+	return base, nil
+}

@@ -1,0 +1,468 @@
+package spring
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/internal/htmlform"
+)
+
+// loginOutcome is what the answer to a login POST says (spring-interop.md
+// §1.3), before the probe confirms a success.
+type loginOutcome int
+
+const (
+	loginSucceeded  loginOutcome = iota // a redirect elsewhere, or a 200 that is not the login page
+	loginFailed                         // the failure URL, a 200 login page, a 401 without a challenge
+	loginRejected                       // rejected before authentication: a 403, a challenge, the login page
+	loginUnexpected                     // anything else
+)
+
+func (o loginOutcome) String() string {
+	switch o {
+	case loginSucceeded:
+		return "succeeded"
+	case loginFailed:
+		return "failed"
+	case loginRejected:
+		return "rejected"
+	}
+	return "unexpected"
+}
+
+// classifyLogin reads the answer to a login POST sent without following
+// redirects: its status, Location, WWW-Authenticate, and whether its body
+// is the login form again. reqURL is the POST's URL. It also returns the
+// resolved redirect target, if any.
+func classifyLogin(status int, location, challenge string, reqURL *url.URL, p paths, loginPage bool) (loginOutcome, *url.URL) {
+	switch {
+	case isRedirect(status):
+		if location == "" {
+			return loginUnexpected, nil
+		}
+		ref, err := url.Parse(location)
+		if err != nil {
+			return loginUnexpected, nil
+		}
+		loc := reqURL.ResolveReference(ref)
+		if matchesFailure(loc, p.failure) {
+			return loginFailed, loc
+		}
+		if _, ok := p.isLoginLocation(loc.String(), nil); ok {
+			return loginRejected, loc
+		}
+		return loginSucceeded, loc
+	case status/100 == 2:
+		if loginPage {
+			return loginFailed, nil // a forward back to the form
+		}
+		return loginSucceeded, nil
+	case status == http.StatusUnauthorized:
+		if challenge != "" {
+			return loginRejected, nil // an entry point answered an anonymous caller
+		}
+		return loginFailed, nil // a failure handler without a URL
+	case status == http.StatusForbidden:
+		return loginRejected, nil
+	}
+	return loginUnexpected, nil
+}
+
+// matchesFailure reports whether loc is the failure URL: the same path, and
+// every query parameter of the failure URL present (with its value, if it
+// has one).
+func matchesFailure(loc, failure *url.URL) bool {
+	if failure == nil || loc.Path != failure.Path {
+		return false
+	}
+	got := loc.Query()
+	for k, vs := range failure.Query() {
+		g, ok := got[k]
+		if !ok {
+			return false
+		}
+		for _, v := range vs {
+			if v != "" && !containsString(g, v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// resetCSRF forgets the CSRF state before a login or after a logout: the
+// server replaces its token then (spring-interop.md §2.9). It returns the
+// new epoch.
+func (a *Authenticator) resetCSRF() uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.epoch++
+	a.tok, a.searched, a.suspect = token{}, 0, nil
+	a.updated = time.Now()
+	return a.epoch
+}
+
+// setToken records t as found at epoch, unless the epoch moved on.
+func (a *Authenticator) setToken(t token, epoch uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.epoch == epoch {
+		a.tok, a.updated = t, time.Now()
+	}
+}
+
+// formLogin logs in with the login form; ioMu is held.
+func (a *Authenticator) formLogin(ctx context.Context, s *limpet.Session) error {
+	base, err := a.baseURL(s)
+	if err != nil {
+		return err
+	}
+	a.resetCSRF()
+	hint := ""
+	var prevCookie string // the cookie token sent with the first attempt
+	var prevMasked bool
+	for attempt := 1; ; attempt++ {
+		pg, err := a.fetchPage(ctx, s, base, acceptHTML)
+		if err != nil {
+			return err
+		}
+		if h := secureCookieHint(s.Jar(), pg); h != "" {
+			hint = h
+		}
+		var parsed *htmlform.Page
+		var form *htmlform.Form
+		if pg.status/100 == 2 {
+			parsed, _ = htmlform.Parse(bytes.NewReader(pg.body))
+			if parsed != nil {
+				if f, ok := parsed.LoginForm(); ok {
+					form = &f
+				}
+			}
+		}
+		target, values, err := a.loginForm(pg.url, form)
+		if err != nil {
+			return err
+		}
+		header := http.Header{"Accept": {acceptHTML}}
+		cookieTok, masked := "", false
+		if t, ok := tokenFromPage(orEmpty(parsed), a.o.CSRF.Header, a.o.CSRF.Param); ok && !a.o.CSRF.Disabled {
+			values.Set(t.param, t.value) // a page's token in the form works with every handler
+		} else if v := cookieValue(s.Jar(), target, a.o.CSRF.Cookie); v != "" && !a.o.CSRF.Disabled {
+			a.mu.Lock()
+			masked = a.cookieMasked
+			a.mu.Unlock()
+			if attempt > 1 && v == prevCookie {
+				masked = !prevMasked // the same token was refused: try the other form
+			}
+			cookieTok = v
+			sendV := v
+			if masked {
+				sendV = MaskCSRF(v)
+			}
+			header.Set(a.o.CSRF.CookieHeader, sendV)
+		}
+		a.mu.Lock()
+		a.loginURL = target.String()
+		a.mu.Unlock()
+		resp, err := s.Do(ctx, &limpet.Request{Method: http.MethodPost, URL: target.String(), Header: header,
+			Body: limpet.Form(values), MaxRedirects: limpet.NoRedirects})
+		if err != nil {
+			return fmt.Errorf("spring: login POST %s: %w", target.Path, err)
+		}
+		body, err := readLimited(resp.Body, htmlform.MaxSize)
+		if err != nil {
+			return fmt.Errorf("spring: login POST %s: reading the answer: %w", target.Path, err)
+		}
+		p := a.pathsFor(base)
+		isForm := resp.StatusCode/100 == 2 && p.isLoginPage(body, target)
+		out, loc := classifyLogin(resp.StatusCode, resp.Header.Get("Location"), resp.Header.Get("WWW-Authenticate"),
+			target, p, isForm)
+		lerr := &LoginError{User: a.user, Status: resp.StatusCode}
+		if loc != nil {
+			lerr.Location = loc.Path
+			if loc.RawQuery != "" {
+				lerr.Location += "?" + loc.RawQuery
+			}
+		}
+		switch out {
+		case loginSucceeded:
+			if cookieTok != "" {
+				a.mu.Lock()
+				a.cookieMasked = masked
+				a.mu.Unlock()
+			}
+			return a.confirmLogin(ctx, s, base, hint)
+		case loginFailed:
+			return a.loginFailure(ctx, s, lerr, loc, body)
+		case loginRejected:
+			if attempt == 1 {
+				prevCookie, prevMasked = cookieTok, masked
+				continue // a stale or missing token: fetch the page (and a token) once more
+			}
+			lerr.Reason = ErrCSRFRejected
+			lerr.Detail = "rejected before authentication twice, the second time with a fresh token"
+			if resp.StatusCode == http.StatusUnauthorized {
+				lerr.Reason = ErrBadCredentials
+				lerr.Detail = "401 twice, the second time with a fresh CSRF token"
+			}
+		default:
+			lerr.Reason = ErrUnexpectedResponse
+		}
+		if hint != "" {
+			lerr.Reason, lerr.Detail = ErrSessionNotEstablished, hint
+		}
+		return lerr
+	}
+}
+
+func orEmpty(p *htmlform.Page) *htmlform.Page {
+	if p == nil {
+		return &htmlform.Page{}
+	}
+	return p
+}
+
+// loginForm returns where to post the credentials and the fields to post:
+// the login form's fields (hidden inputs included), the credentials, the
+// remember-me field and Options.Params.
+func (a *Authenticator) loginForm(pageURL *url.URL, form *htmlform.Form) (*url.URL, url.Values, error) {
+	values := url.Values{}
+	userParam, passParam := a.o.UsernameParam, a.o.PasswordParam
+	var target *url.URL
+	if a.o.LoginURL != "" {
+		u, err := resolveRef(pageURL, a.o.LoginURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		target = u
+	}
+	if form != nil {
+		values = form.Values()
+		if target == nil {
+			u, err := form.ResolveAction(pageURL)
+			if err != nil {
+				return nil, nil, fmt.Errorf("spring: login form: %w", err)
+			}
+			target = u
+		}
+		if userParam == "" {
+			userParam, _ = form.UserField()
+		}
+		if passParam == "" {
+			if in, ok := form.Password(); ok {
+				passParam = in.Name
+			}
+		}
+	}
+	if target == nil {
+		target = pageURL
+	}
+	if userParam == "" {
+		userParam = DefaultUsernameParam
+	}
+	if passParam == "" {
+		passParam = DefaultPasswordParam
+	}
+	values.Set(userParam, a.user)
+	values.Set(passParam, a.password)
+	if a.o.RememberMe {
+		values.Set(a.o.RememberMeParam, "on")
+	}
+	for k, vs := range a.o.Params {
+		values[k] = append([]string(nil), vs...)
+	}
+	a.mu.Lock()
+	a.userParam, a.passParam = userParam, passParam
+	a.mu.Unlock()
+	return target, values, nil
+}
+
+// loginFailure builds the error for a login sent to the failure URL: bad
+// credentials, or a refusal when the failure page names a concurrent-session
+// limit or these credentials logged in before.
+func (a *Authenticator) loginFailure(ctx context.Context, s *limpet.Session, lerr *LoginError, loc *url.URL, body []byte) error {
+	lerr.Reason = ErrBadCredentials
+	lerr.Detail = "Spring sends a wrong password, a locked or disabled account and a concurrent-session limit to the same failure page"
+	if loc != nil && len(a.o.RefusedMarkers) > 0 {
+		body = nil
+		if pg, err := a.fetchPage(ctx, s, loc, acceptHTML); err == nil && pg.status/100 == 2 {
+			body = pg.body
+		}
+	}
+	for _, m := range a.o.RefusedMarkers {
+		if m != "" && bytes.Contains(body, []byte(m)) {
+			lerr.Reason = ErrLoginRefused
+			lerr.Detail = fmt.Sprintf("the failure page says %q", m)
+			return lerr
+		}
+	}
+	a.mu.Lock()
+	before := a.loggedIn
+	a.mu.Unlock()
+	if before {
+		lerr.Reason = ErrLoginRefused
+		lerr.Detail = "these credentials logged in before: another session of the user may hold a concurrent-session " +
+			"limit (maxSessionsPreventsLogin) until it logs out or expires, or the account was locked or its password changed"
+	}
+	return lerr
+}
+
+// confirmLogin runs the probe after a login the server accepted, and
+// takes the new CSRF token from its answer when it shows one.
+func (a *Authenticator) confirmLogin(ctx context.Context, s *limpet.Session, base *url.URL, hint string) error {
+	epoch := a.resetCSRF()
+	pr, err := a.probe(ctx, s, base)
+	if err != nil {
+		return err
+	}
+	if !pr.ok {
+		lerr := &LoginError{Reason: ErrSessionNotEstablished, User: a.user, Status: pr.status, Location: pr.location,
+			Detail: "the probe " + pr.path + " " + pr.why + " right after the login: the server keeps no session " +
+				"(SessionCreationPolicy.STATELESS?), or the session cookie is not sent back"}
+		if hint != "" {
+			lerr.Detail = hint
+		}
+		return lerr
+	}
+	a.mu.Lock()
+	a.loggedIn, a.loginUpdated = true, time.Now()
+	a.mu.Unlock()
+	a.harvest(s, pr, epoch)
+	return nil
+}
+
+// basicLogin checks the Basic credentials against the probe; ioMu is held.
+func (a *Authenticator) basicLogin(ctx context.Context, s *limpet.Session) error {
+	base, err := a.baseURL(s)
+	if err != nil {
+		return err
+	}
+	a.mu.Lock()
+	epoch := a.epoch
+	a.mu.Unlock()
+	pr, err := a.probe(ctx, s, base)
+	if err != nil {
+		return err
+	}
+	if !pr.ok {
+		lerr := &LoginError{Reason: ErrBadCredentials, User: a.user, Status: pr.status, Location: pr.location}
+		if pr.status != http.StatusUnauthorized {
+			lerr.Reason = ErrUnexpectedResponse
+			lerr.Detail = "the probe " + pr.path + " " + pr.why + " with HTTP Basic credentials (is httpBasic enabled?)"
+		}
+		return lerr
+	}
+	a.mu.Lock()
+	a.loggedIn, a.loginUpdated = true, time.Now()
+	a.mu.Unlock()
+	a.harvest(s, pr, epoch)
+	return nil
+}
+
+// probeResult is the answer to the probe.
+type probeResult struct {
+	ok       bool
+	path     string // the probe's path, for messages
+	status   int
+	location string // where it was sent to the login page, if it was
+	why      string // why it does not prove a login
+	url      *url.URL
+	html     bool
+	body     []byte
+}
+
+// probe GETs Options.Probe, following redirects, and tells whether the
+// answer proves an authenticated session.
+func (a *Authenticator) probe(ctx context.Context, s *limpet.Session, base *url.URL) (probeResult, error) {
+	u, err := resolveRef(base, a.o.Probe)
+	if err != nil {
+		return probeResult{}, err
+	}
+	pr := probeResult{path: u.Path}
+	resp, err := s.Do(ctx, &limpet.Request{Method: http.MethodGet, URL: u.String(),
+		Header: a.withCredentials(http.Header{"Accept": {acceptProbe}})})
+	if err != nil {
+		return pr, fmt.Errorf("spring: probe GET %s: %w", u.Path, err)
+	}
+	p := a.pathsFor(base)
+	pr.status, pr.url = resp.StatusCode, resp.Request.URL
+	for _, r := range chain(resp) {
+		if loc, ok := p.loginRedirect(r); ok {
+			resp.Close()
+			pr.status, pr.location, pr.why = r.StatusCode, loc, "was redirected to "+loc
+			return pr, nil
+		}
+	}
+	if resp.StatusCode/100 != 2 {
+		resp.Close()
+		pr.why = fmt.Sprintf("answered %d", resp.StatusCode)
+		return pr, nil
+	}
+	if m, ok := a.expiredBody(resp); ok {
+		resp.Close()
+		pr.why = fmt.Sprintf("answered %q", m)
+		return pr, nil
+	}
+	body, err := readLimited(resp.Body, htmlform.MaxSize)
+	if err != nil {
+		return pr, fmt.Errorf("spring: probe GET %s: reading the answer: %w", u.Path, err)
+	}
+	ct := mediaType(resp.Header.Get("Content-Type"))
+	pr.html = ct == "text/html" || ct == "application/xhtml+xml"
+	if pr.html && pr.url.Path != p.login && p.isLoginPage(body, pr.url) {
+		pr.why = "answered with the login form"
+		return pr, nil
+	}
+	pr.ok, pr.body = true, body
+	return pr, nil
+}
+
+// harvest takes the CSRF token from the probe's answer, if it has one.
+func (a *Authenticator) harvest(s *limpet.Session, pr probeResult, epoch uint64) {
+	if a.o.CSRF.Disabled {
+		return
+	}
+	if v := cookieValue(s.Jar(), pr.url, a.o.CSRF.Cookie); v != "" {
+		a.setToken(a.cookieToken(v), epoch)
+		return
+	}
+	if pr.html {
+		if t, ok := a.tokenFromHTML(pr.body); ok {
+			a.setToken(t, epoch)
+		}
+	}
+}
+
+// secureCookieHint explains a session that cannot work: the server set a
+// Secure cookie over plain http that the jar will not send back.
+func secureCookieHint(jar http.CookieJar, pg *page) string {
+	if pg.url == nil || pg.url.Scheme != "http" {
+		return ""
+	}
+	for _, line := range pg.header.Values("Set-Cookie") {
+		c, err := http.ParseSetCookie(line)
+		if err != nil || !c.Secure || c.Value == "" || c.MaxAge < 0 {
+			continue
+		}
+		if cookieValue(jar, pg.url, c.Name) == "" {
+			return fmt.Sprintf("the server sets the cookie %s with the Secure attribute over plain http, and the "+
+				"cookie jar does not send it back over http: use https, or limpet's own jar, which treats loopback "+
+				"hosts as secure", c.Name)
+		}
+	}
+	return ""
+}
