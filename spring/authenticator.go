@@ -136,7 +136,9 @@ func (a *Authenticator) String() string {
 // and Check leave them alone.
 type internalKey struct{}
 
-func internal(ctx context.Context) context.Context { return context.WithValue(ctx, internalKey{}, true) }
+func internal(ctx context.Context) context.Context {
+	return context.WithValue(ctx, internalKey{}, true)
+}
 
 func isInternal(ctx context.Context) bool { return ctx.Value(internalKey{}) != nil }
 
