@@ -8,9 +8,13 @@ import (
 
 // Quote returns s as one POSIX shell word that stands for s exactly:
 // unchanged when it is made only of characters no shell treats specially
-// (letters, digits and _ - . / : , + @ %), otherwise in single quotes, with
-// each single quote written as '\''. Inside single quotes no shell
-// expands anything, so the word is safe for sh, dash, bash, ksh and zsh.
+// (letters, digits and _ - . / : , + @ %), otherwise in single quotes, each
+// single quote in s closed, escaped and reopened:
+//
+//	it's  ->  'it'\''s'
+//
+// Inside single quotes no shell expands anything, so the word is safe for
+// sh, dash, bash, ksh and zsh.
 //
 // A shell word cannot hold a NUL byte; Build never quotes one.
 func Quote(s string) string {
