@@ -81,11 +81,6 @@ func valueEnd(b []byte, i int) int {
 	}
 }
 
-// errType reports a member whose JSON type is not the expected one.
-type errType struct{ want string }
-
-func (e errType) Error() string { return "want " + e.want }
-
 func kindOf(v []byte) string {
 	if len(v) == 0 {
 		return "nothing"
