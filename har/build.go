@@ -1,11 +1,14 @@
 package har
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"slices"
@@ -66,8 +69,13 @@ func (r *record) request(red bool) Request {
 		ct := r.header.Get("Content-Type")
 		pd := &PostData{MimeType: ct}
 		pd.Text, pd.Encoding, pd.Comment = renderBody(ct, &r.reqBody, red, r.reqEOF)
-		if isForm(ct) && r.reqEOF && !r.reqBody.truncated() {
-			pd.Params = formParams(string(r.reqBody.buf), red)
+		if r.reqEOF && !r.reqBody.truncated() && r.reqBody.limit >= 0 {
+			switch mediaType(ct) {
+			case "application/x-www-form-urlencoded":
+				pd.Params = formParams(string(r.reqBody.buf), red)
+			case "multipart/form-data":
+				pd.Params = multipartParams(ct, r.reqBody.buf, red)
+			}
 		}
 		out.PostData = pd
 	}
@@ -327,9 +335,43 @@ func formParams(body string, red bool) []Param {
 	return out
 }
 
-func isForm(contentType string) bool {
+func mediaType(contentType string) string {
 	mt, _, _ := mime.ParseMediaType(contentType)
-	return mt == "application/x-www-form-urlencoded"
+	return mt
+}
+
+// multipartParams lists the parts of a multipart/form-data body: the
+// values of fields, and the names and types of files (whose content is in
+// the body's text). A body that does not parse gives the parts before the
+// fault.
+func multipartParams(contentType string, body []byte, red bool) []Param {
+	out := []Param{}
+	_, params, err := mime.ParseMediaType(contentType)
+	if err != nil || params["boundary"] == "" {
+		return out
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	for {
+		part, err := mr.NextRawPart()
+		if err != nil {
+			return out
+		}
+		p := Param{Name: part.FormName(), FileName: part.FileName()}
+		if p.FileName != "" {
+			p.ContentType = part.Header.Get("Content-Type")
+			out = append(out, p)
+			continue
+		}
+		v, err := io.ReadAll(part)
+		if err != nil {
+			return out
+		}
+		p.Value = string(v)
+		if red && redact.IsSensitiveName(p.Name) {
+			p.Value = redact.Value(p.Value)
+		}
+		out = append(out, p)
+	}
 }
 
 // redactable reports whether redact.Body masks fields of bodies of this

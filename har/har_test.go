@@ -103,6 +103,13 @@ func newServer(t *testing.T) *httptest.Server {
 		n, _ := io.Copy(io.Discard, r.Body)
 		fmt.Fprintf(w, "%d", n)
 	})
+	mux.HandleFunc("POST /upload-form", func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintf(w, "%d fields, %d files", len(r.MultipartForm.Value), len(r.MultipartForm.File))
+	})
 	mux.HandleFunc("GET /big/{n}", func(w http.ResponseWriter, r *http.Request) {
 		n, _ := strconv.Atoi(r.PathValue("n"))
 		w.Header().Set("Content-Type", "text/plain")
@@ -164,6 +171,11 @@ func exchanges(t *testing.T, s *limpet.Session, base string) {
 	}
 	resp, err = s.Put(ctx, base+"/upload", limpet.Bytes(binaryBody, "application/octet-stream"))
 	check(resp, err, strconv.Itoa(len(binaryBody)))
+	resp, err = s.Post(ctx, base+"/upload-form", limpet.MultipartWithBoundary("b0und4ry",
+		limpet.Part{Name: "title", Value: "notes"},
+		limpet.Part{Name: "password", Value: formPassword},
+		limpet.Part{Name: "file", FileName: "notes.txt", Content: []byte("file text\n"), ContentType: "text/plain"}))
+	check(resp, err, "2 fields, 1 files")
 }
 
 // record runs fn with a Session whose exchanges r records.
@@ -216,8 +228,9 @@ func TestRecordedEntries(t *testing.T) {
 	if h.Log.Version != "1.2" || h.Log.Creator.Name != "limpet" || h.Log.Creator.Version != limpet.Version {
 		t.Errorf("log header = %+v / %+v", h.Log.Version, h.Log.Creator)
 	}
-	// 1 GET, 1 POST JSON, login + 3 redirect hops, cookies, gzip, binary, upload.
-	if got, want := len(h.Log.Entries), 10; got != want {
+	// 1 GET, 1 POST JSON, login + 3 redirect hops, cookies, gzip, binary,
+	// upload, multipart form.
+	if got, want := len(h.Log.Entries), 11; got != want {
 		t.Fatalf("%d entries, want %d", got, want)
 	}
 	if rec.Len() != len(h.Log.Entries) {
@@ -366,6 +379,32 @@ func TestRecordedEntries(t *testing.T) {
 			}
 			if got, err := base64.StdEncoding.DecodeString(pd.Text); err != nil || !bytes.Equal(got, binaryBody) {
 				t.Errorf("postData decodes to %d bytes, err %v", len(got), err)
+			}
+		}},
+		{"multipart form", func(t *testing.T) {
+			e := one(t, h, "POST", "/upload-form")
+			pd := e.Request.PostData
+			if pd == nil || pd.MimeType != "multipart/form-data; boundary=b0und4ry" || pd.Encoding != "" {
+				t.Fatalf("postData = %+v", pd)
+			}
+			want := []har.Param{
+				{Name: "title", Value: "notes"},
+				{Name: "password", Value: "****0005"},
+				{Name: "file", FileName: "notes.txt", ContentType: "text/plain"},
+			}
+			if len(pd.Params) != len(want) {
+				t.Fatalf("params = %+v", pd.Params)
+			}
+			for i := range want {
+				if pd.Params[i] != want[i] {
+					t.Errorf("param %d = %+v, want %+v", i, pd.Params[i], want[i])
+				}
+			}
+			if !strings.Contains(pd.Text, "****0005") || !strings.Contains(pd.Text, "file text") {
+				t.Errorf("text = %q", pd.Text)
+			}
+			if e.Request.BodySize < int64(len("file text\n")+len(formPassword)) {
+				t.Errorf("bodySize %d, less than the parts hold", e.Request.BodySize)
 			}
 		}},
 		{"every entry is finished and its times add up", func(t *testing.T) {
