@@ -83,7 +83,7 @@ type PathError struct {
 	End     int
 }
 
-// Error returns "HTTPie-style-kind error: message".
+// Error returns e.g. "syntax error in nested JSON key: Expecting ']'".
 func (e *PathError) Error() string {
 	return strings.ToLower(string(e.Kind)) + " error in nested JSON key: " + e.Message
 }

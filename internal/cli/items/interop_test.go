@@ -464,6 +464,11 @@ func optionsFor(dir string, args []string) (Options, []string) {
 	return opts, args
 }
 
+// runHTTPie runs HTTPie offline. --ignore-stdin is a deliberate
+// difference made uniform: limpet never reads standard input as a body,
+// while HTTPie does whenever stdin is not a terminal (as under go test).
+// HTTPIE_CONFIG_DIR points at an empty directory so that no user
+// configuration (default_options) changes the result.
 func runHTTPie(ctx context.Context, bin, dir string, args []string) (*wireRequest, error) {
 	cmd := exec.CommandContext(ctx, bin, append([]string{"--offline", "--ignore-stdin", "--print=HB", "--boundary=" + interopBoundary}, args...)...)
 	cmd.Dir = dir
