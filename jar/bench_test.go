@@ -267,7 +267,7 @@ func TestWriteBenchmarks(t *testing.T) {
 	md.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
 		l, s := r.res["limpet"], r.res["stdlib"]
-		fmt.Fprintf(&md, "| %s | %d | %d | %.3f× | %d | %d | %d | %d |\n", r.name,
+		fmt.Fprintf(&md, "| %s | %d | %d | %.3g× | %d | %d | %d | %d |\n", r.name,
 			l.NsPerOp(), s.NsPerOp(), float64(l.NsPerOp())/float64(s.NsPerOp()),
 			l.AllocsPerOp(), s.AllocsPerOp(), l.AllocedBytesPerOp(), s.AllocedBytesPerOp())
 	}

@@ -49,8 +49,11 @@ var NoPublicSuffixList PublicSuffixList = noSuffixes{}
 
 type noSuffixes struct{}
 
+// PublicSuffix reports no public suffix for any domain.
 func (noSuffixes) PublicSuffix(string) string { return "" }
-func (noSuffixes) String() string             { return "no public suffixes" }
+
+// String names the empty list.
+func (noSuffixes) String() string { return "no public suffixes" }
 
 // Options configures a Jar. The zero value is ready to use: the real clock,
 // the public suffix list of golang.org/x/net/publicsuffix, browser-like
