@@ -153,6 +153,6 @@ Exit status with --check-status: 3 for 3xx, 4 for 4xx, 5 for 5xx; 2 for a timeou
 	}
 	cmd.CompletionOptions.HiddenDefaultCmd = false
 	bindRequestFlags(cmd, opts)
-	cmd.AddCommand(NewCmdSession(io), NewCmdCookies(io))
+	cmd.AddCommand(NewCmdLogin(io), NewCmdLogout(io), NewCmdSession(io), NewCmdCookies(io))
 	return cmd
 }

@@ -116,7 +116,11 @@ func (p *printer) responseHead(resp *http.Response) {
 	if proto == "" {
 		proto = "HTTP/1.1"
 	}
-	fmt.Fprintf(p.w, "%s %s\n", p.paint(ansiBlue, proto), p.paint(ansiBold+code, strings.TrimSpace(resp.Status)))
+	status := strings.TrimSpace(resp.Status)
+	if status == fmt.Sprint(resp.StatusCode) && http.StatusText(resp.StatusCode) != "" {
+		status += " " + http.StatusText(resp.StatusCode)
+	}
+	fmt.Fprintf(p.w, "%s %s\n", p.paint(ansiBlue, proto), p.paint(ansiBold+code, status))
 	p.headers(resp.Header)
 	fmt.Fprintln(p.w)
 }

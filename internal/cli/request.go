@@ -222,6 +222,13 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 	})
 	if sess != nil {
 		sess.apply(&lo, ireq, o)
+		if l := sess.snap.Login; l != nil && l.Flow != "" && o.Auth == "" {
+			ra, err := newRecipeAuthenticator(*l, sess.arg, o.IO)
+			if err != nil {
+				return err
+			}
+			lo.Authenticator = ra
+		}
 	}
 	if err := o.applyAuth(&lo, ireq, sess); err != nil {
 		return err
@@ -274,6 +281,27 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 		return err
 	}
 	defer resp.Close()
+
+	for _, r := range resp.Recoveries {
+		what := "the session was recovered"
+		switch r.Verdict.Kind {
+		case limpet.SessionExpired:
+			what = "the server session had expired; logged in again"
+		case limpet.CSRFRejected:
+			what = "the CSRF token was refused; fetched a new one"
+		case limpet.TokenExpired:
+			what = "the token was refused; renewed it"
+		}
+		if !r.Recovered {
+			what += " (by a concurrent request)"
+		}
+		if r.Replayed {
+			what += " and sent the request again"
+		} else {
+			what += "; the request was not sent again, as it may have run"
+		}
+		fmt.Fprintf(o.IO.ErrOut, "limpet: %s (%s)\n", what, r.Verdict.Reason)
+	}
 
 	hops := append(append([]*http.Response(nil), resp.History...), resp.Response)
 	first := len(hops) - 1
@@ -335,8 +363,8 @@ func (o *RequestOptions) writeBody(ctx context.Context, pr *printer, spec printS
 	if !spec.respBody {
 		return nil
 	}
-	if !pr.format && !pr.tty {
-		// Piped and not formatted: stream, without holding the body.
+	if !pr.format && !pr.tty && !spec.respHead {
+		// Piped body alone and not formatted: stream, without holding it.
 		_, err := io.Copy(o.IO.Out, resp.Body)
 		if err != nil {
 			return fmt.Errorf("reading the response body: %w", err)
@@ -348,6 +376,9 @@ func (o *RequestOptions) writeBody(ctx context.Context, pr *printer, spec printS
 		return err
 	}
 	pr.body(resp.Header.Get("Content-Type"), b, false)
+	if spec.respHead && len(b) > 0 && !pr.tty && b[len(b)-1] != '\n' {
+		fmt.Fprintln(pr.w)
+	}
 	return nil
 }
 

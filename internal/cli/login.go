@@ -1,0 +1,507 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/internal/cli/items"
+	"github.com/limpet-http/limpet/internal/htmlform"
+	"github.com/limpet-http/limpet/jar"
+	"github.com/limpet-http/limpet/spring"
+	"github.com/limpet-http/limpet/store"
+	"github.com/limpet-http/limpet/store/filestore"
+	"github.com/limpet-http/limpet/token"
+)
+
+// Login flows the command line knows, as stored in a session's recipe.
+const (
+	flowForm     = "form"   // Spring Security form login, or any HTML login form
+	flowTomcat   = "tomcat" // servlet container FORM login (j_security_check)
+	flowBasic    = "basic"  // HTTP Basic on every request, CSRF on unsafe ones
+	flowJWT      = "jwt"    // a login endpoint answering with a bearer token
+	flowClient   = "oauth2-client-credentials"
+	flowAutoName = "auto"
+)
+
+var flowNames = map[string]string{
+	flowForm:   "form login",
+	flowTomcat: "Tomcat FORM login",
+	flowBasic:  "HTTP Basic",
+	flowJWT:    "token login",
+	flowClient: "OAuth2 client credentials",
+}
+
+// LoginOptions are the flags of "limpet login".
+type LoginOptions struct {
+	IO      *IOStreams
+	URL     string
+	Session string
+
+	Auth         string
+	Type         string
+	PasswordEnv  string
+	PasswordFile string
+	SavePassword bool
+
+	LoginPage  string
+	Probe      string
+	RememberMe bool
+	TokenField string
+	ClientID   string
+	Scopes     string
+
+	Verify  string
+	Timeout float64
+}
+
+// NewCmdLogin returns "limpet login".
+func NewCmdLogin(io *IOStreams) *cobra.Command {
+	o := &LoginOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "login --session=NAME URL -a USER",
+		Short: "Log in to a Spring Security, Tomcat, Basic, JWT or OAuth2 server and keep the session",
+		Long: `Log in and store the session, so that later requests with --session=NAME are
+authenticated, carry CSRF tokens, and log in again by themselves when the server
+session expires.
+
+The flow is found from the page at URL unless --type says it: a login form
+(Spring Security, or any form with a password field: its hidden inputs such as
+_csrf are kept), Tomcat's j_security_check form, or an HTTP Basic challenge.
+Token flows need --type jwt (URL is the login endpoint) or --type
+oauth2-client-credentials (URL is the token endpoint; -a is the client id, the
+password the client secret).
+
+The password comes from a no-echo prompt, --password-env or --password-file;
+the session remembers where it comes from, not the password itself (unless
+--save-password).
+
+  limpet login --session=shop :8080 -a alice
+  limpet login --session=shop :8080 -a alice --password-env SHOP_PASSWORD
+  limpet login --session=ex :8080/examples/jsp/security/protected/index.jsp -a tomcat`,
+		Args:          cobra.ExactArgs(1),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.URL = args[0]
+			return runLogin(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Session, "session", "", "NAME (kept per host) or PATH of the session to store the login in (required)")
+	f.StringVarP(&o.Auth, "auth", "a", "", "USER, or USER:PASS (the password then shows in your shell history)")
+	f.StringVar(&o.Type, "type", flowAutoName, "auto, form, tomcat, basic, jwt or oauth2-client-credentials")
+	f.StringVar(&o.PasswordEnv, "password-env", "", "read the password from this environment variable")
+	f.StringVar(&o.PasswordFile, "password-file", "", "read the password from this file's first line")
+	f.BoolVar(&o.SavePassword, "save-password", false, "store the password in the session file (0600) so that re-login needs nothing; anyone who can read the file gets it")
+	f.StringVar(&o.LoginPage, "login-page", "", "the login page, when it is not found from URL (form flows)")
+	f.StringVar(&o.Probe, "probe", "", "a protected page without side effects that confirms the login (default: URL)")
+	f.BoolVar(&o.RememberMe, "remember-me", false, "ask for a remember-me cookie (Spring Security)")
+	f.StringVar(&o.TokenField, "token-field", "", "the JSON member holding the token in a jwt login response")
+	f.StringVar(&o.Scopes, "scope", "", "scopes for oauth2-client-credentials, space separated")
+	f.StringVar(&o.Verify, "verify", "yes", "yes, no, or a CA bundle file")
+	f.Float64Var(&o.Timeout, "timeout", 0, "seconds each request may take (0: 30 s)")
+	return cmd
+}
+
+// passwordSource says where a password comes from, as stored in a recipe.
+func (o *LoginOptions) passwordSource() string {
+	switch {
+	case o.PasswordEnv != "":
+		return "env:" + o.PasswordEnv
+	case o.PasswordFile != "":
+		return "file:" + o.PasswordFile
+	}
+	return "prompt"
+}
+
+func runLogin(ctx context.Context, o *LoginOptions) error {
+	if o.Session == "" {
+		return errors.New("login needs --session=NAME (or a path) to keep the session in")
+	}
+	ireq, err := items.Parse([]string{o.URL}, items.Options{})
+	if err != nil {
+		return err
+	}
+	target := ireq.URL
+	user, pass, hasPass := strings.Cut(o.Auth, ":")
+	if user == "" && o.Type != flowClient {
+		return errors.New("login needs the user name: -a USER")
+	}
+	f, err := sessionFile(o.Session, target, "")
+	if err != nil {
+		return err
+	}
+	base := limpet.Options{MaxRedirects: 0}
+	if err := applyNetworkFlags(&base, o.Verify, o.Timeout); err != nil {
+		return err
+	}
+
+	recipe := store.Login{URL: target.String(), Flow: o.Type, User: user, Params: map[string]string{}}
+	if recipe.Flow == "" || recipe.Flow == flowAutoName {
+		flow, params, err := detectFlow(ctx, base, target)
+		if err != nil {
+			return err
+		}
+		recipe.Flow = flow
+		for k, v := range params {
+			recipe.Params[k] = v
+		}
+	}
+	if _, ok := flowNames[recipe.Flow]; !ok {
+		return fmt.Errorf("--type %q: want auto, form, tomcat, basic, jwt or oauth2-client-credentials", o.Type)
+	}
+	if o.LoginPage != "" {
+		recipe.Params["login_page"] = resolveRef(target, o.LoginPage)
+	}
+	if o.Probe != "" {
+		recipe.Params["probe"] = resolveRef(target, o.Probe)
+	}
+	if o.RememberMe {
+		recipe.Params["remember_me"] = "true"
+	}
+	if o.TokenField != "" {
+		recipe.Params["token_field"] = o.TokenField
+	}
+	if o.Scopes != "" {
+		recipe.Params["scopes"] = o.Scopes
+	}
+
+	if !hasPass {
+		switch {
+		case o.PasswordEnv != "":
+			pass = os.Getenv(o.PasswordEnv)
+			if pass == "" {
+				return fmt.Errorf("--password-env %s: the variable is empty or unset", o.PasswordEnv)
+			}
+		case o.PasswordFile != "":
+			if pass, err = readPasswordFile(o.PasswordFile); err != nil {
+				return err
+			}
+		default:
+			if pass, err = promptPassword(o.IO, fmt.Sprintf("password for %s@%s: ", user, target.Host)); err != nil {
+				return err
+			}
+		}
+	}
+	recipe.PasswordFrom = o.passwordSource()
+	if o.SavePassword {
+		recipe.PasswordFrom, recipe.Password = "stored", pass
+	}
+	recipe.Updated = time.Now()
+
+	auth, err := buildAuthenticator(recipe, pass)
+	if err != nil {
+		return err
+	}
+	lo := base
+	lo.MaxRedirects = limpet.NoRedirects
+	lo.Store = f
+	lo.ManualSave = true
+	lo.Authenticator = auth
+	lo.StateSavers = []limpet.StateSaver{recipeSaver{recipe}}
+	if o.SavePassword {
+		fo := filestore.Options{SavePasswords: true}
+		lo.Store = filestore.Open(f.Path(), fo)
+	}
+	s, err := limpet.New(lo)
+	if err != nil {
+		return err
+	}
+	if err := s.Login(ctx); err != nil {
+		s.Close()
+		return err
+	}
+	if err := s.Save(ctx); err != nil {
+		s.Close()
+		return err
+	}
+	if err := s.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.ErrOut, "logged in to %s as %s (%s)\n", target.Redacted(), user, flowNames[recipe.Flow])
+	var names []string
+	if j, ok := s.Jar().(*jar.Jar); ok {
+		for _, c := range j.All() {
+			names = append(names, c.Name)
+		}
+	}
+	sort.Strings(names)
+	fmt.Fprintf(o.IO.ErrOut, "session %q saved: %d cookies (%s)\n", o.Session, len(names), strings.Join(names, ", "))
+	if o.SavePassword {
+		fmt.Fprintf(o.IO.ErrOut, "warning: the password is stored in %s; anyone who can read that file can log in as %s\n", f.Path(), user)
+	}
+	return nil
+}
+
+// recipeSaver stores the login recipe with the session.
+type recipeSaver struct{ l store.Login }
+
+func (r recipeSaver) SaveState(s *store.Snapshot) {
+	l := r.l
+	s.Login = &l
+}
+
+func (r recipeSaver) LoadState(store.Snapshot) {}
+
+func resolveRef(base *url.URL, ref string) string {
+	if u, err := url.Parse(ref); err == nil {
+		return base.ResolveReference(u).String()
+	}
+	return ref
+}
+
+func readPasswordFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("--password-file: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimRight(line, "\r"), nil
+}
+
+// applyNetworkFlags sets TLS verification and the timeout.
+func applyNetworkFlags(lo *limpet.Options, verify string, timeout float64) error {
+	switch strings.ToLower(verify) {
+	case "", "yes", "true":
+	case "no", "false":
+		lo.TLS.InsecureSkipVerify = true
+	default:
+		lo.TLS.CAFile = verify
+	}
+	if timeout > 0 {
+		lo.Timeout = time.Duration(timeout * float64(time.Second))
+	}
+	return nil
+}
+
+// detectFlow looks at the page at target to choose a login flow: an HTML
+// login form (Tomcat's j_security_check or any other), or an HTTP Basic
+// challenge. It tries target, then target's /login.
+func detectFlow(ctx context.Context, o limpet.Options, target *url.URL) (string, map[string]string, error) {
+	o.MaxRedirects = 0 // follow
+	s, err := limpet.New(o)
+	if err != nil {
+		return "", nil, err
+	}
+	defer s.Close()
+	try := []string{target.String()}
+	if p := strings.TrimSuffix(target.Path, "/"); !strings.HasSuffix(p, "/login") {
+		u := *target
+		u.Path = p + "/login"
+		u.RawQuery = ""
+		try = append(try, u.String())
+	}
+	var seen []string
+	for _, page := range try {
+		resp, err := s.Do(ctx, &limpet.Request{URL: page, Header: http.Header{"Accept": {"text/html,application/xhtml+xml"}}})
+		if err != nil {
+			return "", nil, fmt.Errorf("login: %w", err)
+		}
+		body, err := resp.Bytes()
+		if err != nil {
+			return "", nil, err
+		}
+		seen = append(seen, fmt.Sprintf("%s: %s", page, resp.Status))
+		if resp.StatusCode == http.StatusUnauthorized && strings.HasPrefix(strings.ToLower(resp.Header.Get("Www-Authenticate")), "basic") {
+			return flowBasic, map[string]string{"probe": target.String()}, nil
+		}
+		p, err := htmlform.Parse(strings.NewReader(string(body)))
+		if err != nil {
+			continue
+		}
+		form, ok := p.LoginForm()
+		if !ok {
+			continue
+		}
+		final := resp.Request.URL
+		if strings.Contains(form.Action, "j_security_check") {
+			return flowTomcat, map[string]string{"probe": target.String()}, nil
+		}
+		params := map[string]string{"login_page": stripQuery(final)}
+		if action, err := form.ResolveAction(final); err == nil {
+			params["login_url"] = stripQuery(action)
+		}
+		if final.Path != target.Path {
+			params["probe"] = target.String()
+		}
+		return flowForm, params, nil
+	}
+	return "", nil, fmt.Errorf("login: no login form or Basic challenge found (%s); say which flow with --type", strings.Join(seen, "; "))
+}
+
+func stripQuery(u *url.URL) string {
+	c := *u
+	c.RawQuery, c.Fragment = "", ""
+	return c.String()
+}
+
+// buildAuthenticator makes the Authenticator a recipe describes.
+func buildAuthenticator(l store.Login, password string) (limpet.Authenticator, error) {
+	p := l.Params
+	switch l.Flow {
+	case flowForm, flowBasic:
+		so := spring.Options{LoginPage: p["login_page"], LoginURL: p["login_url"], Probe: p["probe"], RememberMe: p["remember_me"] == "true"}
+		if so.LoginPage == "" {
+			so.LoginPage = resolveRef(mustURL(l.URL), spring.DefaultLoginPage)
+		}
+		if so.Probe == "" {
+			so.Probe = l.URL
+		}
+		if l.Flow == flowBasic {
+			return spring.Basic(l.User, password, so), nil
+		}
+		return spring.FormLogin(l.User, password, so), nil
+	case flowJWT:
+		return token.JWTLogin(l.URL, l.User, password, token.JWTOptions{TokenField: p["token_field"]}), nil
+	case flowClient:
+		cfg := &clientcredentials.Config{ClientID: l.User, ClientSecret: password, TokenURL: l.URL}
+		if sc := strings.Fields(p["scopes"]); len(sc) > 0 {
+			cfg.Scopes = sc
+		}
+		return token.ClientCredentials(cfg, token.Options{}), nil
+	case flowTomcat:
+		return newTomcatAuthenticator(l, password)
+	}
+	return nil, fmt.Errorf("unknown login flow %q in the session", l.Flow)
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		return &url.URL{}
+	}
+	return u
+}
+
+// recipeAuthenticator logs in again from a stored recipe. It gets the
+// password only when a login is needed: from the environment, a file, the
+// session file, or a prompt on a terminal; when none can give it, the
+// error tells the user how to log in again.
+type recipeAuthenticator struct {
+	recipe  store.Login
+	session string
+	io      *IOStreams
+
+	mu    sync.Mutex // guards inner
+	inner limpet.Authenticator
+}
+
+func newRecipeAuthenticator(l store.Login, session string, io *IOStreams) (*recipeAuthenticator, error) {
+	pw := ""
+	if l.PasswordFrom == "stored" {
+		pw = l.Password
+	}
+	inner, err := buildAuthenticator(l, pw)
+	if err != nil {
+		return nil, err
+	}
+	return &recipeAuthenticator{recipe: l, session: session, io: io, inner: inner}, nil
+}
+
+func (r *recipeAuthenticator) current() limpet.Authenticator {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.inner
+}
+
+func (r *recipeAuthenticator) password() (string, error) {
+	l := r.recipe
+	from := l.PasswordFrom
+	switch {
+	case from == "stored":
+		return l.Password, nil
+	case strings.HasPrefix(from, "env:"):
+		if v := r.io.Getenv(from[4:]); v != "" {
+			return v, nil
+		}
+	case strings.HasPrefix(from, "file:"):
+		if v, err := readPasswordFile(from[5:]); err == nil {
+			return v, nil
+		}
+	}
+	if r.io.IsStdinTTY() {
+		return promptPassword(r.io, fmt.Sprintf("session %q expired at the server; password for %s: ", r.session, l.User))
+	}
+	return "", fmt.Errorf("session %q expired at the server and no password is at hand (%s); run: limpet login --session=%s %s -a %s",
+		r.session, describeSource(from), r.session, l.URL, l.User)
+}
+
+func describeSource(from string) string {
+	switch {
+	case strings.HasPrefix(from, "env:"):
+		return "$" + from[4:] + " is not set"
+	case strings.HasPrefix(from, "file:"):
+		return from[5:] + " cannot be read"
+	}
+	return "it was typed at a prompt, and this is not a terminal"
+}
+
+func (r *recipeAuthenticator) relogin(ctx context.Context, s *limpet.Session, run func(limpet.Authenticator) error) error {
+	pw, err := r.password()
+	if err != nil {
+		return err
+	}
+	a, err := buildAuthenticator(r.recipe, pw)
+	if err != nil {
+		return err
+	}
+	if err := run(a); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.inner = a
+	r.mu.Unlock()
+	return nil
+}
+
+// Login implements limpet.Authenticator.
+func (r *recipeAuthenticator) Login(ctx context.Context, s *limpet.Session) error {
+	return r.relogin(ctx, s, func(a limpet.Authenticator) error { return a.Login(ctx, s) })
+}
+
+// Recover implements limpet.Authenticator.
+func (r *recipeAuthenticator) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
+	if v.Kind == limpet.CSRFRejected {
+		return r.current().Recover(ctx, s, v)
+	}
+	return r.relogin(ctx, s, func(a limpet.Authenticator) error { return a.Recover(ctx, s, v) })
+}
+
+// Prepare implements limpet.Authenticator.
+func (r *recipeAuthenticator) Prepare(req *http.Request) error { return r.current().Prepare(req) }
+
+// Check implements limpet.Authenticator.
+func (r *recipeAuthenticator) Check(req *http.Request, resp *limpet.Response) limpet.Verdict {
+	return r.current().Check(req, resp)
+}
+
+// SaveState implements limpet.StateSaver.
+func (r *recipeAuthenticator) SaveState(s *store.Snapshot) {
+	if ss, ok := r.current().(limpet.StateSaver); ok {
+		ss.SaveState(s)
+	}
+	l := r.recipe
+	if l.PasswordFrom != "stored" {
+		l.Password = ""
+	}
+	s.Login = &l
+}
+
+// LoadState implements limpet.StateSaver.
+func (r *recipeAuthenticator) LoadState(s store.Snapshot) {
+	if ss, ok := r.current().(limpet.StateSaver); ok {
+		ss.LoadState(s)
+	}
+}
