@@ -707,3 +707,52 @@ func TestMiddlewareNilNext(t *testing.T) {
 		t.Errorf("response's request is for %s", resp.Request.URL.Path)
 	}
 }
+
+// TestRetriedAttempts has the Session retry an idempotent PUT after the
+// server dropped the connection without answering: each attempt is an
+// entry, the failed one with the transport's error, both with the whole
+// body.
+func TestRetriedAttempts(t *testing.T) {
+	var (
+		mu      sync.Mutex
+		dropped bool
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		drop := !dropped
+		dropped = true
+		mu.Unlock()
+		b, _ := io.ReadAll(r.Body)
+		if drop {
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
+		fmt.Fprintf(w, "%s %d", r.Method, len(b))
+	}))
+	defer srv.Close()
+	body := bigBody(3000)
+	rec := har.New(har.Options{})
+	record(t, rec, func(s *limpet.Session) {
+		resp, err := s.Put(context.Background(), srv.URL+"/retry", limpet.Bytes(body, "text/plain"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := resp.Bytes(); string(b) != "PUT 3000" {
+			t.Fatalf("PUT answered %q", b)
+		}
+	})
+	es := find(rec.HAR(), "PUT", "/retry")
+	if len(es) != 2 {
+		t.Fatalf("%d entries, want 2 (a failed attempt and a retry)", len(es))
+	}
+	if es[0].Response.Status != 0 || es[0].Response.Error == "" || es[1].Response.Status != 200 {
+		t.Errorf("attempts: %d %q, then %d", es[0].Response.Status, es[0].Response.Error, es[1].Response.Status)
+	}
+	for i, e := range es {
+		if e.Request.BodySize != int64(len(body)) || e.Request.PostData.Text != string(body) {
+			t.Errorf("attempt %d: bodySize %d, text %d bytes; want %d", i, e.Request.BodySize, len(e.Request.PostData.Text), len(body))
+		}
+	}
+}
