@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/curlcmd"
 	"github.com/limpet-http/limpet/har"
 	"github.com/limpet-http/limpet/internal/cli/items"
 	"github.com/limpet-http/limpet/jar"
@@ -69,6 +70,8 @@ type RequestOptions struct {
 
 	HAR  string
 	Curl bool
+
+	authHeader string // the Authorization header -a gives, when it is fixed (basic, bearer)
 }
 
 func bindRequestFlags(cmd *cobra.Command, o *RequestOptions) {
@@ -260,7 +263,9 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.Offline {
+	if o.Offline || o.Curl {
+		// Show the request as it would be sent: with the session's cookies
+		// and the credentials of -a.
 		if j, ok := s.Jar().(*jar.Jar); ok {
 			if c := j.CookieHeader(req.URL); c != "" {
 				req.Header.Set("Cookie", c)
@@ -268,6 +273,17 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 		}
 		if _, set := req.Header["User-Agent"]; !set {
 			req.Header.Set("User-Agent", limpet.DefaultUserAgent)
+		}
+		if o.authHeader != "" && req.Header.Get("Authorization") == "" {
+			req.Header.Set("Authorization", o.authHeader)
+		}
+		if o.Curl {
+			cmd, err := curlcmd.Build(req, nil, curlcmd.Options{IncludeSecrets: o.ShowSecrets})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(o.IO.Out, cmd.Multiline())
+			return nil
 		}
 		o.printRequest(pr, spec, req)
 		return nil
@@ -463,6 +479,7 @@ func (o *RequestOptions) applyAuth(lo *limpet.Options, ireq *items.Request, sess
 	kind := strings.ToLower(o.AuthType)
 	if kind == "bearer" {
 		lo.Auth = limpet.BearerAuth(o.Auth)
+		o.authHeader = "Bearer " + o.Auth
 		if sess != nil {
 			sess.recordAuth("bearer", "")
 		}
@@ -479,6 +496,9 @@ func (o *RequestOptions) applyAuth(lo *limpet.Options, ireq *items.Request, sess
 	switch kind {
 	case "basic":
 		lo.Auth = limpet.BasicAuth(user, pass)
+		r := &http.Request{Header: http.Header{}}
+		r.SetBasicAuth(user, pass)
+		o.authHeader = r.Header.Get("Authorization")
 	case "digest":
 		lo.Auth = limpet.DigestAuth(user, pass)
 	default:
