@@ -170,3 +170,29 @@ func sameCookie(a, b Cookie) bool {
 		a.Partitioned == b.Partitioned && a.Created.Equal(b.Created) && a.Updated.Equal(b.Updated) &&
 		a.LastAccess.Equal(b.LastAccess)
 }
+
+// FuzzCookieDate feeds arbitrary Expires values to the cookie-date parser:
+// no panic, and a date it accepts is a valid UTC time in the range the
+// algorithm allows, which parses back to itself from its HTTP form.
+func FuzzCookieDate(f *testing.F) {
+	for _, s := range []string{
+		"Wed, 09 Jun 2021 10:18:14 GMT", "Wednesday, 09-Jun-21 10:18:14 GMT", "Wed Jun  9 10:18:14 2021",
+		"Thu, 31 Dec 23:55:55 2037 GMT", "Mon, 01-Jan-2011 00: 00:00 GMT", "Sat, 15-Apr-17 21:01:22 GMT-0400 (EDT)",
+		"29 Feb 2023 00:00:00", "1-Jan-1601 0:0:0", "99 99 99 99:99:99", "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseCookieDate(s)
+		if !ok {
+			return
+		}
+		if got.Location() != time.UTC || got.Year() < 1601 || got.Year() > 9999 || got.Nanosecond() != 0 {
+			t.Fatalf("parseCookieDate(%q) = %v", s, got)
+		}
+		again, ok := parseCookieDate(got.Format("Mon, 02 Jan 2006 15:04:05 GMT"))
+		if !ok || !again.Equal(got) {
+			t.Fatalf("%q -> %v -> %v, %v", s, got, again, ok)
+		}
+	})
+}

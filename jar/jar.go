@@ -60,7 +60,9 @@ func (noSuffixes) String() string { return "no public suffixes" }
 // limits and no change notification.
 type Options struct {
 	// Clock returns the current time; nil means time.Now. Tests and
-	// programs that load saved state use it to fix "now".
+	// programs that load saved state use it to fix "now". It is called
+	// without the jar's lock held, from any goroutine using the jar, so it
+	// must be safe for concurrent use.
 	Clock func() time.Time
 
 	// PublicSuffixList rejects domain cookies for public suffixes. nil
