@@ -3,8 +3,11 @@ package curlcmd_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 
@@ -59,6 +62,52 @@ func ExampleBuild_session() {
 	fmt.Println(cmd)
 	// Output:
 	// curl http://127.0.0.1:8080/login -H 'Content-Type: application/x-www-form-urlencoded' -H 'User-Agent: inventory/1.0' --compressed --data-binary 'password=%2A%2A%2A%2A&username=alice'
+}
+
+// Print the command for every request a Session sends, as it is sent: an
+// OnRequest hook sees it with the session's credentials and cookies
+// applied, once per redirect hop.
+func ExampleBuild_onRequest() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/login" {
+			http.SetCookie(w, &http.Cookie{Name: "SESSION", Value: "0123456789abcdef", Path: "/"})
+			http.Redirect(w, r, "/home", http.StatusSeeOther)
+			return
+		}
+		io.WriteString(w, "welcome")
+	}))
+	defer srv.Close()
+
+	printCurl := func(req *http.Request) error {
+		cmd, err := curlcmd.Build(req, nil, curlcmd.Options{})
+		if err != nil {
+			return err
+		}
+		fmt.Println(cmd)
+		return nil
+	}
+	s, err := limpet.New(limpet.Options{
+		BaseURL:   "http://api.test",
+		UserAgent: "inventory/1.0",
+		Auth:      limpet.BasicAuth("alice", "s3cret"),
+		OnRequest: []func(*http.Request) error{printCurl},
+		// Reach the test server under a stable name.
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, srv.Listener.Addr().String())
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	resp, err := s.Post(context.Background(), "/login", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp.Close()
+	// Output:
+	// curl http://api.test/login -X POST -H 'Authorization: Basic ****cmV0' -H 'User-Agent: inventory/1.0' --compressed
+	// curl http://api.test/home -H 'Authorization: Basic ****cmV0' -H 'User-Agent: inventory/1.0' -b 'SESSION=****cdef' --compressed
 }
 
 // A binary body is piped in from printf, with octal escapes.
