@@ -4,13 +4,26 @@
 //
 // # Building a command
 //
-// Build takes the request and the cookies that will be sent with it (a
-// limpet Session adds its jar's cookies as it sends, so they are not yet
-// in the request's header: pass jar.Cookies(req.URL)). The body is read
-// through req.GetBody, so the request can still be sent afterwards:
+// Build takes the request and the cookies that will be sent with it, and
+// reads the body through req.GetBody, so the request can still be sent
+// afterwards.
 //
-//	cmd, err := curlcmd.Build(req, s.Jar().Cookies(req.URL), curlcmd.Options{})
-//	fmt.Println(cmd.Multiline())
+// To show exactly what a limpet Session sends, build the command in an
+// Options.OnRequest hook: the hook sees each request (each redirect hop
+// too) with the session's credentials, CSRF token and cookies applied, so
+// the cookies argument is nil:
+//
+//	OnRequest: []func(*http.Request) error{func(req *http.Request) error {
+//		cmd, err := curlcmd.Build(req, nil, curlcmd.Options{})
+//		if err == nil {
+//			fmt.Fprintln(os.Stderr, cmd.Multiline())
+//		}
+//		return err
+//	}},
+//
+// A request from Session.NewRequest carries the session's default headers
+// and body but not yet its cookies or credentials, which are added as it is
+// sent; pass the jar's cookies (s.Jar().Cookies(req.URL)) to Build for it.
 //
 // Command.String gives one line, Command.Multiline one flag per line with
 // backslash continuations, and Command.Args the words for exec.Command.
