@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/limpet-http/limpet/jar"
 )
 
 // Defaults used where an Options field is left at its zero value.
@@ -75,6 +77,12 @@ type Options struct {
 	// (package jar). Any http.CookieJar works; limpet's own jar also
 	// receives the raw Set-Cookie lines so that no attribute is lost.
 	Jar http.CookieJar
+
+	// JarOptions configures the jar the Session makes when Jar is nil:
+	// its caps, clock and public suffix list. With Store, the Session
+	// wraps JarOptions.OnChange to learn of changes (the given one is
+	// still called).
+	JarOptions jar.Options
 
 	// Timeout bounds each exchange, redirects and reading the body
 	// included. Zero means DefaultTimeout; NoTimeout means none (a context

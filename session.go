@@ -83,7 +83,13 @@ func New(o Options) (*Session, error) {
 			return nil, errors.New("limpet: Options.Store needs the Session's own cookie jar; leave Options.Jar nil")
 		}
 		s.persist = newPersistence(o.Store, o, o.Logger)
-		s.jar = jar.New(jar.Options{OnChange: s.persist.onChange})
+		jo := o.JarOptions
+		if user := jo.OnChange; user != nil {
+			jo.OnChange = func(c jar.Change) { s.persist.onChange(c); user(c) }
+		} else {
+			jo.OnChange = s.persist.onChange
+		}
+		s.jar = jar.New(jo)
 		s.persist.jar = s.jar.(*jar.Jar)
 		if ss, ok := o.Authenticator.(StateSaver); ok {
 			s.persist.savers = append(s.persist.savers, ss)
@@ -91,7 +97,7 @@ func New(o Options) (*Session, error) {
 		s.persist.savers = append(s.persist.savers, o.StateSavers...)
 	}
 	if s.jar == nil {
-		s.jar = jar.New(jar.Options{})
+		s.jar = jar.New(o.JarOptions)
 	}
 
 	base := o.Transport

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/store"
 	"github.com/limpet-http/limpet/store/filestore"
@@ -80,34 +81,24 @@ func clientChild(ctx context.Context) error {
 		envInt("LIMPET_TEST_PROC"), envInt("LIMPET_TEST_N"))
 }
 
-// clientLoop is one process of TestMultiProcessSaves. It loads the named
-// session, then n times: restores it into a jar, sends one request through
-// the jar to base (the server sets cookie p<proc>_<i>; on the first request
-// it also sets doomed_<proc>, which it deletes on the last), and saves the
-// jar's cookies with the tombstones of what it deleted, adopting the merged
-// state Save returns, as a session does.
-//
-// Until the Session can be given a Store, the loop plays the session's
-// part itself with a jar and an http.Client.
-func clientLoop(ctx context.Context, st store.Store, name, base string, proc, n int) error {
-	snap, err := st.Load(ctx, name)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+// clientLoop is one process's work: a limpet Session on the named session,
+// autosaving, sends n requests that each set a distinct cookie (and the
+// first and last set and delete a "doomed" one), then closes, which writes
+// what autosave has not.
+func clientLoop(ctx context.Context, st *filestore.Store, name, base string, proc, n int) error {
+	f, err := st.File(name)
+	if err != nil {
+		return err
+	}
+	s, err := limpet.New(limpet.Options{
+		Store:      f,
+		SaveDelay:  time.Millisecond,
+		JarOptions: jar.Options{MaxCookiesPerDomain: jar.NoLimit, MaxCookies: jar.NoLimit},
+	})
+	if err != nil {
 		return err
 	}
 	for i := range n {
-		var mu sync.Mutex // guards tombs
-		var tombs []store.Tombstone
-		j := jar.New(jar.Options{MaxCookiesPerDomain: jar.NoLimit, MaxCookies: jar.NoLimit,
-			OnChange: func(ch jar.Change) {
-				if t, ok := store.TombstoneFor(ch); ok {
-					mu.Lock()
-					tombs = append(tombs, t)
-					mu.Unlock()
-				}
-			}})
-		if err := j.Restore(snap.JarCookies()); err != nil {
-			return err
-		}
 		u := fmt.Sprintf("%s/set?c=p%02d_%02d", base, proc, i)
 		switch i {
 		case 0:
@@ -115,27 +106,18 @@ func clientLoop(ctx context.Context, st store.Store, name, base string, proc, n 
 		case n - 1:
 			u += fmt.Sprintf("&doomed=del&d=doomed_%02d", proc)
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		resp, err := s.Get(ctx, u)
 		if err != nil {
+			s.Close()
 			return err
 		}
-		resp, err := (&http.Client{Jar: j}).Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
+		resp.Close()
 		if resp.StatusCode != http.StatusOK {
+			s.Close()
 			return fmt.Errorf("request %d: %s", i, resp.Status)
 		}
-		snap.Cookies = store.CookiesFromJar(j.Snapshot())
-		mu.Lock()
-		snap.Tombstones = append(snap.Tombstones, tombs...)
-		mu.Unlock()
-		if snap, err = st.Save(ctx, name, snap); err != nil {
-			return err
-		}
 	}
-	return nil
+	return s.Close()
 }
 
 // TestMultiProcessSaves runs many processes that each load, request and save
