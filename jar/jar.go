@@ -638,8 +638,10 @@ func compareListing(a, b Cookie) int {
 }
 
 // isPublicSuffix reports whether domain is a public suffix, or lies outside
-// the suffix the list gives for it.
+// the suffix the list gives for it. A fully qualified name ("com.") is
+// looked up without its final dot, which the list does not know.
 func (j *Jar) isPublicSuffix(domain string) bool {
+	domain = strings.TrimSuffix(domain, ".")
 	ps := j.psl.PublicSuffix(domain)
 	if ps == "" {
 		return false

@@ -125,6 +125,12 @@ func TestDomainRules(t *testing.T) {
 				{"http://www.example.com/", ""},
 				{"http://other.com/", ""},
 			}},
+		{name: "public suffix rejected for fully qualified names",
+			steps: []step{set("http://www.example.com./", "a=1; Domain=com.", "b=2; Domain=example.com.")},
+			checks: []check{
+				{"http://other.com./", ""},
+				{"http://x.example.com./", "b=2"},
+			}},
 		{name: "private public suffix rejected",
 			steps:  []step{set("https://alice.github.io/", "a=1; Domain=github.io")},
 			checks: []check{{"https://alice.github.io/", ""}, {"https://mallory.github.io/", ""}}},
