@@ -30,6 +30,7 @@ func TestBootDefaultChain(t *testing.T) {
 			t.Run("S3 a 401 saves /error as the request to return to", func(t *testing.T) { testSavedError(t, srv) })
 			t.Run("S4 bad credentials", func(t *testing.T) { testS4(t, srv) })
 			t.Run("S5 login without token is masked", func(t *testing.T) { testS5(t, srv) })
+			t.Run("anonymous browser POST is sent to login;jsessionid", func(t *testing.T) { testJsessionidRedirect(t, srv) })
 			t.Run("S7 S8 CSRF on an authenticated POST", func(t *testing.T) { testS7S8(t, srv) })
 			t.Run("S11 logout 204 or 302", func(t *testing.T) { testS11(t, srv) })
 			t.Run("S12 expired session", func(t *testing.T) { testS12(t, srv) })
@@ -211,6 +212,22 @@ func testS5(t *testing.T, srv *springserver.Server) {
 			// saved the error dispatch of the rejected POST, so the login "returns" to /error.
 			c.loginTo("user", "password", nil, byVersion(srv, "/", "/error?continue"))
 		})
+	}
+}
+
+// testJsessionidRedirect: a browser-like POST without a session is rejected for CSRF; in the error dispatch the
+// request cache creates a session and Tomcat encodes it into the login redirect (Spring's DisableEncodeUrlFilter
+// does not cover that dispatch). Following it with the cookie leads to the plain login page.
+func testJsessionidRedirect(t *testing.T, srv *springserver.Server) {
+	c := newClient(t, srv.URL)
+	r := c.do(http.MethodPost, "/api/echo", htmlAccept, nil)
+	session := r.setCookie("JSESSIONID")
+	if r.Status != http.StatusFound || session == nil || r.Header.Get("Location") != srv.URL+"/login;jsessionid="+session.Value {
+		t.Fatalf("want 302 to /login;jsessionid=<new session>, got %v", r)
+	}
+	follow := c.get("/login;jsessionid="+session.Value, htmlAccept)
+	if follow.Status != http.StatusFound || follow.Header.Get("Location") != srv.URL+"/login" {
+		t.Fatalf("following it: want 302 to /login, got %v", follow)
 	}
 }
 

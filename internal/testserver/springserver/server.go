@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -345,8 +346,8 @@ func startTimeout() time.Duration {
 
 // process is one fixture JVM. Its methods are safe for concurrent use.
 type process struct {
-	version, jvm, jar, java string
-	dir                     string // private temporary directory: ready file, log, JVM temp files
+	version, jvm, jar, java string // jar is the private copy in dir
+	dir                     string // private temporary directory: jar copy, ready file, log, JVM temp files
 
 	mu      sync.Mutex // guards cmd, exited, info, startup and stopped; held across start and stop
 	cmd     *exec.Cmd
@@ -362,13 +363,40 @@ func launch(version, jvm, jar, java string) (*process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("springserver: %w", err)
 	}
-	p := &process{version: version, jvm: jvm, jar: jar, java: java, dir: dir}
+	// The JVM runs a private copy of the jar, so that a rebuild cannot pull classes from under it (and a restart
+	// runs the same build).
+	private := filepath.Join(dir, "fixture.jar")
+	if err := copyFile(jar, private); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
+	p := &process{version: version, jvm: jvm, jar: private, java: java, dir: dir}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.startLocked(nil); err != nil {
 		return p, err
 	}
 	return p, nil
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return fmt.Errorf("springserver: %w", err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("springserver: %w", err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("springserver: copy %s: %w", from, err)
+	}
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("springserver: copy %s: %w", from, err)
+	}
+	return nil
 }
 
 func (p *process) startupTime() time.Duration {
