@@ -8,13 +8,14 @@ count=${1:-6}
 benchtime=${2:-1s}
 raw=$(mktemp)
 trap 'rm -f "$raw"' EXIT
-go test -run '^$' -bench 'BenchmarkGet' -benchmem -count "$count" -benchtime "$benchtime" ./bench/ | tee "$raw" >&2
-echo "Sequential keep-alive GETs on one loopback server with a cookie jar;"
-echo "median of $count runs of $benchtime each, $(nproc) cores, $(go version | cut -d' ' -f3)."
+go test -run '^$' -bench 'BenchmarkGet|BenchmarkAutosave' -benchmem -count "$count" -benchtime "$benchtime" ./bench/ | tee "$raw" >&2
+echo "Sequential keep-alive GETs on one loopback server with a cookie jar (Get), and with a server"
+echo "rotating a cookie on every response (Autosave); median of $count runs of $benchtime each,"
+echo "$(nproc) cores, $(go version | cut -d' ' -f3). Throughput ratio > 1 means limpet is faster."
 echo
 awk '
-/^BenchmarkGet\// {
-  name=$1; sub(/^BenchmarkGet\//, "", name); sub(/-[0-9]+$/, "", name)
+/^Benchmark(Get|Autosave)\// {
+  name=$1; sub(/^Benchmark[A-Za-z]+\//, "", name); sub(/-[0-9]+$/, "", name)
   ns[name]=ns[name] " " $3; al[name]=$7
 }
 function median(list,   a, n, i, j, t) {
@@ -25,12 +26,12 @@ function median(list,   a, n, i, j, t) {
 END {
   print "| client | ns/op | req/s | allocs/op | throughput vs peer | allocs vs peer |"
   print "|---|---:|---:|---:|---:|---:|"
-  split("nethttp limpet-notimeout nethttp-timeout limpet", order, " ")
-  peer["limpet-notimeout"]="nethttp"; peer["limpet"]="nethttp-timeout"
-  for (k=1;k<=4;k++) {
-    n=order[k]; m=median(ns[n]); med[n]=m
+  n=split("nethttp limpet-notimeout nethttp-timeout limpet nostore autosave", order, " ")
+  peer["limpet-notimeout"]="nethttp"; peer["limpet"]="nethttp-timeout"; peer["autosave"]="nostore"
+  for (k=1;k<=n;k++) {
+    c=order[k]; m=median(ns[c]); med[c]=m
     r="" ; d=""
-    if (n in peer) { p=peer[n]; r=sprintf("%.3fx %s", med[p]/m, p); d=sprintf("%+d", al[n]-al[p]) }
-    printf "| %s | %.0f | %.0f | %d | %s | %s |\n", n, m, 1e9/m, al[n], r, d
+    if (c in peer) { p=peer[c]; r=sprintf("%.3fx %s", med[p]/m, p); d=sprintf("%+d", al[c]-al[p]) }
+    printf "| %s | %.0f | %.0f | %d | %s | %s |\n", c, m, 1e9/m, al[c], r, d
   }
 }' "$raw"
