@@ -1,12 +1,17 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/store"
+	"github.com/limpet-http/limpet/tomcat"
 )
 
+// newTomcatAuthenticator makes a servlet container FORM login from a
+// recipe: the probe is the protected page the login was started from.
 func newTomcatAuthenticator(l store.Login, password string) (limpet.Authenticator, error) {
-	return nil, fmt.Errorf("the Tomcat FORM login flow is not available in this build")
+	probe := l.Params["probe"]
+	if probe == "" {
+		probe = l.URL
+	}
+	return tomcat.FormLogin(l.User, password, tomcat.Options{Probe: probe, LogoutURL: l.Params["logout_url"]}), nil
 }
