@@ -289,7 +289,9 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 		return nil
 	}
 
+	start := time.Now()
 	resp, err := s.DoHTTP(req)
+	elapsed := time.Since(start) // until the final response's headers
 	if err != nil {
 		if len(sent) > 0 && spec.request() {
 			o.printRequest(pr, spec, sent[len(sent)-1])
@@ -340,7 +342,7 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 			return err
 		}
 		if spec.meta {
-			fmt.Fprintf(o.IO.Out, "Elapsed time: %s\n", time.Duration(0))
+			fmt.Fprintf(o.IO.Out, "Elapsed time: %.6fs\n", elapsed.Seconds())
 		}
 	}
 	if sess != nil && !sess.readOnly && (!sess.exists || sess.newHeaders != nil || sess.newAuth != nil) {
