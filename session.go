@@ -149,7 +149,9 @@ func (s *Session) Jar() http.CookieJar { return s.jar }
 // Client returns an *http.Client that sends requests through the Session:
 // same cookies, default headers, credentials, redirect policy, timeout and
 // connection pool. Use it with libraries that take an *http.Client. Do not
-// set its Jar: the Session already handles cookies.
+// set its Jar: the Session already handles cookies. Requests sent through
+// it bypass the Authenticator: they are not prepared (no CSRF token), and
+// an expired session is not recovered; use Do for those.
 func (s *Session) Client() *http.Client {
 	c := &http.Client{Transport: s.public, CheckRedirect: s.checkRedirect}
 	if s.timeout > 0 {
