@@ -220,6 +220,8 @@ func Body(contentType string, body []byte) []byte {
 		return out
 	case strings.Contains(ct, "multipart/form-data"):
 		return multipartBody(contentType, body)
+	case strings.Contains(ct, "html"):
+		return htmlBody(body)
 	}
 	return body
 }

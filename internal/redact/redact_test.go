@@ -157,3 +157,41 @@ func FuzzBodyMultipart(f *testing.F) {
 		}
 	})
 }
+
+func TestBodyHTML(t *testing.T) {
+	page := `<html><head><meta name="_csrf" content="meta-token-0123456789abcdef"/><meta name="_csrf_header" content="X-CSRF-TOKEN"/>
+<title>Please sign in</title></head><body><form method="post" action="/login">
+<input type="text" name="username" value="alice">
+<input type="password" name="password" value="prefilled-secret-value">
+<input name="_csrf" type="hidden" value="Qm9-hidden-token-0123456789abcdef" />
+<input type="hidden" name="csrfmiddlewaretoken" value="django-token-0123456789abcdef">
+</form></body></html>`
+	got := string(Body("text/html;charset=UTF-8", []byte(page)))
+	for _, secret := range []string{"meta-token-0123456789abcdef", "prefilled-secret-value", "Qm9-hidden-token-0123456789abcdef", "django-token-0123456789abcdef"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("HTML body still holds %q:\n%s", secret, got)
+		}
+	}
+	for _, kept := range []string{`value="alice"`, "<title>Please sign in</title>", `action="/login"`} {
+		if !strings.Contains(got, kept) {
+			t.Errorf("HTML body lost %q:\n%s", kept, got)
+		}
+	}
+	plain := `<p>no secrets <b>here</b></p>`
+	if out := Body("text/html", []byte(plain)); string(out) != plain {
+		t.Errorf("a page without secrets changed: %s", out)
+	}
+}
+
+func FuzzBodyHTML(f *testing.F) {
+	f.Add(`<form><input type=password name=p value=secret><input name=_csrf value=tok></form>`)
+	f.Add(`<meta name="_csrf" content="x"><p>text</p>`)
+	f.Add(`<input name=a value=`)
+	f.Fuzz(func(t *testing.T, page string) {
+		out := Body("text/html", []byte(page))
+		lower := strings.ToLower(page)
+		if !strings.Contains(lower, "value") && !strings.Contains(lower, "content") && string(out) != page {
+			t.Errorf("a page without values changed: %q -> %q", page, out)
+		}
+	})
+}
