@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/jar"
 )
 
 // kind is what an Authenticator logs in with.
@@ -46,6 +47,10 @@ type Authenticator struct {
 	// take it while the Session holds its recovery lock; Prepare takes it
 	// alone, and nothing holding it waits for the Session's lock.
 	ioMu sync.Mutex
+	// gate is held (write) while logging in, recovering or logging out;
+	// Prepare passes it (read) before sending, so that no request starts
+	// with the session that a login is replacing. Taken before ioMu.
+	gate sync.RWMutex
 
 	mu   sync.Mutex      // guards the fields below; never held during I/O
 	sess *limpet.Session // the Session, once Login, Recover or Logout ran
@@ -66,6 +71,21 @@ type Authenticator struct {
 	loginURL        string    // the processing URL used last
 	userParam       string    // the fields used last
 	passParam       string
+	// pin is the session cookie a login established; superseded lists
+	// the session cookie values logins replaced (the newest last). Check
+	// puts pin back when the answer to a request sent with a superseded
+	// value (in flight during the login) replaces it with the new,
+	// anonymous session a servlet container makes for such a request.
+	pin        *pinnedCookie
+	superseded []string
+}
+
+// pinnedCookie is the session cookie a login established.
+type pinnedCookie struct {
+	value string
+	line  string      // the Set-Cookie line that set it, if an answer did
+	jar   *jar.Cookie // else the jar's copy, when the Session uses limpet's jar
+	url   *url.URL    // the URL of the answer or jar lookup
 }
 
 // token is a CSRF token and how to send it.
@@ -155,13 +175,16 @@ func (a *Authenticator) bind(s *limpet.Session) {
 // server refuses the login.
 func (a *Authenticator) Login(ctx context.Context, s *limpet.Session) error {
 	a.bind(s)
+	a.gate.Lock()
+	defer a.gate.Unlock()
 	a.ioMu.Lock()
 	defer a.ioMu.Unlock()
-	return a.login(ctx, s)
+	return a.login(ctx, s, false)
 }
 
-// login runs the kind's login; ioMu is held.
-func (a *Authenticator) login(ctx context.Context, s *limpet.Session) error {
+// login runs the kind's login; ioMu is held. A fresh form login starts
+// from a new server session (see formLogin).
+func (a *Authenticator) login(ctx context.Context, s *limpet.Session, fresh bool) error {
 	switch a.kind {
 	case basicKind:
 		return a.basicLogin(ctx, s)
@@ -169,7 +192,7 @@ func (a *Authenticator) login(ctx context.Context, s *limpet.Session) error {
 		_, _, _, err := a.discover(ctx, s)
 		return err
 	}
-	return a.formLogin(ctx, s)
+	return a.formLogin(ctx, s, fresh)
 }
 
 // Recover brings the session back after Check's verdict
@@ -178,6 +201,8 @@ func (a *Authenticator) login(ctx context.Context, s *limpet.Session) error {
 // token shows the session is gone).
 func (a *Authenticator) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
 	a.bind(s)
+	a.gate.Lock()
+	defer a.gate.Unlock()
 	a.ioMu.Lock()
 	defer a.ioMu.Unlock()
 	switch v.Kind {
@@ -185,7 +210,7 @@ func (a *Authenticator) Recover(ctx context.Context, s *limpet.Session, v limpet
 		if a.kind == csrfKind {
 			return fmt.Errorf("spring: the session needs a login, and a CSRF-only authenticator has no credentials (%s)", v.Reason)
 		}
-		return a.login(ctx, s)
+		return a.login(ctx, s, true)
 	case limpet.CSRFRejected:
 		return a.recoverCSRF(ctx, s)
 	}
@@ -206,6 +231,8 @@ func (a *Authenticator) Prepare(req *http.Request) error {
 	if isInternal(req.Context()) {
 		return nil
 	}
+	a.gate.RLock() // wait for a login in progress
+	a.gate.RUnlock()
 	if a.kind == basicKind && req.Header.Get("Authorization") == "" {
 		req.Header.Set("Authorization", a.basic)
 	}

@@ -40,6 +40,7 @@ func (a *Authenticator) Check(req *http.Request, resp *limpet.Response) limpet.V
 		return limpet.Verdict{}
 	}
 	a.noteHost(req.URL)
+	a.guardPin(req, resp)
 	p := a.pathsFor(req.URL)
 	first := resp.Response
 	if len(resp.History) > 0 {

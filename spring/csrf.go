@@ -21,10 +21,11 @@ import (
 const (
 	acceptHTML = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"
 	acceptJSON = "application/json"
-	// acceptProbe takes JSON or a page; either way an unauthenticated
-	// answer is a 401 or a redirect to the login page, and no request is
-	// saved to return to after the next login.
-	acceptProbe = "application/json,text/html;q=0.9,*/*;q=0.8"
+	// acceptProbe takes anything. Spring Boot answers it, from an
+	// unauthenticated caller, with a 401 where HTTP Basic is on and with
+	// a redirect to the login page where only form login is; a "*/*"
+	// with a q-value or beside another type would select the redirect.
+	acceptProbe = "*/*"
 )
 
 // maxFormBody is the largest url-encoded body a token is added to; a larger
@@ -124,7 +125,7 @@ func (a *Authenticator) recoverCSRF(ctx context.Context, s *limpet.Session) erro
 	if err != nil || !gone {
 		return err
 	}
-	return a.login(ctx, s)
+	return a.login(ctx, s, true)
 }
 
 // refreshCSRF forgets the page token and looks for a token again; when the

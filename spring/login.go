@@ -10,6 +10,7 @@ import (
 
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/internal/htmlform"
+	"github.com/limpet-http/limpet/jar"
 )
 
 // loginOutcome is what the answer to a login POST says (spring-interop.md
@@ -126,16 +127,31 @@ func (a *Authenticator) setToken(t token, epoch uint64) {
 }
 
 // formLogin logs in with the login form; ioMu is held.
-func (a *Authenticator) formLogin(ctx context.Context, s *limpet.Session) error {
+//
+// A fresh login (a recovery, when the server no longer knows the session)
+// drops the session cookie first, so that the login page starts a server
+// session of its own: requests still in flight with the old cookie make
+// the container create sessions too (a 401 saves the request in one), and
+// their CSRF tokens must not mix with the login's. A login that is not
+// fresh keeps the session, which a concurrent-session limit
+// (maxSessionsPreventsLogin) counts as the user's own.
+func (a *Authenticator) formLogin(ctx context.Context, s *limpet.Session, fresh bool) error {
 	base, err := a.baseURL(s)
 	if err != nil {
 		return err
 	}
 	a.resetCSRF()
+	a.unpin(s, base)
+	if fresh {
+		a.dropSessionCookie(s, base)
+	}
 	hint := ""
 	var prevCookie string // the cookie token sent with the first attempt
 	var prevMasked bool
 	for attempt := 1; ; attempt++ {
+		if attempt > 1 && fresh {
+			a.dropSessionCookie(s, base)
+		}
 		pg, err := a.fetchPage(ctx, s, base, acceptHTML)
 		if err != nil {
 			return err
@@ -143,6 +159,7 @@ func (a *Authenticator) formLogin(ctx context.Context, s *limpet.Session) error 
 		if h := secureCookieHint(s.Jar(), pg); h != "" {
 			hint = h
 		}
+		a.pinFrom(s, pg.url, pg.header) // the login page's session carries the token
 		var parsed *htmlform.Page
 		var form *htmlform.Form
 		if pg.status/100 == 2 {
@@ -178,6 +195,7 @@ func (a *Authenticator) formLogin(ctx context.Context, s *limpet.Session) error 
 		a.mu.Lock()
 		a.loginURL = target.String()
 		a.mu.Unlock()
+		a.restorePin(s) // a request in flight may have replaced it meanwhile
 		resp, err := s.Do(ctx, &limpet.Request{Method: http.MethodPost, URL: target.String(), Header: header,
 			Body: limpet.Form(values), MaxRedirects: limpet.NoRedirects})
 		if err != nil {
@@ -204,6 +222,9 @@ func (a *Authenticator) formLogin(ctx context.Context, s *limpet.Session) error 
 				a.mu.Lock()
 				a.cookieMasked = masked
 				a.mu.Unlock()
+			}
+			if setsCookie(resp.Header, a.o.SessionCookie) {
+				a.pinFrom(s, target, resp.Header) // the rotated, authenticated session
 			}
 			return a.confirmLogin(ctx, s, base, hint)
 		case loginFailed:
@@ -234,6 +255,22 @@ func orEmpty(p *htmlform.Page) *htmlform.Page {
 		return &htmlform.Page{}
 	}
 	return p
+}
+
+// dropSessionCookie removes the session cookie the jar of s sends to u.
+func (a *Authenticator) dropSessionCookie(s *limpet.Session, u *url.URL) {
+	if j, ok := s.Jar().(*jar.Jar); ok {
+		for _, c := range j.CookiesFor(u) {
+			if c.Name == a.o.SessionCookie {
+				j.Delete(c.Key())
+			}
+		}
+		return
+	}
+	if cj := s.Jar(); cj != nil {
+		cj.SetCookies(&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/"},
+			[]*http.Cookie{{Name: a.o.SessionCookie, Path: "/", MaxAge: -1}})
+	}
 }
 
 // loginForm returns where to post the credentials and the fields to post:
@@ -325,6 +362,7 @@ func (a *Authenticator) loginFailure(ctx context.Context, s *limpet.Session, ler
 // takes the new CSRF token from its answer when it shows one.
 func (a *Authenticator) confirmLogin(ctx context.Context, s *limpet.Session, base *url.URL, hint string) error {
 	epoch := a.resetCSRF()
+	a.restorePin(s)
 	pr, err := a.probe(ctx, s, base)
 	if err != nil {
 		return err

@@ -27,6 +27,8 @@ import (
 // flight: one of them may log the session in again.
 func (a *Authenticator) Logout(ctx context.Context, s *limpet.Session) error {
 	a.bind(s)
+	a.gate.Lock()
+	defer a.gate.Unlock()
 	a.ioMu.Lock()
 	defer a.ioMu.Unlock()
 	base, err := a.baseURL(s)
@@ -116,6 +118,12 @@ func (a *Authenticator) postLogout(ctx context.Context, s *limpet.Session, targe
 // session cookies, the CSRF and remember-me cookies and the CSRF token.
 func (a *Authenticator) clearLocal(s *limpet.Session, base *url.URL) {
 	a.resetCSRF()
+	a.mu.Lock()
+	if a.pin != nil {
+		a.supersedeLocked(a.pin.value)
+		a.pin = nil
+	}
+	a.mu.Unlock()
 	host := strings.ToLower(base.Hostname())
 	named := map[string]bool{a.o.CSRF.Cookie: true, a.o.RememberMeParam: true, a.o.SessionCookie: true}
 	if j, ok := s.Jar().(*jar.Jar); ok {

@@ -1,0 +1,159 @@
+package spring_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/spring"
+	"github.com/limpet-http/limpet/store"
+	"github.com/limpet-http/limpet/store/filestore"
+)
+
+// testX2: a session saved by one Session (a process that ended) is taken up by a new Session on the same file: no
+// login while the server session lives, and the saved CSRF token works at once.
+func testX2(t *testing.T, f *fixture) {
+	key := "x2-" + f.Version
+	f.resetEchoes(key)
+	path := filepath.Join(t.TempDir(), "session.json")
+	first := f.newSession(spring.FormLogin("user", "password", spring.Options{}),
+		limpet.Options{Store: filestore.Open(path, filestore.Options{})})
+	mustLogin(t, first)
+	if resp, _ := send(t, first, &limpet.Request{Method: http.MethodPost, URL: "/api/echo?key=" + key}); resp.StatusCode != 200 {
+		t.Fatalf("first POST: %d", resp.StatusCode)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := filestore.Open(path, filestore.Options{}).Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.CSRF == nil || snap.CSRF.Token == "" || snap.Login == nil || snap.Login.Flow != spring.FlowForm ||
+		snap.Login.User != "user" || snap.Login.Password != "" {
+		t.Fatalf("saved state: CSRF %+v Login %+v; want the token and the recipe without the password", snap.CSRF, snap.Login)
+	}
+
+	before := f.logins("user")
+	post := &captured{method: http.MethodPost, path: "/login"}
+	o := limpet.Options{Store: filestore.Open(path, filestore.Options{})}
+	post.hook(&o)
+	second := f.newSession(spring.FormLogin("user", "password", spring.Options{}), o)
+	if resp, body := get(t, second, "/api/me", nil); resp.StatusCode != 200 || body != "user" || len(resp.Recoveries) != 0 {
+		t.Fatalf("GET in the new Session: %d %q %+v", resp.StatusCode, body, resp.Recoveries)
+	}
+	resp, body := send(t, second, &limpet.Request{Method: http.MethodPost, URL: "/api/echo?key=" + key})
+	if resp.StatusCode != 200 || !strings.Contains(body, `"count":2`) || len(resp.Recoveries) != 0 {
+		t.Fatalf("POST in the new Session with the saved token: %d %q %+v", resp.StatusCode, body, resp.Recoveries)
+	}
+	if n := len(post.bodies); n != 0 {
+		t.Errorf("%d login POSTs in the new Session, want none", n)
+	}
+	if n := f.logins("user") - before; n != 0 {
+		t.Errorf("the server counted %d logins, want none", n)
+	}
+}
+
+// testS7: a session restored without a CSRF token (its first process never needed one) sends a POST without one;
+// Spring refuses it with a 403 before it runs; the client finds the token and replays the POST once.
+func testS7(t *testing.T, f *fixture) {
+	key := "s7-" + f.Version
+	f.resetEchoes(key)
+	path := filepath.Join(t.TempDir(), "session.json")
+	opts := spring.Options{Probe: "/api/me"} // a text probe: no token is learned at the login
+	first := f.newSession(spring.FormLogin("user", "password", opts), limpet.Options{Store: filestore.Open(path, filestore.Options{})})
+	mustLogin(t, first)
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sent := &captured{method: http.MethodPost, path: "/api/echo"}
+	o := limpet.Options{Store: filestore.Open(path, filestore.Options{})}
+	sent.hook(&o)
+	second := f.newSession(spring.FormLogin("user", "password", opts), o)
+	resp, body := send(t, second, &limpet.Request{Method: http.MethodPost, URL: "/api/echo?key=" + key})
+	if resp.StatusCode != 200 || !strings.Contains(body, `"count":1`) {
+		t.Fatalf("want 200 count 1, got %d %q", resp.StatusCode, body)
+	}
+	recovered(t, resp, limpet.CSRFRejected)
+	if rej := sent.responses[0]; rej.StatusCode != http.StatusForbidden {
+		t.Fatalf("the POST without a token got %d, want 403", rej.StatusCode)
+	}
+	if n := f.echoes(key); n != 1 {
+		t.Fatalf("echo ran %d times, want 1", n)
+	}
+}
+
+func testBasic(t *testing.T, f *fixture) {
+	key := "basic-" + f.Version
+	f.resetEchoes(key)
+	before := f.logins("user")
+	s := f.newSession(spring.Basic("user", "password", spring.Options{}), limpet.Options{})
+	if resp, body := get(t, s, "/api/me", nil); resp.StatusCode != 200 || body != "user" || len(resp.Recoveries) != 0 {
+		t.Fatalf("GET with Basic: %d %q %+v", resp.StatusCode, body, resp.Recoveries)
+	}
+	// The first POST goes before any token is known; Spring's CSRF filter runs before Basic, so the anonymous
+	// refusal is a 401. The client finds the token (with the Basic credentials) and replays.
+	resp, body := send(t, s, &limpet.Request{Method: http.MethodPost, URL: "/api/echo?key=" + key, Body: limpet.JSON(1)})
+	if resp.StatusCode != 200 || !strings.Contains(body, `"user":"user"`) {
+		t.Fatalf("POST with Basic: %d %q", resp.StatusCode, body)
+	}
+	recovered(t, resp, limpet.CSRFRejected)
+	resp, _ = send(t, s, &limpet.Request{Method: http.MethodPost, URL: "/api/echo?key=" + key, Body: limpet.JSON(2)})
+	if resp.StatusCode != 200 || len(resp.Recoveries) != 0 {
+		t.Fatalf("second POST: %d %+v", resp.StatusCode, resp.Recoveries)
+	}
+	if n := f.echoes(key); n != 2 {
+		t.Fatalf("echo ran %d times, want 2", n)
+	}
+	if n := f.logins("user") - before; n < 4 {
+		t.Fatalf("%d authentications: Basic authenticates every request", n)
+	}
+}
+
+func testBasicWrongPassword(t *testing.T, f *fixture) {
+	s := f.newSession(spring.Basic("user", "wrong", spring.Options{}), limpet.Options{})
+	_, err := s.Get(context.Background(), "/api/me")
+	var le *spring.LoginError
+	if !errors.Is(err, spring.ErrBadCredentials) || !errors.As(err, &le) || le.Status != 401 {
+		t.Fatalf("err = %v, want ErrBadCredentials with status 401", err)
+	}
+}
+
+func testCSRFOnly(t *testing.T, f *fixture) {
+	key := "csrfonly-" + f.Version
+	f.resetEchoes(key)
+	s := f.newSession(spring.CSRF(spring.Options{}), limpet.Options{Auth: limpet.BasicAuth("user", "password")})
+	mustLogin(t, s) // looks for the token
+	resp, body := send(t, s, &limpet.Request{Method: http.MethodPost, URL: "/api/echo?key=" + key,
+		Body: limpet.Form(map[string][]string{"a": {"1"}})})
+	if resp.StatusCode != 200 || !strings.Contains(body, `"count":1`) || len(resp.Recoveries) != 0 {
+		t.Fatalf("POST: %d %q %+v", resp.StatusCode, body, resp.Recoveries)
+	}
+	// Without the Session's credentials the server refuses the request (401); no token can fix that, and the
+	// answer is handed back as it is after one look for a fresh token.
+	resp, _ = send(t, s, &limpet.Request{Method: http.MethodGet, URL: "/api/me", Auth: limpet.NoAuth})
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("GET without credentials: %d, want the 401 itself", resp.StatusCode)
+	}
+}
+
+func testCSRFEndpoint(t *testing.T, f *fixture) {
+	key := "endpoint-" + f.Version
+	f.resetEchoes(key)
+	a := spring.FormLogin("user", "password", spring.Options{Probe: "/api/me", CSRF: spring.CSRFOptions{Endpoint: "/csrf"}})
+	s := f.newSession(a, limpet.Options{})
+	mustLogin(t, s)
+	resp, _ := send(t, s, &limpet.Request{Method: http.MethodPost, URL: "/api/echo?key=" + key})
+	if resp.StatusCode != 200 || len(resp.Recoveries) != 0 {
+		t.Fatalf("POST: %d %+v", resp.StatusCode, resp.Recoveries)
+	}
+	var snap store.Snapshot
+	a.SaveState(&snap)
+	if snap.CSRF == nil || snap.CSRF.Source != "endpoint:/csrf" || snap.CSRF.HeaderName != "X-CSRF-TOKEN" {
+		t.Fatalf("CSRF state %+v, want the token from the endpoint", snap.CSRF)
+	}
+}
