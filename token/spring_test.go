@@ -218,7 +218,9 @@ func testS21(t *testing.T, srv *springserver.Server) {
 			if err := s.Login(t.Context()); err != nil {
 				t.Fatal(err)
 			}
-			key := "s21-" + srv.Version + "-" + tc.name
+			b := make([]byte, 6)
+			rand.Read(b)
+			key := "s21-" + srv.Version + "-" + tc.name + "-" + base64.RawURLEncoding.EncodeToString(b) // fresh in a shared JVM
 			resp, err := s.Post(t.Context(), "/api/echo?key="+key, limpet.JSON(map[string]int{"n": 1}))
 			if err != nil {
 				t.Fatal(err)
