@@ -10,8 +10,8 @@
 # chain), or a connector of the shared "chains" JVM: form, page, cookie, spa, invalid, max, maxprevent, remember,
 # stateless, delcookie, jwt, as.
 #
-# The script builds the jar if needed (build.sh, cached), starts the JVM in the background (from a private copy of
-# the jar) unless it is already running that build, waits until it serves requests and prints the profile's base URL, e.g. http://127.0.0.1:41234, as its
+# The script builds the jar if needed (build.sh, cached), starts the JVM in the background unless it is already
+# running that build, waits until it serves requests and prints the profile's base URL, e.g. http://127.0.0.1:41234, as its
 # only line on standard output. Profiles of the same JVM share it: starting "form" after "jwt" reuses the JVM.
 #
 # State (pid, log, ready file with every port) lives in $LIMPET_SPRING_STATE (default ${TMPDIR:-/tmp}/limpet-spring)
@@ -33,10 +33,9 @@ timeout=${LIMPET_SPRING_START_TIMEOUT:-180}
 
 jar=$("$here/build.sh" "$version" | awk -v v="$version" '$1 == v { print $2 }')
 [ -f "$jar" ] || die "no jar for $version"
-stamp=$(cat "$(dirname "$jar")/source.sha256")
 
-# Reuse a running JVM only if it runs the jar just built.
-if running "$dir" && [ -f "$dir/ready.json" ] && [ "$(cat "$dir/source.sha256" 2>/dev/null)" = "$stamp" ]; then
+# Reuse a running JVM only if it runs the build just made.
+if running "$dir" && [ -f "$dir/ready.json" ] && [ "$(cat "$dir/jar" 2>/dev/null)" = "$jar" ]; then
 	base_url "$dir/ready.json" "$profile"
 	exit 0
 fi
@@ -46,13 +45,15 @@ fi
 
 rm -rf "$dir"
 mkdir -p "$dir/tmp"
-# The JVM runs a private copy of the jar, so that a rebuild cannot pull classes from under it.
-cp "$jar" "$dir/fixture.jar"
-echo "$stamp" >"$dir/source.sha256"
+echo "$jar" >"$dir/jar"
+cds=()
+if [ -f "$(dirname "$jar")/app.jsa" ]; then
+	cds=("-XX:SharedArchiveFile=$(dirname "$jar")/app.jsa")
+fi
 # The JVM gets its own session (setsid), so that it outlives this script and the terminal.
 # shellcheck disable=SC2086 # the JVM options are lists of words on purpose.
-setsid "${JAVA:-java}" $DEFAULT_JAVA_OPTS ${LIMPET_SPRING_JAVA_OPTS:-} -Djava.io.tmpdir="$dir/tmp" \
-	-jar "$dir/fixture.jar" --spring.profiles.active="$(spring_profile "$jvm")" --limpet.ready-file="$dir/ready.json" \
+setsid "${JAVA:-java}" $DEFAULT_JAVA_OPTS "${cds[@]}" ${LIMPET_SPRING_JAVA_OPTS:-} -Djava.io.tmpdir="$dir/tmp" \
+	-jar "$jar" --spring.profiles.active="$(spring_profile "$jvm")" --limpet.ready-file="$dir/ready.json" \
 	</dev/null >"$dir/log" 2>&1 &
 echo $! >"$dir/pid"
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,7 +63,8 @@ var jvmOf = map[string]string{
 	"as":         "chains",
 }
 
-// defaultJavaOptions make a small, quickly starting JVM; LIMPET_SPRING_JAVA_OPTS adds to them.
+// defaultJavaOptions make a small, quickly starting JVM; LIMPET_SPRING_JAVA_OPTS adds to them. They equal
+// DEFAULT_JAVA_OPTS of interop/spring/common.sh, with which build.sh records the class-data-sharing archive.
 var defaultJavaOptions = []string{
 	"-Xss512k", "-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
 }
@@ -279,9 +279,10 @@ func stopShared() {
 	wg.Wait()
 }
 
-// JarPath returns the jar that build.sh builds for version, or an error wrapping ErrNotBuilt when it is missing.
-// The fixture directory is $LIMPET_SPRING_DIR, or interop/spring in the first parent of the working directory that
-// has one.
+// JarPath returns the application jar that build.sh prepared for version (in the run directory named by
+// VERSION/target/current, next to its class-data-sharing archive app.jsa), or an error wrapping ErrNotBuilt. The
+// fixture directory is $LIMPET_SPRING_DIR, or interop/spring in the first parent of the working directory that has
+// one.
 func JarPath(version string) (string, error) {
 	if version != Boot3 && version != Boot4 {
 		return "", fmt.Errorf("springserver: unknown version %q", version)
@@ -290,7 +291,19 @@ func JarPath(version string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	jar := filepath.Join(dir, version, "target", "limpet-spring-fixture-"+version+".jar")
+	target := filepath.Join(dir, version, "target")
+	current, err := os.ReadFile(filepath.Join(target, "current"))
+	if err != nil {
+		return "", fmt.Errorf("%w: %s: %w", ErrNotBuilt, version, err)
+	}
+	run := strings.TrimSpace(string(current))
+	if run == "" || strings.ContainsAny(run, `/\`) || run == "." || run == ".." {
+		return "", fmt.Errorf("%w: %s: bad %s", ErrNotBuilt, version, filepath.Join(target, "current"))
+	}
+	if _, err := os.Stat(filepath.Join(target, run, "complete")); err != nil {
+		return "", fmt.Errorf("%w: %s: %w", ErrNotBuilt, version, err)
+	}
+	jar := filepath.Join(target, run, "limpet-spring-fixture-"+version+".jar")
 	if _, err := os.Stat(jar); err != nil {
 		return "", fmt.Errorf("%w: %s: %w", ErrNotBuilt, version, err)
 	}
@@ -314,6 +327,11 @@ func fixtureDir() (string, error) {
 			return "", fmt.Errorf("%w: no interop/spring above %s (set LIMPET_SPRING_DIR)", ErrNotBuilt, wd)
 		}
 	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // javaPath finds Java: $JAVA, then $JAVA_HOME/bin/java, then java on PATH.
@@ -346,8 +364,8 @@ func startTimeout() time.Duration {
 
 // process is one fixture JVM. Its methods are safe for concurrent use.
 type process struct {
-	version, jvm, jar, java string // jar is the private copy in dir
-	dir                     string // private temporary directory: jar copy, ready file, log, JVM temp files
+	version, jvm, jar, java string
+	dir                     string // private temporary directory: ready file, log, JVM temp files
 
 	mu      sync.Mutex // guards cmd, exited, info, startup and stopped; held across start and stop
 	cmd     *exec.Cmd
@@ -363,40 +381,13 @@ func launch(version, jvm, jar, java string) (*process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("springserver: %w", err)
 	}
-	// The JVM runs a private copy of the jar, so that a rebuild cannot pull classes from under it (and a restart
-	// runs the same build).
-	private := filepath.Join(dir, "fixture.jar")
-	if err := copyFile(jar, private); err != nil {
-		_ = os.RemoveAll(dir)
-		return nil, err
-	}
-	p := &process{version: version, jvm: jvm, jar: private, java: java, dir: dir}
+	p := &process{version: version, jvm: jvm, jar: jar, java: java, dir: dir}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.startLocked(nil); err != nil {
 		return p, err
 	}
 	return p, nil
-}
-
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return fmt.Errorf("springserver: %w", err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("springserver: %w", err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return fmt.Errorf("springserver: copy %s: %w", from, err)
-	}
-	if err := out.Close(); err != nil {
-		return fmt.Errorf("springserver: copy %s: %w", from, err)
-	}
-	return nil
 }
 
 func (p *process) startupTime() time.Duration {
@@ -426,6 +417,9 @@ func (p *process) startLocked(pinned *Info) error {
 	defer logFile.Close() // the child has its own descriptor
 
 	args := slices.Clone(defaultJavaOptions)
+	if archive := filepath.Join(filepath.Dir(p.jar), "app.jsa"); fileExists(archive) {
+		args = append(args, "-XX:SharedArchiveFile="+archive)
+	}
 	args = append(args, strings.Fields(os.Getenv("LIMPET_SPRING_JAVA_OPTS"))...)
 	args = append(args, "-Djava.io.tmpdir="+tmp, "-jar", p.jar,
 		"--spring.profiles.active="+p.jvm, "--limpet.ready-file="+ready)
@@ -541,3 +535,7 @@ func (p *process) logTail(n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// JavaOptions returns the JVM options every fixture JVM starts with (before LIMPET_SPRING_JAVA_OPTS and the
+// class-data-sharing archive).
+func JavaOptions() []string { return slices.Clone(defaultJavaOptions) }

@@ -54,38 +54,73 @@ func TestProfilesMatchFixture(t *testing.T) {
 }
 
 func TestJarPath(t *testing.T) {
-	tests := []struct {
-		name    string
-		version string
-		setup   func(dir string)
-		wantErr error
-	}{
-		{"missing jar", springserver.Boot3, func(string) {}, springserver.ErrNotBuilt},
-		{"built jar", springserver.Boot4, func(dir string) {
-			target := filepath.Join(dir, "boot4", "target")
+	build := func(version, run string, complete bool) func(t *testing.T, dir string) {
+		return func(t *testing.T, dir string) {
+			target := filepath.Join(dir, version, "target")
 			if err := os.MkdirAll(target, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join(target, "limpet-spring-fixture-boot4.jar"), nil, 0o644); err != nil {
+			if err := os.MkdirAll(filepath.Join(target, run), 0o755); err != nil {
 				t.Fatal(err)
 			}
-		}, nil},
+			if err := os.WriteFile(filepath.Join(target, "current"), []byte(run+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(target, run, "limpet-spring-fixture-"+version+".jar"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if complete {
+				if err := os.WriteFile(filepath.Join(target, run, "complete"), nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	tests := []struct {
+		name    string
+		version string
+		setup   func(t *testing.T, dir string)
+		wantJar string // relative to the fixture directory; "" when an error is wanted
+	}{
+		{"nothing built", springserver.Boot3, func(*testing.T, string) {}, ""},
+		{"built", springserver.Boot4, build("boot4", "run-abc", true), "boot4/target/run-abc/limpet-spring-fixture-boot4.jar"},
+		{"incomplete run directory", springserver.Boot4, build("boot4", "run-abc", false), ""},
+		{"current escapes target", springserver.Boot3, build("boot3", "..", true), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			tt.setup(dir)
+			tt.setup(t, dir)
 			t.Setenv("LIMPET_SPRING_DIR", dir)
 			jar, err := springserver.JarPath(tt.version)
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("JarPath: err %v, want %v", err, tt.wantErr)
+			if tt.wantJar == "" {
+				if !errors.Is(err, springserver.ErrNotBuilt) {
+					t.Fatalf("JarPath = %q, %v; want ErrNotBuilt", jar, err)
+				}
+				return
 			}
-			if err == nil && jar != filepath.Join(dir, tt.version, "target", "limpet-spring-fixture-"+tt.version+".jar") {
-				t.Fatalf("JarPath = %s", jar)
+			if err != nil || jar != filepath.Join(dir, filepath.FromSlash(tt.wantJar)) {
+				t.Fatalf("JarPath = %q, %v; want %s", jar, err, tt.wantJar)
 			}
 		})
 	}
 	if _, err := springserver.JarPath("boot2"); err == nil {
 		t.Fatal("JarPath accepted an unknown version")
+	}
+}
+
+// TestJavaOptionsMatchBuild checks that the launcher starts the JVM with the options build.sh records the
+// class-data-sharing archive with (common.sh), which the archive needs to be usable.
+func TestJavaOptionsMatchBuild(t *testing.T) {
+	script, err := os.ReadFile(filepath.Join("..", "..", "..", "interop", "spring", "common.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^DEFAULT_JAVA_OPTS="([^"]*)"$`).FindSubmatch(script)
+	if m == nil {
+		t.Fatal("common.sh: no DEFAULT_JAVA_OPTS")
+	}
+	if got, want := springserver.JavaOptions(), strings.Fields(string(m[1])); !slices.Equal(got, want) {
+		t.Fatalf("launcher options %v, common.sh %v", got, want)
 	}
 }
