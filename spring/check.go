@@ -27,7 +27,8 @@ const maxPeek = 64 << 10
 //     stale one, one in a placement the server never accepted, or the
 //     answer set a new CSRF cookie. A 403 to a token that worked before is
 //     an authorization refusal and is returned as it is.
-//   - limpet.SessionExpired for a 401, a redirect to the login page or to
+//   - limpet.SessionExpired for a 401 (after any redirects), a redirect
+//     to the login page or to
 //     one of Options.ExpiredURLs, a 200 that begins with one of
 //     Options.ExpiredMarkers, or a 200 page that is the login form (a
 //     server-side forward). NotExecuted is set when the request's own
@@ -68,13 +69,13 @@ func (a *Authenticator) Check(req *http.Request, resp *limpet.Response) limpet.V
 	if a.kind == csrfKind {
 		return limpet.Verdict{}
 	}
-	if first.StatusCode == http.StatusUnauthorized {
-		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: true,
-			Reason: fmt.Sprintf("401 to %s %s", req.Method, req.URL.Path)}
-	}
 	if hop >= 0 {
 		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: hop == 0,
 			Reason: fmt.Sprintf("redirect to %s", hopLoc)}
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: len(resp.History) == 0,
+			Reason: fmt.Sprintf("401 to %s %s", resp.Request.Method, resp.Request.URL.Path)}
 	}
 	if a.kind != formKind || resp.StatusCode != http.StatusOK {
 		return limpet.Verdict{}

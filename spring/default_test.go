@@ -75,6 +75,7 @@ type captured struct {
 	method, path string
 	mu           sync.Mutex
 	bodies       []string
+	headers      []http.Header
 	responses    []*http.Response
 }
 
@@ -93,6 +94,7 @@ func (c *captured) onRequest(req *http.Request) error {
 	}
 	c.mu.Lock()
 	c.bodies = append(c.bodies, body)
+	c.headers = append(c.headers, req.Header.Clone())
 	c.mu.Unlock()
 	return nil
 }

@@ -166,3 +166,13 @@ func paramOf(t testing.TB, body, name string) string {
 	}
 	return v.Get(name)
 }
+
+// bodiesHeader returns a header of the i-th captured request.
+func (c *captured) bodiesHeader(i int, name string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if i >= len(c.headers) {
+		return ""
+	}
+	return c.headers[i].Get(name)
+}
