@@ -168,7 +168,8 @@ func Start(t testing.TB, version, profile string, opts ...Option) *Server {
 
 	var p *process
 	launched := true
-	if o.dedicated || !sharingEnabled() {
+	owned := o.dedicated || !sharingEnabled()
+	if owned {
 		p, err = launch(version, jvm, jar, java)
 		if err == nil {
 			t.Cleanup(p.stop)
@@ -180,6 +181,9 @@ func Start(t testing.TB, version, profile string, opts ...Option) *Server {
 		msg := fmt.Sprintf("springserver: start %s %s: %v", version, profile, err)
 		if p != nil {
 			msg += "\n" + p.logTail(60)
+			if owned {
+				p.stop() // Main removes a shared JVM that failed
+			}
 		}
 		t.Fatal(msg)
 	}
