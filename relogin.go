@@ -35,6 +35,14 @@ type Authenticator interface {
 	Check(req *http.Request, resp *Response) Verdict
 }
 
+// SessionBinder is implemented by Authenticators that want their Session
+// before its first request, for example to renew a token restored from the
+// store ahead of its expiry. New calls BindSession once, after loading the
+// saved state.
+type SessionBinder interface {
+	BindSession(s *Session)
+}
+
 // VerdictKind says what a response means for the session.
 type VerdictKind int
 
@@ -137,6 +145,22 @@ const RecoveryCooldown = 5 * time.Second
 
 type authBypassKey struct{}
 
+// authGenKey carries, in a request's context, the login generation the
+// request was sent under.
+type authGenKey struct{}
+
+// staleResponse reports whether a response to a request sent with ctx
+// belongs to a session that a newer login has replaced: its cookies must
+// not overwrite the ones that login set (a late answer to a request that
+// met the expired session carries a fresh, anonymous session cookie).
+func (s *Session) staleResponse(ctx context.Context) bool {
+	if s.authn == nil {
+		return false
+	}
+	g, ok := ctx.Value(authGenKey{}).(uint64)
+	return ok && s.authn.gen.Load() > g
+}
+
 // bypassing reports whether ctx belongs to an Authenticator's own requests.
 func bypassing(ctx context.Context) bool { return ctx.Value(authBypassKey{}) != nil }
 
@@ -211,6 +235,7 @@ func (s *Session) sendWithAuth(req *http.Request, cancel context.CancelFunc) (*R
 	}
 	pristine := req.Header.Clone() // layers below add cookies and credentials in place
 	gen := st.gen.Load()
+	req = req.WithContext(context.WithValue(req.Context(), authGenKey{}, gen))
 	if err := st.a.Prepare(req); err != nil {
 		return fail(fmt.Errorf("limpet: preparing request: %w", err))
 	}
@@ -235,7 +260,7 @@ func (s *Session) sendWithAuth(req *http.Request, cancel context.CancelFunc) (*R
 		return resp.withCancel(cancel), nil
 	}
 	drain(resp.Body)
-	again := req.Clone(req.Context())
+	again := req.Clone(context.WithValue(req.Context(), authGenKey{}, st.gen.Load()))
 	again.Header = pristine
 	if req.GetBody != nil {
 		body, err := req.GetBody()

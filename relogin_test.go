@@ -6,13 +6,16 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/limpet-http/limpet"
 )
@@ -67,6 +70,11 @@ func (ss *sessionServer) serve(w http.ResponseWriter, r *http.Request) {
 		ok := err == nil && ss.sessions[c.Value]
 		ss.mu.Unlock()
 		if !ok {
+			// Like a servlet container: a request without a valid session
+			// gets a new, anonymous one. Answers come late and in any
+			// order, so some arrive after the client has logged in again.
+			time.Sleep(time.Duration(mrand.IntN(20)) * time.Millisecond)
+			http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: "anonymous-" + strconv.Itoa(mrand.IntN(1e6)), Path: "/", HttpOnly: true})
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}

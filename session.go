@@ -124,6 +124,7 @@ func New(o Options) (*Session, error) {
 	if rj, ok := s.jar.(rawCookieJar); ok {
 		cookies.raw = rj
 	}
+	cookies.stale = s.staleResponse
 	s.rt = &authTransport{s: s, next: newRetryTransport(cookies, o.Retry)}
 	s.client = &http.Client{Transport: s.rt, CheckRedirect: s.checkRedirect}
 	s.public = &defaultsTransport{s: s, next: s.rt}
@@ -131,6 +132,9 @@ func New(o Options) (*Session, error) {
 		if err := s.persist.load(context.Background()); err != nil {
 			return nil, err
 		}
+	}
+	if b, ok := o.Authenticator.(SessionBinder); ok {
+		b.BindSession(s)
 	}
 	return s, nil
 }
@@ -583,6 +587,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 type cookieTransport struct {
 	jar        http.CookieJar
 	raw        rawCookieJar // jar as a rawCookieJar, or nil
+	stale      func(context.Context) bool
 	next       http.RoundTripper
 	onRequest  []func(*http.Request) error
 	onResponse []func(*http.Response) error
@@ -612,7 +617,7 @@ func (t *cookieTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if lines := resp.Header["Set-Cookie"]; len(lines) > 0 {
+	if lines := resp.Header["Set-Cookie"]; len(lines) > 0 && !t.stale(req.Context()) {
 		if t.raw != nil {
 			t.raw.SetCookieHeaders(req.URL, lines)
 		} else if cs := resp.Cookies(); len(cs) > 0 {

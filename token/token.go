@@ -296,6 +296,11 @@ func (a *Authenticator) bind(s *limpet.Session) {
 	a.mu.Unlock()
 }
 
+// BindSession implements limpet.SessionBinder: the Session hands itself
+// over when it is created, so that a token restored from the store is
+// renewed ahead of its expiry from the first request on.
+func (a *Authenticator) BindSession(s *limpet.Session) { a.bind(s) }
+
 // usable reports whether the current token may be sent: held, not refused,
 // and not within Skew of its expiry.
 func (a *Authenticator) usable() bool {
