@@ -144,10 +144,10 @@ func TestRefreshingRotationSurvivesTheProcess(t *testing.T) {
 		t.Fatalf("the initial token: status %d, grants %d", status, o.grants.Load())
 	}
 	c.Add(2 * time.Minute)
-	// Not bound to the Session yet: the expired token is sent, refused,
-	// and refreshed by the recovery.
+	// The Session bound itself to the Authenticator at New: the expired
+	// token is refreshed before the request, not after a refusal.
 	status, _, resp := get(t, s1, "/api/me")
-	if status != 200 || o.grants.Load() != 1 || len(resp.Recoveries) != 1 {
+	if status != 200 || o.grants.Load() != 1 || len(resp.Recoveries) != 0 {
 		t.Fatalf("first refresh: status %d, grants %d, recoveries %+v", status, o.grants.Load(), resp.Recoveries)
 	}
 	rotated := a1.Token()
