@@ -1,6 +1,9 @@
-# Shared by start.sh and stop.sh; not meant to be run.
+# shellcheck shell=bash
+# Shared by build.sh, start.sh and stop.sh; sourced, not run.
 
-# JVM options for a quick start on a small machine.
+# JVM options for a quick start on a small machine. build.sh records the class-data-sharing archive with them, and
+# internal/testserver/springserver uses the same list (a Go test checks it).
+# shellcheck disable=SC2034 # used by the scripts that source this file
 DEFAULT_JAVA_OPTS="-Xss512k -Xms64m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"
 
 die() {

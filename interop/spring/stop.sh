@@ -12,7 +12,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=common.sh
 . "$here/common.sh"
 
-[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: stop.sh VERSION [PROFILE]"
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+	die "usage: stop.sh VERSION [PROFILE]"
+fi
 version=$1
 check_version "$version"
 if [ $# -eq 2 ]; then

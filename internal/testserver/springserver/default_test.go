@@ -32,6 +32,7 @@ func TestBootDefaultChain(t *testing.T) {
 			t.Run("S5 login without token is masked", func(t *testing.T) { testS5(t, srv) })
 			t.Run("anonymous browser POST is sent to login;jsessionid", func(t *testing.T) { testJsessionidRedirect(t, srv) })
 			t.Run("S7 S8 CSRF on an authenticated POST", func(t *testing.T) { testS7S8(t, srv) })
+			t.Run("authentication counter", func(t *testing.T) { testAuthCount(t, srv) })
 			t.Run("S11 logout 204 or 302", func(t *testing.T) { testS11(t, srv) })
 			t.Run("S12 expired session", func(t *testing.T) { testS12(t, srv) })
 		})
@@ -261,6 +262,33 @@ func testS7S8(t *testing.T, srv *springserver.Server) {
 	}
 	if n := c.get("/test/echo-count?key="+key, nil).Body; n != "2" {
 		t.Fatalf("echo count %s, want 2", n)
+	}
+}
+
+// testAuthCount: /test/auth-count counts successful authentications (the X1 scenario counts re-logins with it):
+// one per form login, none for requests riding on the session, one per HTTP Basic request.
+func testAuthCount(t *testing.T, srv *springserver.Server) {
+	c := newClient(t, srv.URL)
+	count := func() string { return c.get("/test/auth-count?user=user", nil).Body }
+	if r := c.do(http.MethodPost, "/test/auth-reset?user=user", nil, nil); r.Status != http.StatusNoContent {
+		t.Fatalf("auth-reset: %v", r)
+	}
+	c.formLogin("user", "wrong", nil)
+	if n := count(); n != "0" {
+		t.Fatalf("after a failed login: count %s, want 0", n)
+	}
+	c.mustLogin("user", "password", nil)
+	c.get("/api/me", nil)
+	c.get("/api/me", nil)
+	if n := count(); n != "1" {
+		t.Fatalf("after one login and two session requests: count %s, want 1", n)
+	}
+	basic := newClient(t, srv.URL).get("/api/me", http.Header{"Authorization": {"Basic dXNlcjpwYXNzd29yZA=="}})
+	if basic.Status != http.StatusOK {
+		t.Fatalf("Basic request: %v", basic)
+	}
+	if n := count(); n != "2" {
+		t.Fatalf("after a Basic request: count %s, want 2", n)
 	}
 }
 
