@@ -206,6 +206,10 @@ func TestWriteBenchmarks(t *testing.T) {
 		name string
 		res  map[string]testing.BenchmarkResult
 	}
+	load := "unknown"
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		load = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
 	var rows []row
 	// Each pair runs interleaved, rounds times; the median of each side is
 	// reported, so that load from other processes weighs on both alike.
@@ -254,8 +258,9 @@ func TestWriteBenchmarks(t *testing.T) {
 	md.WriteString("    go test ./jar -run TestWriteBenchmarks -benchreport -count=1 -timeout 30m\n\n")
 	md.WriteString("or run the same benchmarks directly:\n\n")
 	md.WriteString("    go test ./jar -run '^$' -bench 'Cookies|CookieHeader|LargeJar' -benchmem\n\n")
-	fmt.Fprintf(&md, "Machine: %s/%s, %d CPUs, %s; %s.\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(),
-		runtime.Version(), time.Now().UTC().Format("2006-01-02"))
+	fmt.Fprintf(&md, "Machine: %s/%s, %d CPUs, %s; %s; load average when the run started: %s (the\n",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"), load)
+	md.WriteString("machine is shared, so absolute times vary from run to run; the ratios, from interleaved runs, vary less).\n\n")
 	md.WriteString("- `Cookies/N`: `Cookies(u)` for a URL whose domain holds N cookies, 80% of which match (a fifth each\n")
 	md.WriteString("  with `Domain=example.com`, `Path=/`, `/app`, `/app/page`; a fifth on `/other` that does not match).\n")
 	md.WriteString("- `CookieHeader/N`: the `Cookie` header value for the same URL: limpet's `CookieHeader`, against the standard\n")
