@@ -163,9 +163,13 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if s, err := strconv.Atoi(v); err == nil {
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
 		if s < 0 {
 			return 0, false
+		}
+		const forever = 100 * 365 * 24 * time.Hour // beyond any cap; avoids overflow
+		if s > int64(forever/time.Second) {
+			return forever, true
 		}
 		return time.Duration(s) * time.Second, true
 	}
