@@ -60,7 +60,11 @@ func conformanceDir(t *testing.T) string {
 			return d
 		}
 	}
-	t.Skip("conformance data not found: set LIMPET_CONFORMANCE_DIR to the folder holding http-state/ and wpt-http-state-2020/")
+	msg := "conformance data not found: set LIMPET_CONFORMANCE_DIR to the folder holding http-state/ and wpt-http-state-2020/"
+	if os.Getenv("LIMPET_INTEROP") == "require" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
 	return ""
 }
 
