@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/url"
@@ -73,13 +74,9 @@ func newCmdSessionShow(io *IOStreams) *cobra.Command {
 		Short: "Show a session's cookies, headers and login, secrets masked",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, name, err := findSession(args[0])
+			snap, err := loadSession(cmd.Context(), args[0])
 			if err != nil {
 				return err
-			}
-			snap, err := f.Load(cmd.Context())
-			if err != nil {
-				return fmt.Errorf("session %s: %w", name, err)
 			}
 			showSession(io.Out, snap, secrets, time.Now())
 			return nil
@@ -87,6 +84,19 @@ func newCmdSessionShow(io *IOStreams) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&secrets, "show-secrets", false, "show cookie values and tokens")
 	return cmd
+}
+
+// loadSession reads the session a command names (see findSession).
+func loadSession(ctx context.Context, arg string) (store.Snapshot, error) {
+	f, name, err := findSession(arg)
+	if err != nil {
+		return store.Snapshot{}, err
+	}
+	snap, err := f.Load(ctx)
+	if err != nil {
+		return store.Snapshot{}, fmt.Errorf("session %s: %w", name, err)
+	}
+	return snap, nil
 }
 
 // showSession prints a session for people, masking secrets.
@@ -237,13 +247,9 @@ func newCmdSessionExport(io *IOStreams) *cobra.Command {
 		Short: "Write a session's cookies as cookies.txt (curl, wget) or an HTTPie session file",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, name, err := findSession(args[0])
+			snap, err := loadSession(cmd.Context(), args[0])
 			if err != nil {
 				return err
-			}
-			snap, err := f.Load(cmd.Context())
-			if err != nil {
-				return fmt.Errorf("session %s: %w", name, err)
 			}
 			var buf bytes.Buffer
 			switch format {
@@ -378,13 +384,9 @@ func NewCmdCookies(io *IOStreams) *cobra.Command {
 		Short: "Tell, for each cookie of SESSION, whether a request to URL carries it, and why not",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, name, err := findSession(args[0])
+			snap, err := loadSession(cmd.Context(), args[0])
 			if err != nil {
 				return err
-			}
-			snap, err := f.Load(cmd.Context())
-			if err != nil {
-				return fmt.Errorf("session %s: %w", name, err)
 			}
 			u, err := url.Parse(args[1])
 			if err != nil || u.Host == "" {
