@@ -20,6 +20,7 @@ import (
 // connector of the shared "chains" JVM: S6, S9, S10, S11 (deleteCookies), S14-S18 and a custom login page. The
 // session-concurrency scenarios log in as users nobody else uses (alice, bob), the remember-me one as carol.
 func TestChains(t *testing.T) {
+	t.Parallel()
 	for _, version := range springserver.Versions() {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
@@ -383,6 +384,7 @@ func testS18(t *testing.T, f *fixture) {
 // works. Under a host name over plain http, as behind a proxy that ends TLS, the jar neither keeps nor sends the
 // cookie, and the client says why it cannot keep a session.
 func TestSecureCookie(t *testing.T) {
+	t.Parallel()
 	for _, version := range springserver.Versions() {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
@@ -420,20 +422,25 @@ func TestSecureCookie(t *testing.T) {
 }
 
 // TestSessionTimeout drives S20 with Spring Boot's own timeout (server.servlet.session.timeout=1m, the smallest
-// Tomcat takes): log in, stay idle past it, and the next request logs in again. It waits 65 seconds; -short skips
-// it (the default chain's S20 covers the same with a one-second timeout set per session).
+// Tomcat takes): log in, stay idle past it, and the next request logs in again. It is the package's one slow test:
+// it waits 65 seconds once for both versions, alongside the other tests; -short skips it (the default chain's S20
+// covers the same with a one-second timeout set per session).
 func TestSessionTimeout(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits 65 s for the server's one-minute session timeout")
 	}
+	t.Parallel()
+	var sessions []*limpet.Session
 	for _, version := range springserver.Versions() {
+		f := start(t, version, "timeout")
+		s := f.newSession(spring.FormLogin("user", "password", spring.Options{}), limpet.Options{})
+		mustLogin(t, s)
+		sessions = append(sessions, s)
+	}
+	time.Sleep(65 * time.Second) // idle past the server's timeout; no assertion on time
+	for i, version := range springserver.Versions() {
 		t.Run(version, func(t *testing.T) {
-			t.Parallel()
-			f := start(t, version, "timeout")
-			s := f.newSession(spring.FormLogin("user", "password", spring.Options{}), limpet.Options{})
-			mustLogin(t, s)
-			time.Sleep(65 * time.Second) // idle past the server's timeout; no assertion on time
-			resp, body := get(t, s, "/api/me", nil)
+			resp, body := get(t, sessions[i], "/api/me", nil)
 			if resp.StatusCode != http.StatusOK || body != "user" {
 				t.Fatalf("after the timeout: %d %q", resp.StatusCode, body)
 			}

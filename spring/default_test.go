@@ -32,6 +32,7 @@ var (
 // what a user of the package would. The scenarios of one version run in order on one shared JVM; S13 restarts it,
 // so it runs last.
 func TestDefaultChain(t *testing.T) {
+	t.Parallel()
 	for _, version := range springserver.Versions() {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
