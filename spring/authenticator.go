@@ -78,6 +78,7 @@ type Authenticator struct {
 	// anonymous session a servlet container makes for such a request.
 	pin        *pinnedCookie
 	superseded []string
+	paths      *pathsCache // pathsFor's last result
 }
 
 // pinnedCookie is the session cookie a login established.

@@ -74,8 +74,12 @@ func (a *Authenticator) Check(req *http.Request, resp *limpet.Response) limpet.V
 			Reason: fmt.Sprintf("redirect to %s", hopLoc)}
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
+		final := req
+		if resp.Request != nil {
+			final = resp.Request
+		}
 		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: len(resp.History) == 0,
-			Reason: fmt.Sprintf("401 to %s %s", resp.Request.Method, resp.Request.URL.Path)}
+			Reason: fmt.Sprintf("401 to %s %s", final.Method, final.URL.Path)}
 	}
 	if a.kind != formKind || resp.StatusCode != http.StatusOK {
 		return limpet.Verdict{}
@@ -253,8 +257,29 @@ type paths struct {
 // or, before it is known, against ref.
 func (a *Authenticator) pathsFor(ref *url.URL) paths {
 	a.mu.Lock()
-	base, processURL := a.base, a.loginURL
+	base, processURL, cached := a.base, a.loginURL, a.paths
 	a.mu.Unlock()
+	if cached != nil && cached.base == base && cached.loginURL == processURL {
+		return cached.p
+	}
+	p := a.computePaths(ref, base, processURL)
+	if base != nil {
+		a.mu.Lock()
+		a.paths = &pathsCache{base: base, loginURL: processURL, p: p}
+		a.mu.Unlock()
+	}
+	return p
+}
+
+// pathsCache holds the paths computed for a login page URL and processing
+// URL.
+type pathsCache struct {
+	base     *url.URL
+	loginURL string
+	p        paths
+}
+
+func (a *Authenticator) computePaths(ref, base *url.URL, processURL string) paths {
 	if base == nil {
 		base = ref
 		if lp, err := url.Parse(a.o.LoginPage); err == nil {

@@ -1,0 +1,106 @@
+package spring_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/spring"
+)
+
+// benchServer answers like a logged-in Spring application: a login page with a token, a login that sets the
+// session cookie, a home page with the token as meta tags, and an API that wants the session (and the token on
+// POST). It checks nothing more: the benchmark measures the client.
+func benchServer(b *testing.B) *httptest.Server {
+	const tok = "dG9rZW4tdG9rZW4tdG9rZW4"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/login" && r.Method == http.MethodGet:
+			w.Header().Set("Content-Type", "text/html;charset=UTF-8")
+			io.WriteString(w, `<form method="post" action="/login"><input name="username"><input type="password" name="password">`+
+				`<input name="_csrf" type="hidden" value="`+tok+`"></form>`)
+		case r.URL.Path == "/login":
+			http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: "6F1C2A9E0B6F1C2A9E0B", Path: "/", HttpOnly: true})
+			http.Redirect(w, r, "/", http.StatusFound)
+		case r.URL.Path == "/":
+			w.Header().Set("Content-Type", "text/html;charset=UTF-8")
+			io.WriteString(w, `<meta name="_csrf" content="`+tok+`"><meta name="_csrf_header" content="X-CSRF-TOKEN">`)
+		default:
+			if _, err := r.Cookie("JSESSIONID"); err != nil {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			if r.Method == http.MethodPost && r.Header.Get("X-CSRF-TOKEN") != tok {
+				w.WriteHeader(http.StatusForbidden)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"ok":true}`)
+		}
+	}))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+// BenchmarkAuthenticator measures what the Authenticator adds to a request on a live session (Prepare, the CSRF
+// token on POST, Check): each iteration sends the same request through a Session without an Authenticator (with
+// the session cookie and token set by hand) and through one with spring.FormLogin, on one loopback server, and
+// reports both times and their ratio.
+func BenchmarkAuthenticator(b *testing.B) {
+	srv := benchServer(b)
+	ctx := context.Background()
+	plain, err := limpet.New(limpet.Options{BaseURL: srv.URL, Header: http.Header{
+		"Cookie": {"JSESSIONID=6F1C2A9E0B6F1C2A9E0B"}, "X-Csrf-Token": {"dG9rZW4tdG9rZW4tdG9rZW4"}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer plain.Close()
+	auth, err := limpet.New(limpet.Options{BaseURL: srv.URL, Authenticator: spring.FormLogin("user", "password", spring.Options{})})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer auth.Close()
+	if err := auth.Login(ctx); err != nil {
+		b.Fatal(err)
+	}
+	requests := []struct {
+		name string
+		req  func() *limpet.Request
+	}{
+		{"GET", func() *limpet.Request { return &limpet.Request{URL: "/api/me"} }},
+		{"POST", func() *limpet.Request {
+			return &limpet.Request{Method: http.MethodPost, URL: "/api/echo", Body: limpet.JSON(map[string]int{"n": 1})}
+		}},
+	}
+	for _, r := range requests {
+		b.Run(r.name, func(b *testing.B) {
+			one := func(s *limpet.Session) time.Duration {
+				start := time.Now()
+				resp, err := s.Do(ctx, r.req())
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK || len(resp.Recoveries) != 0 {
+					b.Fatalf("%d %+v", resp.StatusCode, resp.Recoveries)
+				}
+				return time.Since(start)
+			}
+			var tPlain, tAuth time.Duration
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				tPlain += one(plain)
+				tAuth += one(auth)
+			}
+			b.ReportMetric(float64(tPlain.Nanoseconds())/float64(b.N), "plain-ns/req")
+			b.ReportMetric(float64(tAuth.Nanoseconds())/float64(b.N), "spring-ns/req")
+			b.ReportMetric(float64(tAuth)/float64(tPlain), "spring/plain")
+		})
+	}
+}

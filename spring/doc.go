@@ -1,0 +1,111 @@
+// Package spring logs a limpet.Session in to a Spring Security application
+// and keeps it logged in: form login, HTTP Basic, CSRF tokens (Spring
+// Security 6 and 7: masked, deferred and rotated at login), expiry
+// detection and one shared re-login, and logout. It follows
+// spring-interop.md §1-4 and §8, and is proved against real Spring Boot
+// 3.5 (Spring Security 6.5) and 4.0 (Spring Security 7.0) applications.
+//
+// # Logging in with a form
+//
+// FormLogin returns a limpet.Authenticator; set it on the Session:
+//
+//	s, err := limpet.New(limpet.Options{
+//		BaseURL:       "https://app.example.com",
+//		Authenticator: spring.FormLogin("alice", password, spring.Options{Probe: "/api/me"}),
+//	})
+//	resp, err := s.Get(ctx, "/api/orders") // logs in when the server asks for it
+//
+// The first request the server refuses (a 401, a redirect to the login
+// page) makes the Session log in, then send the request again. Session.Login
+// logs in at once instead, and reports a bad password before anything else
+// is sent.
+//
+// The login fetches Options.LoginPage ("/login") for its form, fields and
+// CSRF token, posts the credentials form-encoded without following the
+// redirect, and reads the answer as spring-interop.md §1.3 says: the
+// failure URL means bad credentials, the login page or a 401/403 means the
+// token was refused (it fetches the page once more, then gives up), anything
+// else is a candidate success, which a GET of Options.Probe must confirm.
+// Failures are a *LoginError whose Reason is ErrBadCredentials,
+// ErrLoginRefused, ErrCSRFRejected, ErrSessionNotEstablished or
+// ErrUnexpectedResponse; the Session wraps it in a *limpet.AuthError, and
+// errors.Is sees through both. No login is retried in a loop: after a
+// failure the Session reports the same error, without sending anything,
+// for limpet.RecoveryCooldown.
+//
+// # CSRF tokens
+//
+// Every unsafe request (POST, PUT, PATCH, DELETE) gets the CSRF token,
+// found where the server put it: the XSRF-TOKEN cookie
+// (CookieCsrfTokenRepository), else <meta name="_csrf"> tags or a hidden
+// _csrf input of Options.CSRF.Page ("/") or the login page, or a JSON
+// endpoint (CSRFOptions.Endpoint). It looks once per login, only when an
+// unsafe request needs a token, and takes the token from the probe's page
+// when that has one.
+//
+// A page's token (masked by Spring, as rendered) goes in the form body of a
+// url-encoded request and in the header the page names otherwise. A
+// cookie's value goes raw in X-XSRF-TOKEN, which the plain and the
+// single-page-application handlers accept; when the server refuses it (the
+// default masking handler does), the client masks it itself (MaskCSRF) and
+// keeps doing so. A 403, or for an anonymous caller a 401 or a redirect to
+// the login page, to a request whose token was missing, stale or never
+// accepted in its placement, makes it fetch the token again and replay the
+// request once: the rejection happened before any handler ran. A 403 to a
+// token that worked before is handed back as an authorization refusal.
+//
+// # Expired sessions
+//
+// Check reads every response: a 401, a redirect to the login page or to one
+// of Options.ExpiredURLs (invalidSessionUrl, expiredUrl), Spring's "This
+// session has been expired" answer to a session a newer login displaced,
+// or a 200 that is the login form, means the server session is gone. The
+// Session then logs in once, whatever the number of goroutines that saw
+// it, and replays each request once: always for GET, HEAD, PUT and DELETE,
+// and for POST and PATCH when the answer proves the request never ran (it
+// was the request's own answer, not one after a redirect). The response's
+// Recoveries say what happened.
+//
+// A recovery logs in on a new server session, and keeps the session cookie
+// it gets: requests that were in flight with the old cookie get answers
+// that set new (anonymous) session cookies, which the Authenticator undoes.
+//
+// # HTTP Basic, and CSRF only
+//
+// Basic sends the credentials with every request, as Spring's httpBasic
+// wants (it creates no session), and still sends the CSRF token with unsafe
+// requests: Spring's CSRF filter runs before authentication. CSRF is for a
+// Session that authenticates otherwise (limpet.Options.Auth, a client
+// certificate): it only finds and sends tokens. For both, call
+// Session.Login first to find the token before the first unsafe request;
+// otherwise that request is sent without one, refused, and replayed.
+//
+// # Saving the session
+//
+// The Authenticator is a limpet.StateSaver: with limpet.Options.Store, the
+// CSRF token and the login recipe (flow, user, login URL, form fields,
+// probe, learned token placement; never the password) are saved with the
+// cookies. A new process on the same store goes on without logging in
+// while the server session lives, with the saved token.
+//
+// # Logging out
+//
+// Authenticator.Logout posts to Options.LogoutURL with the token, takes a
+// 204 or a redirect as success, and clears the server's cookies and the
+// token locally whatever the server answered.
+//
+// # Other back ends
+//
+// Options names everything a customised Spring Security configuration
+// changes: the login page, processing URL and field names, the failure URL,
+// extra fields, remember-me, the probe, the logout URL, the expired-session
+// URLs and texts, the session cookie, and the CSRF cookie, header,
+// parameter, page and endpoint. Custom login pages need only LoginPage:
+// the processing URL and fields are read from their form.
+//
+// # Concurrency
+//
+// An Authenticator serves one Session and is safe for concurrent use, as
+// limpet.Authenticator requires. While it logs in, logs out or recovers,
+// requests of the Session wait before they are sent.
+package spring
