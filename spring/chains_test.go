@@ -196,6 +196,32 @@ func testS10(t *testing.T, f *fixture) {
 	if n := f.echoes(key); n != len(bodies) {
 		t.Fatalf("echo ran %d times, want %d", n, len(bodies))
 	}
+
+	// A client that does not look at the cookie takes the home page's (masked) token. The single-page handler
+	// compares a header's value raw, so that is refused; the client moves the token to the query, where the
+	// handler unmasks it, and keeps it there.
+	pageKey := "s10-page-" + f.Version
+	f.resetEchoes(pageKey)
+	sent := &captured{method: http.MethodPost, path: "/api/echo"}
+	o := limpet.Options{}
+	sent.hook(&o)
+	page := f.newSession(spring.FormLogin("user", "password", spring.Options{CSRF: spring.CSRFOptions{Cookie: "NO-SUCH-COOKIE"}}), o)
+	mustLogin(t, page)
+	resp, body := send(t, page, &limpet.Request{Method: http.MethodPost, URL: "/api/echo?key=" + pageKey, Body: limpet.JSON(1)})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"count":1`) {
+		t.Fatalf("page token: %d %q", resp.StatusCode, body)
+	}
+	recovered(t, resp, limpet.CSRFRejected)
+	if h := sent.bodiesHeader(0, "X-XSRF-TOKEN"); !maskedToken.MatchString(h) {
+		t.Fatalf("the first POST sent X-XSRF-TOKEN %q, want the page's masked token", h)
+	}
+	resp, _ = send(t, page, &limpet.Request{Method: http.MethodPost, URL: "/api/echo?key=" + pageKey, Body: limpet.JSON(2)})
+	if resp.StatusCode != http.StatusOK || len(resp.Recoveries) != 0 {
+		t.Fatalf("second POST: %d %+v", resp.StatusCode, resp.Recoveries)
+	}
+	if n := f.echoes(pageKey); n != 2 {
+		t.Fatalf("echo ran %d times, want 2", n)
+	}
 }
 
 func testS11DeleteCookie(t *testing.T, f *fixture) {

@@ -27,12 +27,11 @@ const maxPeek = 64 << 10
 //     stale one, one in a placement the server never accepted, or the
 //     answer set a new CSRF cookie. A 403 to a token that worked before is
 //     an authorization refusal and is returned as it is.
-//   - limpet.SessionExpired for a 401 (after any redirects), a redirect
-//     to the login page or to
-//     one of Options.ExpiredURLs, a 200 that begins with one of
-//     Options.ExpiredMarkers, or a 200 page that is the login form (a
-//     server-side forward). NotExecuted is set when the request's own
-//     answer shows it, so that a POST is replayed after the login.
+//   - limpet.SessionExpired for a 401 (after any redirects), a redirect to
+//     the login page or to one of Options.ExpiredURLs, a 200 that begins
+//     with one of Options.ExpiredMarkers, or a 200 page that is the login
+//     form (a server-side forward). NotExecuted is set when the request's
+//     own answer shows it, so that a POST is replayed after the login.
 //
 // Check reads the start of a 200 page or text body to recognise it; the
 // caller still reads the whole body.

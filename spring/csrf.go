@@ -15,6 +15,7 @@ import (
 
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/internal/htmlform"
+	"github.com/limpet-http/limpet/jar"
 )
 
 // Accept headers of the Authenticator's own requests.
@@ -281,11 +282,19 @@ func validHeaderName(s string) bool {
 
 // cookieValue returns the value of the cookie the jar sends to u under
 // name, or "".
-func cookieValue(jar http.CookieJar, u *url.URL, name string) string {
-	if jar == nil || u == nil {
+func cookieValue(cj http.CookieJar, u *url.URL, name string) string {
+	if cj == nil || u == nil {
 		return ""
 	}
-	for _, c := range jar.Cookies(u) {
+	if j, ok := cj.(*jar.Jar); ok { // a look that leaves LastAccess alone
+		for _, c := range j.CookiesFor(u) {
+			if c.Name == name && c.Value != "" {
+				return c.Value
+			}
+		}
+		return ""
+	}
+	for _, c := range cj.Cookies(u) {
 		if c.Name == name && c.Value != "" {
 			return c.Value
 		}

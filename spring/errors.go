@@ -55,8 +55,12 @@ type LoginError struct {
 // Error returns e.g. `spring: login as "alice": bad credentials: 302 to
 // /login?error`.
 func (e *LoginError) Error() string {
+	reason := "login failed"
+	if e.Reason != nil {
+		reason = strings.TrimPrefix(e.Reason.Error(), "spring: ")
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "spring: login as %q: %s", e.User, strings.TrimPrefix(e.Reason.Error(), "spring: "))
+	fmt.Fprintf(&b, "spring: login as %q: %s", e.User, reason)
 	if e.Status != 0 {
 		fmt.Fprintf(&b, ": %d", e.Status)
 		if e.Location != "" {
