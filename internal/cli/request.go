@@ -259,6 +259,11 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 	}
 	defer closeSession()
 
+	if sess != nil && !sess.readOnly {
+		if err := moveCookieItems(s, ireq); err != nil {
+			return err
+		}
+	}
 	req, err := ireq.HTTPRequest(ctx)
 	if err != nil {
 		return err
@@ -582,4 +587,32 @@ func downloadName(resp *http.Response) string {
 		return fn
 	}
 	return "index"
+}
+
+// moveCookieItems does what HTTPie does with a Cookie header item when a
+// session is in use: its cookies go into the session's jar (host-only, for
+// the request's host, path /), and are sent from there.
+func moveCookieItems(s *limpet.Session, ireq *items.Request) error {
+	j, ok := s.Jar().(*jar.Jar)
+	if !ok {
+		return nil
+	}
+	kept := ireq.Header[:0]
+	now := time.Now()
+	for _, h := range ireq.Header {
+		if h.Unset || !strings.EqualFold(h.Name, "Cookie") {
+			kept = append(kept, h)
+			continue
+		}
+		for _, c := range (&http.Request{Header: http.Header{"Cookie": {h.Value}}}).Cookies() {
+			now = now.Add(time.Microsecond) // creation order is sending order
+			err := j.Put(jar.Cookie{Name: c.Name, Value: c.Value, Domain: ireq.URL.Hostname(), Path: "/", HostOnly: true,
+				Created: now, Updated: now, LastAccess: now})
+			if err != nil {
+				return fmt.Errorf("Cookie item %q: %w", c.Name, err)
+			}
+		}
+	}
+	ireq.Header = kept
+	return nil
 }
