@@ -52,6 +52,10 @@ type Authenticator struct {
 	// with the session that a login is replacing. Taken before ioMu.
 	gate sync.RWMutex
 
+	flightMu sync.Mutex                    // guards flights and idle
+	flights  map[*http.Request]func() bool // requests in flight (see track), with their context hooks' stops
+	idle     chan struct{}                 // closed when flights empties while a login waits
+
 	mu   sync.Mutex      // guards the fields below; never held during I/O
 	sess *limpet.Session // the Session, once Login, Recover or Logout ran
 	base *url.URL        // the login page's absolute URL, once known
@@ -238,16 +242,18 @@ func (a *Authenticator) Prepare(req *http.Request) error {
 		req.Header.Set("Authorization", a.basic)
 	}
 	if safeMethod(req.Method) || a.o.CSRF.Disabled {
+		a.track(req)
 		return nil
 	}
 	t, ok := a.current(req.URL)
 	if !ok {
 		t, ok = a.searchFor(req)
 	}
-	if !ok {
-		return nil
+	if ok {
+		a.attach(req, t)
 	}
-	return a.attach(req, t)
+	a.track(req)
+	return nil
 }
 
 // current returns the token to send to u: the CSRF cookie the jar holds
@@ -300,7 +306,7 @@ func (a *Authenticator) searchFor(req *http.Request) (token, bool) {
 }
 
 // attach puts t into req where the server looks for it.
-func (a *Authenticator) attach(req *http.Request, t token) error {
+func (a *Authenticator) attach(req *http.Request, t token) {
 	a.mu.Lock()
 	masked, inQuery := a.cookieMasked, a.pageInQuery
 	a.mu.Unlock()
@@ -310,18 +316,16 @@ func (a *Authenticator) attach(req *http.Request, t token) error {
 			v = MaskCSRF(v)
 		}
 		setIfAbsent(req.Header, t.header, v)
-		return nil
+		return
 	}
-	if inQuery {
+	switch {
+	case inQuery:
 		req.URL.RawQuery = replaceParam(req.URL.RawQuery, t.param, t.value)
-		return nil
-	}
-	if isFormBody(req) {
+	case isFormBody(req):
 		setFormParam(req, t)
-		return nil
+	default:
+		setIfAbsent(req.Header, t.header, t.value)
 	}
-	setIfAbsent(req.Header, t.header, t.value)
-	return nil
 }
 
 func setIfAbsent(h http.Header, name, value string) {

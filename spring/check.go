@@ -36,7 +36,11 @@ const maxPeek = 64 << 10
 // Check reads the start of a 200 page or text body to recognise it; the
 // caller still reads the whole body.
 func (a *Authenticator) Check(req *http.Request, resp *limpet.Response) limpet.Verdict {
-	if isInternal(req.Context()) || resp == nil || resp.Response == nil {
+	if isInternal(req.Context()) {
+		return limpet.Verdict{}
+	}
+	a.untrack(req)
+	if resp == nil || resp.Response == nil {
 		return limpet.Verdict{}
 	}
 	a.noteHost(req.URL)

@@ -66,9 +66,11 @@
 // was the request's own answer, not one after a redirect). The response's
 // Recoveries say what happened.
 //
-// A recovery logs in on a new server session, and keeps the session cookie
-// it gets: requests that were in flight with the old cookie get answers
-// that set new (anonymous) session cookies, which the Authenticator undoes.
+// Requests that were in flight with the old session cookie get answers
+// that set new, anonymous session cookies (the servlet container makes a
+// session to save the request in). So a login first waits, briefly, for
+// those answers, starts a recovery on a new server session of its own, and
+// keeps the session cookie it gets, undoing any later answer's.
 //
 // # HTTP Basic, and CSRF only
 //

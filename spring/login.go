@@ -140,6 +140,7 @@ func (a *Authenticator) formLogin(ctx context.Context, s *limpet.Session, fresh 
 	if err != nil {
 		return err
 	}
+	a.drain(ctx) // the answers to requests sent before the login set cookies of their own
 	a.resetCSRF()
 	a.unpin(s, base)
 	if fresh {
