@@ -49,6 +49,7 @@ func TestDefaultChain(t *testing.T) {
 				{"S7 POST without a token", testS7},
 				{"S8 token from before the login", testS8},
 				{"S11 logout", testS11},
+				{"logout of a session already gone", testLogoutGone},
 				{"S12 expired session then POST", testS12},
 				{"S20 session TTL", testS20TTL},
 				{"X1 32 goroutines on an expired session", testX1},
@@ -419,6 +420,31 @@ func testS11(t *testing.T, f *fixture) {
 			}
 			recovered(t, resp2, limpet.SessionExpired)
 		})
+	}
+}
+
+// testLogoutGone: logging out a session the server already forgot, or one that never logged in, succeeds and
+// clears the local state.
+func testLogoutGone(t *testing.T, f *fixture) {
+	out := &captured{method: http.MethodPost, path: "/logout"}
+	o := limpet.Options{}
+	out.hook(&o)
+	a := spring.FormLogin("user", "password", spring.Options{})
+	s := f.newSession(a, o)
+	mustLogin(t, s)
+	f.expire(s)
+	if err := a.Logout(context.Background(), s); err != nil {
+		t.Fatalf("logout of an expired session: %v", err)
+	}
+	if c, ok := jarCookie(s, "JSESSIONID"); ok {
+		t.Fatalf("JSESSIONID %s still in the jar", c.Value)
+	}
+	never := spring.FormLogin("user", "password", spring.Options{})
+	if err := never.Logout(context.Background(), f.newSession(never, limpet.Options{})); err != nil {
+		t.Fatalf("logout without a login: %v", err)
+	}
+	if n := len(out.bodies); n != 1 {
+		t.Fatalf("%d logout POSTs, want 1", n)
 	}
 }
 
