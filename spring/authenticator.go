@@ -174,6 +174,11 @@ func (a *Authenticator) bind(s *limpet.Session) {
 	a.mu.Unlock()
 }
 
+// BindSession implements limpet.SessionBinder: the Session hands itself
+// over when it is created, so that Prepare can fetch a CSRF token for the
+// first unsafe request instead of sending it without one and replaying it.
+func (a *Authenticator) BindSession(s *limpet.Session) { a.bind(s) }
+
 // Login logs the Session in (limpet.Authenticator). For FormLogin it does
 // the whole form login; for Basic it checks the credentials against the
 // probe; for CSRF it looks for a token. It returns a *LoginError when the

@@ -58,8 +58,10 @@ func testX2(t *testing.T, f *fixture) {
 	}
 }
 
-// testS7: a session restored without a CSRF token (its first process never needed one) sends a POST without one;
-// Spring refuses it with a 403 before it runs; the client finds the token and replays the POST once.
+// testS7: a session restored without a CSRF token (its first process never needed one) sends a POST. The Session
+// hands itself to the Authenticator at New, so the token is found before the POST goes out: Spring's 403 for a POST
+// without a token (proven by the fixture's own tests) never happens, and the POST runs once. A refused token's
+// recovery and replay is S8's.
 func testS7(t *testing.T, f *fixture) {
 	key := "s7-" + f.Version
 	f.resetEchoes(key)
@@ -78,9 +80,8 @@ func testS7(t *testing.T, f *fixture) {
 	if resp.StatusCode != 200 || !strings.Contains(body, `"count":1`) {
 		t.Fatalf("want 200 count 1, got %d %q", resp.StatusCode, body)
 	}
-	recovered(t, resp, limpet.CSRFRejected)
-	if rej := sent.responses[0]; rej.StatusCode != http.StatusForbidden {
-		t.Fatalf("the POST without a token got %d, want 403", rej.StatusCode)
+	if len(resp.Recoveries) != 0 || len(sent.responses) != 1 || sent.responses[0].StatusCode != 200 {
+		t.Fatalf("want the token found before the POST, one POST answered 200; recoveries %+v, %d POSTs", resp.Recoveries, len(sent.responses))
 	}
 	if n := f.echoes(key); n != 1 {
 		t.Fatalf("echo ran %d times, want 1", n)
@@ -95,13 +96,12 @@ func testBasic(t *testing.T, f *fixture) {
 	if resp, body := get(t, s, "/api/me", nil); resp.StatusCode != 200 || body != "user" || len(resp.Recoveries) != 0 {
 		t.Fatalf("GET with Basic: %d %q %+v", resp.StatusCode, body, resp.Recoveries)
 	}
-	// The first POST goes before any token is known; Spring's CSRF filter runs before Basic, so the anonymous
-	// refusal is a 401. The client finds the token (with the Basic credentials) and replays.
+	// CSRF still applies to unsafe methods with Basic: the token is found (with the Basic credentials) before the
+	// first POST goes out.
 	resp, body := send(t, s, &limpet.Request{Method: http.MethodPost, URL: "/api/echo?key=" + key, Body: limpet.JSON(1)})
-	if resp.StatusCode != 200 || !strings.Contains(body, `"user":"user"`) {
-		t.Fatalf("POST with Basic: %d %q", resp.StatusCode, body)
+	if resp.StatusCode != 200 || !strings.Contains(body, `"user":"user"`) || len(resp.Recoveries) != 0 {
+		t.Fatalf("POST with Basic: %d %q %+v", resp.StatusCode, body, resp.Recoveries)
 	}
-	recovered(t, resp, limpet.CSRFRejected)
 	resp, _ = send(t, s, &limpet.Request{Method: http.MethodPost, URL: "/api/echo?key=" + key, Body: limpet.JSON(2)})
 	if resp.StatusCode != 200 || len(resp.Recoveries) != 0 {
 		t.Fatalf("second POST: %d %+v", resp.StatusCode, resp.Recoveries)
