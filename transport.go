@@ -127,7 +127,9 @@ func newProxyFunc(o ProxyOptions) (func(*http.Request) (*url.URL, error), error)
 	noProxy := parseNoProxy(o.NoProxy)
 	var env func(*url.URL) (*url.URL, error)
 	if !o.IgnoreEnvironment {
-		env = httpproxy.FromEnvironment().ProxyFunc()
+		if cfg := httpproxy.FromEnvironment(); cfg.HTTPProxy != "" || cfg.HTTPSProxy != "" {
+			env = cfg.ProxyFunc()
+		}
 	}
 	return func(req *http.Request) (*url.URL, error) {
 		if ro := optionsFrom(req.Context()); ro != nil && ro.proxy != nil {
