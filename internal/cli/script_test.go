@@ -42,6 +42,21 @@ func testHandler() http.Handler {
 		}
 		w.Write(b)
 	})
+	mux.HandleFunc("/slow-download", func(w http.ResponseWriter, r *http.Request) {
+		// 1 MB in 20 chunks over about 4 s: long enough to see a progress bar.
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Length", "1000000")
+		chunk := make([]byte, 50000)
+		for i := 0; i < 20; i++ {
+			w.Write(chunk)
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	})
 	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: "F00DCAFEF00DCAFE1234", Path: "/", HttpOnly: true})
 		http.SetCookie(w, &http.Cookie{Name: "remember-me", Value: "cmVtZW1iZXI=", Path: "/", MaxAge: 3600})

@@ -80,3 +80,49 @@ func TestPasswordPromptInATerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestDownloadProgressInATerminal checks that --download draws a progress
+// bar on a terminal and saves the whole body.
+func TestDownloadProgressInATerminal(t *testing.T) {
+	tmux := requireTool(t, "tmux")
+	bin := buildLimpet(t)
+	srv := httptest.NewServer(testHandler())
+	defer srv.Close()
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "tmux.sock")
+	tm := func(args ...string) string {
+		out, err := exec.Command(tmux, append([]string{"-S", sock}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	command := "cd " + dir + " && LIMPET_CONFIG_DIR=" + dir + " " + bin + " --download " + srv.URL + "/slow-download; echo EXIT=$?; sleep 30"
+	tm("new-session", "-d", "-x", "150", "-y", "20", "sh", "-c", command)
+	defer exec.Command(tmux, "-S", sock, "kill-server").Run()
+	sawBar := false
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		screen := tm("capture-pane", "-p")
+		if strings.Contains(screen, "Downloading to") && strings.Contains(screen, "%") {
+			sawBar = true
+		}
+		if strings.Contains(screen, "EXIT=") {
+			if !strings.Contains(screen, "EXIT=0") || !strings.Contains(screen, "1000000 bytes saved") {
+				t.Fatalf("download failed:\n%s", screen)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the download did not finish; screen:\n%s", screen)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !sawBar {
+		t.Error("no progress bar was drawn on the terminal")
+	}
+	fi, err := os.Stat(filepath.Join(dir, "slow-download"))
+	if err != nil || fi.Size() != 1000000 {
+		t.Errorf("saved file: %v, %v", fi, err)
+	}
+}
