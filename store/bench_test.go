@@ -2,30 +2,16 @@ package store_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/store"
+	"github.com/limpet-http/limpet/store/storetest"
 )
 
 // benchSnapshot is a session of n cookies with realistic attributes.
-func benchSnapshot(n int) store.Snapshot {
-	s := store.Snapshot{Cookies: make([]store.Cookie, n)}
-	for i := range n {
-		s.Cookies[i] = store.Cookie{Cookie: jar.Cookie{
-			Name: fmt.Sprintf("cookie_%04d", i), Value: fmt.Sprintf("%032x", i*7919),
-			Domain: fmt.Sprintf("host%d.example.com", i%10), Path: "/", HostOnly: i%2 == 0,
-			Persistent: i%3 != 0, Secure: i%2 == 1, HttpOnly: true, SameSite: jar.SameSiteLax,
-			Created: t0, Updated: t0, LastAccess: t0,
-		}}
-		if s.Cookies[i].Persistent {
-			s.Cookies[i].Expires = t0.Add(400 * 24 * time.Hour)
-		}
-	}
-	return s
-}
+func benchSnapshot(n int) store.Snapshot { return storetest.Snapshot(n, t0) }
 
 // BenchmarkCodec measures the snapshot codec at 1,000 cookies against
 // encoding/json on the same cookies (which keeps no unknown members and
