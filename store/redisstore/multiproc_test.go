@@ -220,3 +220,6 @@ func checkCookies(t *testing.T, got store.Snapshot, writers, n int) {
 		t.Errorf("%d tombstones, want %d", len(got.Tombstones), 2*writers)
 	}
 }
+
+// A Session is what limpet.Options.Store takes.
+var _ limpet.SessionStore = (*redisstore.Session)(nil)

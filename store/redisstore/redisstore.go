@@ -79,7 +79,7 @@ func (o Options) now() time.Time {
 // Such a value is never overwritten: Save fails until it is repaired or
 // deleted.
 type Error struct {
-	// Op is what failed: "load", "save", "delete" or "list".
+	// Op is what failed: "load", "save", "delete", "list" or "ttl".
 	Op string
 	// Key is the Redis key (empty for "list").
 	Key string
@@ -112,6 +112,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // store.Merge, MULTI/SET/EXEC) that starts again when another writer
 // changed the key in between, so concurrent Saves never lose each other's
 // cookies. Load is a single GET and sees one whole saved state.
+//
+// A Store keeps the Session of every name it was asked about, each with the
+// last value it read or wrote decoded (so that a Save after its own Save
+// does not decode again): a long-lived process that touches very many names
+// should use a Store per batch of work.
 type Store struct {
 	client redis.UniversalClient
 	opts   Options
