@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +15,8 @@ import (
 	"github.com/limpet-http/limpet/store/redisstore"
 	"github.com/limpet-http/limpet/store/storetest"
 )
+
+var runs atomic.Int64 // numbers the Redis benchmark runs
 
 // saver is what both stores' per-session values offer.
 type saver interface {
@@ -46,7 +49,9 @@ func BenchmarkSave(b *testing.B) {
 		open func(b *testing.B) (saver, saver)
 	}{
 		{"redis", func(b *testing.B) (saver, saver) {
-			prefix := fmt.Sprintf("%s:", b.Name())
+			// A fresh key each time: a value left by an earlier run holds
+			// later cookies, so the Saves would merge to no change.
+			prefix := fmt.Sprintf("bench%d:", runs.Add(1))
 			return newRedis(b, prefix), newRedis(b, prefix)
 		}},
 		{"filestore", func(b *testing.B) (saver, saver) {
