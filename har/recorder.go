@@ -175,13 +175,15 @@ type transport struct {
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	rec := newRecord(req, t.rec.opts)
+	hasBody := req.Body != nil && req.Body != http.NoBody
+	// Set before the record is published: HAR may read it from now on.
+	rec.hasReqBody = hasBody
 	t.rec.mu.Lock()
 	t.rec.entries = append(t.rec.entries, rec)
 	t.rec.mu.Unlock()
 
 	out := req.WithContext(httptrace.WithClientTrace(req.Context(), rec.trace()))
-	if req.Body != nil && req.Body != http.NoBody {
-		rec.hasReqBody = true
+	if hasBody {
 		out.Body = &requestBody{rc: req.Body, rec: rec}
 		if req.GetBody != nil {
 			getBody := req.GetBody
