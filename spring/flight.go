@@ -16,6 +16,12 @@ import (
 // track records req, prepared and about to be sent, as in flight until
 // Check sees its answer or, when it fails, its context ends.
 func (a *Authenticator) track(req *http.Request) {
+	if req.Context().Done() == nil {
+		// A context that never ends could not untrack a request whose
+		// transport failed (Check never sees it): such requests are not
+		// waited for, and the pinned cookie still undoes a late answer.
+		return
+	}
 	a.flightMu.Lock()
 	if a.flights == nil {
 		a.flights = make(map[*http.Request]func() bool)
