@@ -9,8 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,10 +21,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/limpet-http/limpet"
-	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/store"
 	"github.com/limpet-http/limpet/store/filestore"
+	"github.com/limpet-http/limpet/store/storetest"
 )
 
 var (
@@ -77,47 +74,11 @@ func clientChild(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return clientLoop(ctx, st, os.Getenv("LIMPET_TEST_SESSION"), os.Getenv("LIMPET_TEST_URL"),
-		envInt("LIMPET_TEST_PROC"), envInt("LIMPET_TEST_N"))
-}
-
-// clientLoop is one process's work: a limpet Session on the named session,
-// autosaving, sends n requests that each set a distinct cookie (and the
-// first and last set and delete a "doomed" one), then closes, which writes
-// what autosave has not.
-func clientLoop(ctx context.Context, st *filestore.Store, name, base string, proc, n int) error {
-	f, err := st.File(name)
+	f, err := st.File(os.Getenv("LIMPET_TEST_SESSION"))
 	if err != nil {
 		return err
 	}
-	s, err := limpet.New(limpet.Options{
-		Store:      f,
-		SaveDelay:  time.Millisecond,
-		JarOptions: jar.Options{MaxCookiesPerDomain: jar.NoLimit, MaxCookies: jar.NoLimit},
-	})
-	if err != nil {
-		return err
-	}
-	for i := range n {
-		u := fmt.Sprintf("%s/set?c=p%02d_%02d", base, proc, i)
-		switch i {
-		case 0:
-			u += fmt.Sprintf("&doomed=set&d=doomed_%02d", proc)
-		case n - 1:
-			u += fmt.Sprintf("&doomed=del&d=doomed_%02d", proc)
-		}
-		resp, err := s.Get(ctx, u)
-		if err != nil {
-			s.Close()
-			return err
-		}
-		resp.Close()
-		if resp.StatusCode != http.StatusOK {
-			s.Close()
-			return fmt.Errorf("request %d: %s", i, resp.Status)
-		}
-	}
-	return s.Close()
+	return storetest.Writer(ctx, f, os.Getenv("LIMPET_TEST_URL"), "p", envInt("LIMPET_TEST_PROC"), envInt("LIMPET_TEST_N"))
 }
 
 // TestMultiProcessSaves runs many processes that each load, request and save
@@ -127,23 +88,7 @@ func TestMultiProcessSaves(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
-	var requests atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		c := r.URL.Query().Get("c")
-		if c == "" {
-			http.Error(w, "no cookie name", http.StatusBadRequest)
-			return
-		}
-		http.SetCookie(w, &http.Cookie{Name: c, Value: "v-" + c, Path: "/"})
-		switch r.URL.Query().Get("doomed") {
-		case "set":
-			http.SetCookie(w, &http.Cookie{Name: r.URL.Query().Get("d"), Value: "x", Path: "/"})
-		case "del":
-			http.SetCookie(w, &http.Cookie{Name: r.URL.Query().Get("d"), Value: "", Path: "/", MaxAge: -1})
-		}
-	}))
-	defer srv.Close()
+	srv, requests := storetest.CookieServer(t)
 
 	dir := t.TempDir()
 	const session = "127.0.0.1/multi"
@@ -173,32 +118,7 @@ func TestMultiProcessSaves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	have := map[string]string{}
-	var doomed []string
-	for _, c := range got.Cookies {
-		have[c.Name] = c.Value
-		if strings.HasPrefix(c.Name, "doomed_") {
-			doomed = append(doomed, c.Name)
-		}
-	}
-	if len(doomed) > 0 {
-		t.Errorf("cookies the server deleted came back: %v", doomed)
-	}
-	if n > 1 && len(got.Tombstones) != procs {
-		t.Errorf("%d tombstones, want %d", len(got.Tombstones), procs)
-	}
-	var missing []string
-	for p := range procs {
-		for i := range n {
-			name := fmt.Sprintf("p%02d_%02d", p, i)
-			if have[name] != "v-"+name {
-				missing = append(missing, name)
-			}
-		}
-	}
-	if len(missing) > 0 || len(got.Cookies) != procs*n {
-		t.Fatalf("%d cookies stored, want %d; missing %d: %v", len(got.Cookies)-len(doomed), procs*n, len(missing), missing)
-	}
+	storetest.CheckWriters(t, got, []string{"p"}, procs, n)
 	if r := requests.Load(); r != int64(procs*n) {
 		t.Errorf("server saw %d requests, want %d", r, procs*n)
 	}

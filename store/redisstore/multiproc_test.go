@@ -4,23 +4,18 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/limpet-http/limpet"
-	"github.com/limpet-http/limpet/jar"
-	"github.com/limpet-http/limpet/store"
 	"github.com/limpet-http/limpet/store/redisstore"
+	"github.com/limpet-http/limpet/store/storetest"
 )
 
 var (
@@ -69,47 +64,17 @@ func clientChild(ctx context.Context) error {
 	}
 	c := redis.NewClient(&redis.Options{Addr: os.Getenv("LIMPET_TEST_REDIS")})
 	defer c.Close()
-	return clientLoop(ctx, redisstore.New(c, redisstore.Options{}), os.Getenv("LIMPET_TEST_SESSION"),
+	return writer(ctx, redisstore.New(c, redisstore.Options{}), os.Getenv("LIMPET_TEST_SESSION"),
 		os.Getenv("LIMPET_TEST_URL"), "p", proc, n)
 }
 
-// clientLoop is one writer's work: a limpet Session on the named session,
-// autosaving, sends n requests that each set a distinct cookie (the first
-// and last also set and delete a "doomed" one), then closes, which saves
-// what autosave has not.
-func clientLoop(ctx context.Context, st *redisstore.Store, name, base, kind string, id, n int) error {
+// writer runs a storetest.Writer on the named session of st.
+func writer(ctx context.Context, st *redisstore.Store, name, base, kind string, id, n int) error {
 	ss, err := st.Session(name)
 	if err != nil {
 		return err
 	}
-	s, err := limpet.New(limpet.Options{
-		Store:      ss,
-		SaveDelay:  time.Millisecond,
-		JarOptions: jar.Options{MaxCookiesPerDomain: jar.NoLimit, MaxCookies: jar.NoLimit},
-	})
-	if err != nil {
-		return err
-	}
-	for i := range n {
-		u := fmt.Sprintf("%s/set?c=%s%02d_%02d", base, kind, id, i)
-		switch i {
-		case 0:
-			u += fmt.Sprintf("&doomed=set&d=doomed_%s%02d", kind, id)
-		case n - 1:
-			u += fmt.Sprintf("&doomed=del&d=doomed_%s%02d", kind, id)
-		}
-		resp, err := s.Get(ctx, u)
-		if err != nil {
-			s.Close()
-			return err
-		}
-		resp.Close()
-		if resp.StatusCode != http.StatusOK {
-			s.Close()
-			return fmt.Errorf("request %d: %s", i, resp.Status)
-		}
-	}
-	return s.Close()
+	return storetest.Writer(ctx, ss, base, kind, id, n)
 }
 
 // TestManyWriters runs processes and goroutines at once, each with a limpet
@@ -121,24 +86,7 @@ func TestManyWriters(t *testing.T) {
 		t.Skip("spawns processes")
 	}
 	addr := startRedis(t)
-	var requests atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		q := r.URL.Query()
-		c := q.Get("c")
-		if c == "" {
-			http.Error(w, "no cookie name", http.StatusBadRequest)
-			return
-		}
-		http.SetCookie(w, &http.Cookie{Name: c, Value: "v-" + c, Path: "/"})
-		switch q.Get("doomed") {
-		case "set":
-			http.SetCookie(w, &http.Cookie{Name: q.Get("d"), Value: "x", Path: "/"})
-		case "del":
-			http.SetCookie(w, &http.Cookie{Name: q.Get("d"), Value: "", Path: "/", MaxAge: -1})
-		}
-	}))
-	defer srv.Close()
+	srv, requests := storetest.CookieServer(t)
 
 	const session = "127.0.0.1/fleet"
 	procs, n := *multiProcs, *multiRequests
@@ -161,7 +109,7 @@ func TestManyWriters(t *testing.T) {
 	for g := range procs {
 		c := newClient(t, addr)
 		wg.Go(func() {
-			gerrs[g] = clientLoop(context.Background(), redisstore.New(c, redisstore.Options{}), session, srv.URL, "g", g, n)
+			gerrs[g] = writer(context.Background(), redisstore.New(c, redisstore.Options{}), session, srv.URL, "g", g, n)
 		})
 	}
 	wg.Wait()
@@ -182,43 +130,11 @@ func TestManyWriters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkCookies(t, got, procs, n)
+	storetest.CheckWriters(t, got, []string{"p", "g"}, procs, n)
 	if r := requests.Load(); r != int64(2*procs*n) {
 		t.Errorf("server saw %d requests, want %d", r, 2*procs*n)
 	}
 	t.Logf("%d processes and %d goroutines x %d requests: %d cookies", procs, procs, n, len(got.Cookies))
-}
-
-func checkCookies(t *testing.T, got store.Snapshot, writers, n int) {
-	t.Helper()
-	have := map[string]string{}
-	var doomed []string
-	for _, c := range got.Cookies {
-		have[c.Name] = c.Value
-		if strings.HasPrefix(c.Name, "doomed_") {
-			doomed = append(doomed, c.Name)
-		}
-	}
-	if len(doomed) > 0 {
-		t.Errorf("cookies the server deleted came back: %v", doomed)
-	}
-	var missing []string
-	for _, kind := range []string{"p", "g"} {
-		for w := range writers {
-			for i := range n {
-				name := fmt.Sprintf("%s%02d_%02d", kind, w, i)
-				if have[name] != "v-"+name {
-					missing = append(missing, name)
-				}
-			}
-		}
-	}
-	if want := 2 * writers * n; len(missing) > 0 || len(got.Cookies) != want {
-		t.Fatalf("%d cookies stored, want %d; missing %d: %v", len(got.Cookies), want, len(missing), missing)
-	}
-	if n > 1 && len(got.Tombstones) != 2*writers {
-		t.Errorf("%d tombstones, want %d", len(got.Tombstones), 2*writers)
-	}
 }
 
 // A Session is what limpet.Options.Store takes.
