@@ -366,8 +366,9 @@ func (b *builder) items(its []Item) error {
 			}
 			pairs = append(pairs, pair{it, v})
 		}
+		padded := 0
 		for _, p := range pairs {
-			root, err := interpretPath(b.json, p.it.Key, p.val)
+			root, err := interpretPath(b.json, p.it.Key, p.val, &padded)
 			if err != nil {
 				return argErr(p.it.Arg, err)
 			}

@@ -60,7 +60,8 @@
 // paths into a raw JSON object or through a null are kept (HTTPie loses
 // them or the whole body); a ;type= on an @file body is honoured; header
 // names must be HTTP tokens; only http and https URLs are accepted; array
-// indexes are limited to 65536. The interop test lists each of these.
+// indexes are limited to 65536, and the nulls they pad arrays with to
+// 1,048,576 per request. The interop test lists each of these.
 //
 // # Errors
 //

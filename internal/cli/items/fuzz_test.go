@@ -74,8 +74,9 @@ func FuzzNestedJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, k1, k2 string) {
 		var root *jsonValue
+		padded := 0
 		for _, k := range []string{k1, k2} {
-			r, err := interpretPath(root, k, jsonStr("v"))
+			r, err := interpretPath(root, k, jsonStr("v"), &padded)
 			if err != nil {
 				var pe *PathError
 				if !errors.As(err, &pe) {

@@ -1,6 +1,7 @@
 package items
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -127,6 +128,15 @@ func (s pathStep) reconstruct() string {
 // absurd amounts of memory.
 const maxArrayIndex = 1 << 16
 
+// maxPadding bounds the array slots that indexes create, all items of a
+// request together: each index is below maxArrayIndex, but thousands of
+// them would still make gigabytes of nulls from a short command line.
+const maxPadding = 1 << 20
+
+// padNull is the null that pads arrays. Containers replace a null rather
+// than change it, so one value serves every slot.
+var padNull = &jsonValue{kind: jsonNull}
+
 // parsePath parses a nested JSON key into steps.
 func parsePath(key string) ([]pathStep, error) {
 	toks := tokenizePath(key)
@@ -231,8 +241,9 @@ func containerFor(k stepKind) *jsonValue {
 // containers as needed, and returns the (possibly new) root. It follows
 // HTTPie's interpreter; where HTTPie meets a null on the way it throws the
 // whole body away, limpet replaces the null with a container, as HTTPie does
-// for the nulls that pad arrays.
-func interpretPath(root *jsonValue, key string, value *jsonValue) (*jsonValue, error) {
+// for the nulls that pad arrays. padded counts the array slots that indexes
+// created so far, across calls; it may not pass maxPadding.
+func interpretPath(root *jsonValue, key string, value *jsonValue, padded *int) (*jsonValue, error) {
 	steps, err := parsePath(key)
 	if err != nil {
 		return nil, err
@@ -272,8 +283,17 @@ func interpretPath(root *jsonValue, key string, value *jsonValue) (*jsonValue, e
 			if err != nil {
 				return nil, err
 			}
-			for len(cursor.arr) <= n {
-				cursor.arr = append(cursor.arr, &jsonValue{kind: jsonNull})
+			if grow := n + 1 - len(cursor.arr); grow > 0 {
+				if *padded+grow > maxPadding {
+					t := step.tokens[1]
+					return nil, &PathError{Kind: PathValue, Key: key, Start: t.start, End: t.end,
+						Message: "Indexes that pad arrays with more than " + strconv.Itoa(maxPadding) + " nulls in all are not supported."}
+				}
+				*padded += grow
+				cursor.arr = slices.Grow(cursor.arr, grow)
+				for range grow {
+					cursor.arr = append(cursor.arr, padNull)
+				}
 			}
 			if last {
 				cursor.arr[n] = value

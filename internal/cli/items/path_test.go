@@ -154,3 +154,30 @@ func itoa(n int) string {
 	}
 	return itoa(n/10) + string(rune('0'+n%10))
 }
+
+// TestNestedJSONPaddingBudget: each index is capped, and so is the padding
+// all indexes add together, so that a command line of a few kilobytes
+// cannot make gigabytes of nulls (2,000 items a[i][65536]=1 once took 15
+// GB). Twenty such items already pass the budget.
+func TestNestedJSONPaddingBudget(t *testing.T) {
+	var args []string
+	for i := 0; i < 20; i++ {
+		args = append(args, "a["+itoa(i)+"][65536]=1")
+	}
+	_, err := jsonBody(t, args...)
+	var pe *PathError
+	if !errors.As(err, &pe) || pe.Kind != PathValue {
+		t.Fatalf("err = %v, want a value *PathError", err)
+	}
+	if !strings.Contains(pe.Message, "1048576") {
+		t.Errorf("message %q does not say the limit", pe.Message)
+	}
+	// Within the budget, large indexes still work.
+	body, err := jsonBody(t, "a[0][65536]=1", "a[1][65536]=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(body, `null, "2"]]}`) || strings.Count(body, "null") != 2*65536+0 {
+		t.Errorf("padded body: %d nulls, ends %q", strings.Count(body, "null"), body[len(body)-20:])
+	}
+}
