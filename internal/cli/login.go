@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -286,6 +287,9 @@ func applyNetworkFlags(lo *limpet.Options, verify string, timeout float64) error
 	return nil
 }
 
+// maxLoginPage bounds how much of a page detectFlow reads.
+const maxLoginPage = 2 << 20
+
 // detectFlow looks at the page at target to choose a login flow: an HTML
 // login form (Tomcat's j_security_check or any other), or an HTTP Basic
 // challenge. It tries target, then target's /login.
@@ -309,9 +313,11 @@ func detectFlow(ctx context.Context, o limpet.Options, target *url.URL) (string,
 		if err != nil {
 			return "", nil, fmt.Errorf("login: %w", err)
 		}
-		body, err := resp.Bytes()
+		// A login page is small: read at most maxLoginPage of it.
+		body, err := io.ReadAll(io.LimitReader(resp.Body, maxLoginPage))
+		resp.Close()
 		if err != nil {
-			return "", nil, err
+			return "", nil, fmt.Errorf("login: reading %s: %w", page, err)
 		}
 		seen = append(seen, fmt.Sprintf("%s: %s", page, resp.Status))
 		if resp.StatusCode == http.StatusUnauthorized && strings.HasPrefix(strings.ToLower(resp.Header.Get("Www-Authenticate")), "basic") {

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -138,6 +140,88 @@ func (p *printer) headers(h http.Header) {
 	}
 }
 
+// maxFormatBytes bounds what is held in memory to format a body (JSON
+// indented or coloured): a larger body is not formatted, and not read.
+const maxFormatBytes = 8 << 20
+
+// tooLargeNote replaces a body too large to format.
+func (p *printer) tooLargeNote() string {
+	next := "or pipe it"
+	if !p.tty {
+		next = "or use --pretty=none"
+	}
+	return fmt.Sprintf("limpet: body too large to format (more than %d MiB); use -d to save it, %s", maxFormatBytes>>20, next)
+}
+
+// responseBody writes a response body as it arrives. Only a body that may
+// be formatted is read into memory, up to maxFormatBytes; on a terminal a
+// binary body is replaced by a note and not read further.
+func (p *printer) responseBody(contentType string, r io.Reader) error {
+	if !p.format && !p.tty {
+		_, err := io.Copy(p.w, r)
+		return err
+	}
+	br := bufio.NewReaderSize(r, sniffLen)
+	head, err := br.Peek(sniffLen)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		p.w.Write(head)
+		return err
+	}
+	if len(head) == 0 {
+		return nil
+	}
+	if p.tty && isBinary(head) {
+		fmt.Fprintln(p.w, binaryNote)
+		return nil
+	}
+	if p.format && mayBeJSON(contentType, head) {
+		b, err := io.ReadAll(io.LimitReader(br, maxFormatBytes+1))
+		if err != nil {
+			return err
+		}
+		if len(b) > maxFormatBytes {
+			fmt.Fprintln(p.w, p.tooLargeNote())
+			return nil
+		}
+		p.body(contentType, b, false)
+		return nil
+	}
+	_, err = io.Copy(p.w, br)
+	return err
+}
+
+// sniffLen is how much of a body is looked at to tell binary data and
+// JSON.
+const sniffLen = 1024
+
+// mayBeJSON reports whether a body starting with head may be JSON to
+// format: looksJSON decides once the whole body is read.
+func mayBeJSON(contentType string, head []byte) bool {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if mt == "application/json" || strings.HasSuffix(mt, "+json") || strings.HasSuffix(mt, "/json") {
+		return true
+	}
+	t := bytes.TrimSpace(head)
+	return (mt == "" || strings.HasPrefix(mt, "text/")) && len(t) > 0 && (t[0] == '{' || t[0] == '[')
+}
+
+// tailWriter remembers the last byte written, to end the output with a
+// newline.
+type tailWriter struct {
+	w    io.Writer
+	n    int64
+	last byte
+}
+
+func (t *tailWriter) Write(b []byte) (int, error) {
+	n, err := t.w.Write(b)
+	if n > 0 {
+		t.n += int64(n)
+		t.last = b[n-1]
+	}
+	return n, err
+}
+
 const binaryNote = "+-----------------------------------------+\n| NOTE: binary data not shown in terminal |\n+-----------------------------------------+"
 
 // body writes a message body: formatted JSON when asked, a note instead of
@@ -173,8 +257,8 @@ func (p *printer) body(contentType string, b []byte, redactBody bool) {
 
 func isBinary(b []byte) bool {
 	head := b
-	if len(head) > 1024 {
-		head = head[:1024]
+	if len(head) > sniffLen {
+		head = head[:sniffLen]
 	}
 	return bytes.IndexByte(head, 0) >= 0 || !utf8.Valid(trimIncompleteRune(head))
 }

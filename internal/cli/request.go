@@ -378,7 +378,8 @@ func (o *RequestOptions) printRequest(pr *printer, spec printSpec, req *http.Req
 	}
 }
 
-// writeBody prints or saves the final response body.
+// writeBody prints or saves the final response body. It never holds more
+// of the body than formatting needs (see printer.responseBody).
 func (o *RequestOptions) writeBody(ctx context.Context, pr *printer, spec printSpec, resp *limpet.Response) error {
 	if o.Download || o.Output != "" {
 		return o.download(ctx, resp)
@@ -386,20 +387,16 @@ func (o *RequestOptions) writeBody(ctx context.Context, pr *printer, spec printS
 	if !spec.respBody {
 		return nil
 	}
-	if !pr.format && !pr.tty && !spec.respHead {
-		// Piped body alone and not formatted: stream, without holding it.
-		_, err := io.Copy(o.IO.Out, resp.Body)
-		if err != nil {
-			return fmt.Errorf("reading the response body: %w", err)
+	tw := &tailWriter{w: pr.w}
+	bp := *pr
+	bp.w = tw
+	if err := bp.responseBody(resp.Header.Get("Content-Type"), resp.Body); err != nil {
+		if tw.n > 0 && tw.last != '\n' {
+			fmt.Fprintln(pr.w)
 		}
-		return nil
+		return fmt.Errorf("reading the response body: %w", err)
 	}
-	b, err := resp.Bytes()
-	if err != nil {
-		return err
-	}
-	pr.body(resp.Header.Get("Content-Type"), b, false)
-	if spec.respHead && len(b) > 0 && !pr.tty && b[len(b)-1] != '\n' {
+	if tw.n > 0 && tw.last != '\n' && (pr.tty || spec.respHead) {
 		fmt.Fprintln(pr.w)
 	}
 	return nil

@@ -1,12 +1,17 @@
 package cli_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,9 +27,69 @@ func TestMain(m *testing.M) {
 	})
 }
 
+// endless counts what the /endless handlers wrote; /endless/written
+// reports it once they have returned.
+type endless struct {
+	mu      sync.Mutex
+	running sync.WaitGroup
+	written int64
+}
+
+// serve writes a JSON array of zeros: max bytes at most (so that a client
+// that reads everything is still bounded), every chunk at most every delay.
+func (e *endless) serve(w http.ResponseWriter, r *http.Request, gz bool) {
+	e.running.Add(1)
+	defer e.running.Done()
+	max, _ := strconv.ParseInt(r.URL.Query().Get("max"), 10, 64)
+	delay, _ := time.ParseDuration(r.URL.Query().Get("delay"))
+	w.Header().Set("Content-Type", "application/json")
+	var out io.Writer = w
+	if gz {
+		w.Header().Set("Content-Encoding", "gzip")
+		zw := gzip.NewWriter(w)
+		defer zw.Close()
+		out = zw
+	}
+	chunk := bytes.Repeat([]byte("0,"), 32<<10)
+	n, _ := out.Write([]byte("["))
+	for total := int64(n); total < max; {
+		n, err := out.Write(chunk)
+		total += int64(n)
+		if !gz {
+			e.mu.Lock()
+			e.written += int64(n)
+			e.mu.Unlock()
+		}
+		if err != nil || r.Context().Err() != nil {
+			return
+		}
+		if delay > 0 {
+			w.(http.Flusher).Flush()
+			time.Sleep(delay)
+		}
+	}
+	out.Write([]byte("0]"))
+}
+
 // testHandler is httpbin plus a few endpoints the scripts need.
 func testHandler() http.Handler {
 	mux := http.NewServeMux()
+	var e endless
+	mux.HandleFunc("/endless", func(w http.ResponseWriter, r *http.Request) { e.serve(w, r, false) })
+	mux.HandleFunc("/endless/gzip", func(w http.ResponseWriter, r *http.Request) { e.serve(w, r, true) })
+	mux.HandleFunc("/endless/written", func(w http.ResponseWriter, r *http.Request) {
+		done := make(chan struct{})
+		go func() { e.running.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			http.Error(w, "an /endless handler is still running", http.StatusInternalServerError)
+			return
+		}
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		fmt.Fprintln(w, e.written)
+	})
 	bin := httpbin.New()
 	mux.Handle("/", bin)
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
@@ -86,6 +151,21 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// mode FILE PERM checks a file's permission bits.
+			// lt A B checks that the integer A (or the content of file A) is less than B.
+			"lt": func(ts *testscript.TestScript, neg bool, args []string) {
+				a := args[0]
+				if b, err := os.ReadFile(ts.MkAbs(a)); err == nil {
+					a = strings.TrimSpace(string(b))
+				}
+				x, err1 := strconv.ParseInt(a, 10, 64)
+				y, err2 := strconv.ParseInt(args[1], 10, 64)
+				if err1 != nil || err2 != nil {
+					ts.Fatalf("lt: want two integers, got %q and %q", a, args[1])
+				}
+				if (x < y) == neg {
+					ts.Fatalf("lt: %d < %d is %v", x, y, x < y)
+				}
+			},
 			"mode": func(ts *testscript.TestScript, neg bool, args []string) {
 				fi, err := os.Stat(ts.MkAbs(args[0]))
 				ts.Check(err)
