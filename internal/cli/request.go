@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -526,64 +525,6 @@ func promptPassword(io *IOStreams, prompt string) (string, error) {
 		return "", fmt.Errorf("reading the password: %w", err)
 	}
 	return string(b), nil
-}
-
-// download saves the body to --output, or a name from the response, with a
-// progress bar on a terminal.
-func (o *RequestOptions) download(ctx context.Context, resp *limpet.Response) error {
-	name := o.Output
-	if name == "" {
-		name = downloadName(resp.Response)
-	}
-	if resp.StatusCode >= 300 {
-		return &exitError{code: ExitError, err: fmt.Errorf("download: HTTP %s; nothing saved", resp.Status)}
-	}
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return fmt.Errorf("download: %w", err)
-	}
-	var w io.Writer = f
-	var bar io.Closer
-	if o.IO.IsStderrTTY() {
-		pb := newProgressBar(o.IO.ErrOut, resp.ContentLength, name)
-		w = io.MultiWriter(f, pb)
-		bar = pb
-	}
-	n, err := io.Copy(w, resp.Body)
-	if bar != nil {
-		bar.Close()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("download: saving %s: %w", name, err)
-	}
-	if resp.ContentLength > 0 && n != resp.ContentLength {
-		return fmt.Errorf("download: incomplete: got %d of %d bytes", n, resp.ContentLength)
-	}
-	fmt.Fprintf(o.IO.ErrOut, "Done. %d bytes saved to %q\n", n, name)
-	return nil
-}
-
-// downloadName picks a file name from Content-Disposition or the URL, as
-// HTTPie does, never a path.
-func downloadName(resp *http.Response) string {
-	if cd := resp.Header.Get("Content-Disposition"); cd != "" {
-		if _, params, err := parseDisposition(cd); err == nil {
-			if fn := safeBase(params["filename"]); fn != "" {
-				return fn
-			}
-		}
-	}
-	p := resp.Request.URL.Path
-	if u, err := url.PathUnescape(p); err == nil {
-		p = u
-	}
-	if fn := safeBase(p[strings.LastIndexByte(p, '/')+1:]); fn != "" {
-		return fn
-	}
-	return "index"
 }
 
 // moveCookieItems does what HTTPie does with a Cookie header item when a

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -141,6 +142,11 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
+			// Scripts run terminal cases under script(1) and skip them
+			// without it, unless CI requires every tool.
+			if _, err := exec.LookPath("script"); err != nil && os.Getenv("LIMPET_INTEROP") == "require" {
+				return fmt.Errorf("script (util-linux) is required for the terminal cases: %w", err)
+			}
 			srv := httptest.NewServer(testHandler())
 			env.Defer(srv.Close)
 			env.Setenv("SRV", srv.URL)
@@ -164,6 +170,14 @@ func TestScripts(t *testing.T) {
 				}
 				if (x < y) == neg {
 					ts.Fatalf("lt: %d < %d is %v", x, y, x < y)
+				}
+			},
+			// regular FILE checks that FILE is a regular file, not a link.
+			"regular": func(ts *testscript.TestScript, neg bool, args []string) {
+				fi, err := os.Lstat(ts.MkAbs(args[0]))
+				ts.Check(err)
+				if fi.Mode().IsRegular() == neg {
+					ts.Fatalf("%s has mode %v", args[0], fi.Mode())
 				}
 			},
 			"mode": func(ts *testscript.TestScript, neg bool, args []string) {

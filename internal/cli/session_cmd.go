@@ -272,7 +272,10 @@ func newCmdSessionExport(io *IOStreams) *cobra.Command {
 				_, err = io.Out.Write(buf.Bytes())
 				return err
 			}
-			return os.WriteFile(output, buf.Bytes(), 0o600)
+			if err := saveBytes(output, buf.Bytes()); err != nil {
+				return fmt.Errorf("session export: writing %s: %w", output, err)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "cookies", "cookies (Netscape cookies.txt) or httpie")
