@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,12 +57,13 @@ type LoginOptions struct {
 	PasswordFile string
 	SavePassword bool
 
-	LoginPage  string
-	Probe      string
-	RememberMe bool
-	TokenField string
-	ClientID   string
-	Scopes     string
+	LoginPage    string
+	Probe        string
+	AllowOrigins []string
+	RememberMe   bool
+	TokenField   string
+	ClientID     string
+	Scopes       string
 
 	Verify  string
 	Timeout float64
@@ -86,7 +88,9 @@ password the client secret).
 
 The password comes from a no-echo prompt, --password-env or --password-file;
 the session remembers where it comes from, not the password itself (unless
---save-password).
+--save-password). It is sent only to the origin of URL (and of --login-page):
+a login form that posts elsewhere (a single sign-on server, or a page
+tampered with) is refused unless --allow-origin names that origin.
 
   limpet login --session=shop :8080 -a alice
   limpet login --session=shop :8080 -a alice --password-env SHOP_PASSWORD
@@ -108,6 +112,7 @@ the session remembers where it comes from, not the password itself (unless
 	f.BoolVar(&o.SavePassword, "save-password", false, "store the password in the session file (0600) so that re-login needs nothing; anyone who can read the file gets it")
 	f.StringVar(&o.LoginPage, "login-page", "", "the login page, when it is not found from URL (form flows)")
 	f.StringVar(&o.Probe, "probe", "", "a protected page without side effects that confirms the login (default: URL)")
+	f.StringArrayVar(&o.AllowOrigins, "allow-origin", nil, "also send the password to this origin (https://host[:port]) when the login form posts there (repeatable)")
 	f.BoolVar(&o.RememberMe, "remember-me", false, "ask for a remember-me cookie (Spring Security)")
 	f.StringVar(&o.TokenField, "token-field", "", "the JSON member holding the token in a jwt login response")
 	f.StringVar(&o.Scopes, "scope", "", "scopes for oauth2-client-credentials, space separated")
@@ -148,10 +153,25 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	if err := applyNetworkFlags(&base, o.Verify, o.Timeout); err != nil {
 		return err
 	}
+	// The password goes to the origins the user named, and no other.
+	allowed := origins{}
+	allowed.add(target.String())
+	if o.LoginPage != "" {
+		allowed.add(resolveRef(target, o.LoginPage))
+	}
+	var extra []string
+	for _, a := range o.AllowOrigins {
+		org, err := parseOrigin(a)
+		if err != nil {
+			return err
+		}
+		allowed[org] = true
+		extra = append(extra, org)
+	}
 
 	recipe := store.Login{URL: target.String(), Flow: o.Type, User: user, Params: map[string]string{}}
 	if recipe.Flow == "" || recipe.Flow == flowAutoName {
-		flow, params, err := detectFlow(ctx, base, target)
+		flow, params, err := detectFlow(ctx, base, target, allowed)
 		if err != nil {
 			return err
 		}
@@ -177,6 +197,9 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	}
 	if o.Scopes != "" {
 		recipe.Params["scopes"] = o.Scopes
+	}
+	if len(extra) > 0 {
+		recipe.Params["allow_origins"] = strings.Join(extra, " ")
 	}
 
 	if !hasPass {
@@ -212,6 +235,7 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	lo.ManualSave = true
 	lo.Authenticator = auth
 	lo.StateSavers = []limpet.StateSaver{recipeSaver{recipe}}
+	lo.OnRequest = append(lo.OnRequest, passwordGuard(allowed, "the login at "+stripQuery(target), false, nil))
 	if o.SavePassword {
 		fo := filestore.Options{SavePasswords: true}
 		lo.Store = filestore.Open(f.Path(), fo)
@@ -222,6 +246,10 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	}
 	if err := s.Login(ctx); err != nil {
 		s.Close()
+		var coe *crossOriginError
+		if errors.As(err, &coe) {
+			return coe
+		}
 		return err
 	}
 	if err := s.Save(ctx); err != nil {
@@ -293,7 +321,7 @@ const maxLoginPage = 2 << 20
 // detectFlow looks at the page at target to choose a login flow: an HTML
 // login form (Tomcat's j_security_check or any other), or an HTTP Basic
 // challenge. It tries target, then target's /login.
-func detectFlow(ctx context.Context, o limpet.Options, target *url.URL) (string, map[string]string, error) {
+func detectFlow(ctx context.Context, o limpet.Options, target *url.URL, allowed origins) (string, map[string]string, error) {
 	o.MaxRedirects = 0 // follow
 	s, err := limpet.New(o)
 	if err != nil {
@@ -332,6 +360,9 @@ func detectFlow(ctx context.Context, o limpet.Options, target *url.URL) (string,
 			continue
 		}
 		final := resp.Request.URL
+		if action, err := form.ResolveAction(final); err == nil && !allowed[origin(action)] {
+			return "", nil, &crossOriginError{what: "the login form at " + stripQuery(final), to: action, allowed: allowed}
+		}
 		if strings.Contains(form.Action, "j_security_check") {
 			return flowTomcat, map[string]string{"probe": target.String()}, nil
 		}
@@ -402,6 +433,28 @@ type recipeAuthenticator struct {
 
 	mu    sync.Mutex // guards inner
 	inner limpet.Authenticator
+
+	loggingIn atomic.Bool // a login is under way: see guard
+}
+
+// recipeOrigins are the origins a stored login may send the password to:
+// those of its URL, login page and login URL (checked when the user logged
+// in), and those the user allowed.
+func recipeOrigins(l store.Login) origins {
+	o := origins{}
+	o.add(l.URL)
+	o.add(l.Params["login_page"])
+	o.add(l.Params["login_url"])
+	for _, a := range strings.Fields(l.Params["allow_origins"]) {
+		o.add(a)
+	}
+	return o
+}
+
+// guard returns an OnRequest hook that keeps the password of a new login
+// to the recipe's origins.
+func (r *recipeAuthenticator) guard() func(*http.Request) error {
+	return passwordGuard(recipeOrigins(r.recipe), fmt.Sprintf("logging in again to session %q", r.session), true, r.loggingIn.Load)
 }
 
 func newRecipeAuthenticator(l store.Login, session string, io *IOStreams) (*recipeAuthenticator, error) {
@@ -463,7 +516,14 @@ func (r *recipeAuthenticator) relogin(ctx context.Context, s *limpet.Session, ru
 	if err != nil {
 		return err
 	}
-	if err := run(a); err != nil {
+	r.loggingIn.Store(true)
+	err = run(a)
+	r.loggingIn.Store(false)
+	if err != nil {
+		var coe *crossOriginError
+		if errors.As(err, &coe) {
+			return coe
+		}
 		return err
 	}
 	r.mu.Lock()

@@ -230,6 +230,7 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 				return err
 			}
 			lo.Authenticator = ra
+			lo.OnRequest = append(lo.OnRequest, ra.guard())
 		}
 	}
 	if err := o.applyAuth(&lo, ireq, sess); err != nil {

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -122,6 +123,27 @@ func testHandler() http.Handler {
 			case <-time.After(200 * time.Millisecond):
 			}
 		}
+	})
+	// /xlogin is a login page on localhost whose form posts to 127.0.0.1:
+	// another origin. /collect counts the credentials it receives.
+	var collected atomic.Int64
+	mux.HandleFunc("/xlogin", func(w http.ResponseWriter, r *http.Request) {
+		port := r.Host[strings.LastIndexByte(r.Host, ':')+1:]
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<html><body><form method="post" action="http://127.0.0.1:%s/collect">
+<input name="username"><input type="password" name="password"><button>Sign in</button></form></body></html>`, port)
+	})
+	mux.HandleFunc("/collect", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			r.ParseForm()
+			if r.PostForm.Get("password") != "" {
+				collected.Add(1)
+			}
+		}
+		http.Redirect(w, r, "/get", http.StatusFound)
+	})
+	mux.HandleFunc("/collect/count", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, collected.Load())
 	})
 	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: "F00DCAFEF00DCAFE1234", Path: "/", HttpOnly: true})
