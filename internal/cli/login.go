@@ -149,6 +149,9 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := checkWritable(o.Session, f.Path()); err != nil {
+		return err
+	}
 	base := limpet.Options{MaxRedirects: 0}
 	if err := applyNetworkFlags(&base, o.Verify, o.Timeout); err != nil {
 		return err

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/limpet-http/limpet"
@@ -75,6 +77,11 @@ func openCLISession(name, readOnlyName string, ireq *items.Request) (*cliSession
 		return nil, err
 	}
 	cs := &cliSession{arg: arg, file: f, readOnly: ro}
+	if !ro {
+		if err := checkWritable(arg, f.Path()); err != nil {
+			return nil, err
+		}
+	}
 	snap, err := f.Load(context.Background())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -89,6 +96,41 @@ func openCLISession(name, readOnlyName string, ireq *items.Request) (*cliSession
 		}
 	}
 	return cs, nil
+}
+
+// checkWritable makes sure that the session file at path can be written
+// (its directory, its name, the lock and temporary files the store puts
+// beside it), so that a run does not send its request and then fail to
+// save what came back. It creates the directory, as the first save would.
+func checkWritable(arg, path string) error {
+	dir, base := filepath.Split(path)
+	fail := func(err error) error {
+		if errors.Is(err, syscall.ENAMETOOLONG) {
+			return fmt.Errorf("session name %q is too long (%d characters) for a file name; choose a shorter one", arg, len(arg))
+		}
+		return fmt.Errorf("session %q cannot be saved to %s: %w; nothing was sent", arg, path, unwrapPathError(err))
+	}
+	if err := os.MkdirAll(filepath.Clean(dir+"."), 0o700); err != nil {
+		return fail(err)
+	}
+	// The store writes "."+base+".tmp-" and ten digits, then renames it.
+	probe, err := os.CreateTemp(filepath.Clean(dir+"."), "."+base+".tmp-*")
+	if err != nil {
+		return fail(err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return nil
+}
+
+// unwrapPathError drops the operation and path of an *fs.PathError, for
+// messages that name the file already.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // apply binds the Session to the file and records the request's headers
