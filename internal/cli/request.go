@@ -47,6 +47,7 @@ type RequestOptions struct {
 
 	Download bool
 	Output   string
+	Continue bool
 
 	CheckStatus  bool
 	Follow       bool
@@ -97,8 +98,9 @@ func bindRequestFlags(cmd *cobra.Command, o *RequestOptions) {
 	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print credentials, cookie values and tokens instead of masking them")
 	f.BoolVar(&o.Debug, "debug", false, "log every request and response to stderr (redacted)")
 
-	f.BoolVarP(&o.Download, "download", "d", false, "save the response body to a file, with a progress bar on a terminal")
-	f.StringVarP(&o.Output, "output", "o", "", "write the response body to this file")
+	f.BoolVarP(&o.Download, "download", "d", false, "save the response body to a file named from the response (never replacing one), or write it to stdout when that is not a terminal")
+	f.StringVarP(&o.Output, "output", "o", "", "save the response body to this file, replacing it")
+	f.BoolVarP(&o.Continue, "continue", "c", false, "resume a download into the file -o names")
 
 	f.BoolVar(&o.CheckStatus, "check-status", false, "exit with 3, 4 or 5 for 3xx, 4xx or 5xx responses")
 	f.BoolVarP(&o.Follow, "follow", "F", false, "follow redirects")
@@ -139,20 +141,33 @@ func (o *RequestOptions) printSpecFor() (printSpec, error) {
 		return parsePrintSpec("m")
 	case o.Offline:
 		return parsePrintSpec("HB")
-	case o.Download || o.Output != "":
-		return parsePrintSpec("h")
+	case o.downloading():
+		// As HTTPie: the headers, on standard error, when it is a terminal.
+		if o.IO.IsStderrTTY() {
+			return parsePrintSpec("h")
+		}
+		return parsePrintSpec("")
 	case o.IO.IsStdoutTTY():
 		return parsePrintSpec("hb")
 	}
 	return parsePrintSpec("b")
 }
 
+// downloading reports whether the body is saved (-d or -o) rather than
+// printed.
+func (o *RequestOptions) downloading() bool { return o.Download || o.Output != "" }
+
 func (o *RequestOptions) printer() (*printer, error) {
-	p := &printer{w: o.IO.Out, secrets: o.ShowSecrets, tty: o.IO.IsStdoutTTY()}
+	w, tty := o.IO.Out, o.IO.IsStdoutTTY()
+	if o.downloading() && !o.Offline && !o.Curl {
+		// As HTTPie: standard output is left to the body.
+		w, tty = o.IO.ErrOut, o.IO.IsStderrTTY()
+	}
+	p := &printer{w: w, secrets: o.ShowSecrets, tty: tty}
 	pretty := o.Pretty
 	if pretty == "" {
 		pretty = "none"
-		if o.IO.IsStdoutTTY() {
+		if tty {
 			pretty = "all"
 		}
 	}
@@ -167,7 +182,7 @@ func (o *RequestOptions) printer() (*printer, error) {
 	default:
 		return nil, fmt.Errorf("--pretty: %q is not one of all, colors, format, none", pretty)
 	}
-	if p.color && (o.IO.noColor || !o.IO.IsStdoutTTY() && o.Pretty == "") {
+	if p.color && (o.IO.noColor || !tty && o.Pretty == "") {
 		p.color = false
 	}
 	return p, nil
@@ -211,6 +226,10 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 		if ireq, err = items.Parse(o.Args, iopts); err != nil {
 			return err
 		}
+	}
+	resume, err := o.prepareDownload(ireq)
+	if err != nil {
+		return err
 	}
 
 	lo, err := o.sessionOptions()
@@ -343,11 +362,11 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 		if !last {
 			continue
 		}
-		if err := o.writeBody(ctx, pr, spec, resp); err != nil {
+		if err := o.writeBody(ctx, pr, spec, resp, resume); err != nil {
 			return err
 		}
 		if spec.meta {
-			fmt.Fprintf(o.IO.Out, "Elapsed time: %.6fs\n", elapsed.Seconds())
+			fmt.Fprintf(pr.w, "Elapsed time: %.6fs\n", elapsed.Seconds())
 		}
 	}
 	if sess != nil && !sess.readOnly && (!sess.exists || sess.newHeaders != nil || sess.newAuth != nil) {
@@ -380,9 +399,9 @@ func (o *RequestOptions) printRequest(pr *printer, spec printSpec, req *http.Req
 
 // writeBody prints or saves the final response body. It never holds more
 // of the body than formatting needs (see printer.responseBody).
-func (o *RequestOptions) writeBody(ctx context.Context, pr *printer, spec printSpec, resp *limpet.Response) error {
-	if o.Download || o.Output != "" {
-		return o.download(ctx, resp)
+func (o *RequestOptions) writeBody(ctx context.Context, pr *printer, spec printSpec, resp *limpet.Response, resume int64) error {
+	if o.downloading() {
+		return o.download(ctx, resp, resume)
 	}
 	if !spec.respBody {
 		return nil
@@ -442,7 +461,7 @@ func (o *RequestOptions) sessionOptions() (limpet.Options, error) {
 	switch {
 	case o.Timeout > 0:
 		lo.Timeout = time.Duration(o.Timeout * float64(time.Second))
-	case o.Download || o.Output != "":
+	case o.downloading():
 		lo.Timeout = limpet.NoTimeout
 	}
 	for _, p := range o.Proxies {

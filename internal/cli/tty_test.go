@@ -121,7 +121,7 @@ func TestDownloadProgressInATerminal(t *testing.T) {
 	if !sawBar {
 		t.Error("no progress bar was drawn on the terminal")
 	}
-	fi, err := os.Stat(filepath.Join(dir, "slow-download"))
+	fi, err := os.Stat(filepath.Join(dir, "slow-download.bin")) // the extension from Content-Type, as HTTPie
 	if err != nil || fi.Size() != 1000000 {
 		t.Errorf("saved file: %v, %v", fi, err)
 	}
