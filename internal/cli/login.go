@@ -145,7 +145,7 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	if user == "" && o.Type != flowClient {
 		return errors.New("login needs the user name: -a USER")
 	}
-	f, err := sessionFile(o.Session, target, "")
+	f, _, err := sessionFile(o.Session, target, "")
 	if err != nil {
 		return err
 	}

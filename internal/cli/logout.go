@@ -34,14 +34,17 @@ log in again by itself.`,
 			if err != nil {
 				return err
 			}
-			f, err := sessionFile(session, ireq.URL, "")
+			f, _, err := sessionFile(session, ireq.URL, "")
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
 			snap, err := f.Load(ctx)
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("no session %q for %s (see limpet session list)", session, ireq.URL.Host)
+			}
 			if err != nil {
-				return fmt.Errorf("session %q: %w", session, err)
+				return sessionLoadError(session, err)
 			}
 			serverErr := error(nil)
 			if snap.Login != nil && snap.Login.Flow != "" {

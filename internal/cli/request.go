@@ -120,8 +120,8 @@ func bindRequestFlags(cmd *cobra.Command, o *RequestOptions) {
 
 	f.StringVar(&o.HAR, "har", "", "record the exchange (every redirect and retry) to this HAR 1.2 file, secrets masked (unless --show-secrets)")
 	f.BoolVar(&o.Curl, "curl", false, "print the request as a curl command instead of sending it, secrets masked (unless --show-secrets)")
-	f.StringVar(&o.Session, "session", "", "NAME (kept per host) or PATH of a session to use and update")
-	f.StringVar(&o.SessionReadOnly, "session-read-only", "", "NAME or PATH of a session to use without updating it")
+	f.StringVar(&o.Session, "session", "", "session to use and update: NAME (kept per host), HOST_PORT/NAME as session list shows, or a PATH (./s.json)")
+	f.StringVar(&o.SessionReadOnly, "session-read-only", "", "session to use without updating it (NAME, HOST_PORT/NAME or PATH)")
 }
 
 // printSpecFor chooses what to print, as HTTPie does.

@@ -3,9 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/limpet-http/limpet/format/cookiestxt"
 	"github.com/limpet-http/limpet/format/httpiesession"
+	"github.com/limpet-http/limpet/internal/cli/items"
 	"github.com/limpet-http/limpet/internal/redact"
 	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/store"
@@ -30,7 +31,9 @@ func NewCmdSession(io *IOStreams) *cobra.Command {
 		Short: "List, show, delete, export and import stored sessions",
 		Long: `Sessions live in $LIMPET_CONFIG_DIR, else $XDG_CONFIG_HOME/limpet, else ~/.config/limpet,
 under sessions/HOST_PORT/NAME.json (files 0600). A SESSION argument is a stored name
-("app" when unique, or "localhost_8080/app") or a path to a session file.`,
+("app" when unique, or "localhost_8080/app" as session list shows it), or a path to
+a session file: a path starts with ./, ../, / or ~/, or has a / and ends in .json.
+The same forms work with --session.`,
 		SilenceUsage: true,
 	}
 	cmd.AddCommand(newCmdSessionList(io), newCmdSessionShow(io), newCmdSessionDelete(io), newCmdSessionReset(io),
@@ -94,7 +97,7 @@ func loadSession(ctx context.Context, arg string) (store.Snapshot, error) {
 	}
 	snap, err := f.Load(ctx)
 	if err != nil {
-		return store.Snapshot{}, fmt.Errorf("session %s: %w", name, err)
+		return store.Snapshot{}, sessionLoadError(name, err)
 	}
 	return snap, nil
 }
@@ -339,7 +342,7 @@ HOST_PORT/NAME ("localhost_8080/app") for a stored session.`,
 // ("localhost_8080/app" → "localhost").
 func hostOfSession(name string) string {
 	dir, _, ok := strings.Cut(name, "/")
-	if !ok || looksLikePath(name) {
+	if !ok || isSessionPath(name) {
 		return ""
 	}
 	if i := strings.LastIndexByte(dir, '_'); i > 0 {
@@ -354,8 +357,8 @@ func importTarget(arg string) (*filestore.File, error) {
 	if f, _, err := findSession(arg); err == nil {
 		return f, nil
 	}
-	if looksLikePath(arg) {
-		return filestore.Open(arg, filestore.Options{}), nil
+	if isSessionPath(arg) {
+		return filestore.Open(expandHome(arg), filestore.Options{}), nil
 	}
 	st, err := filestore.New(filestore.Options{})
 	if err != nil {
@@ -379,6 +382,25 @@ func stamp(cs []jar.Cookie, now time.Time) []jar.Cookie {
 	return cs
 }
 
+// sameName lists the stored sessions called name, for any host.
+func sameName(ctx context.Context, name string) []string {
+	if strings.Contains(name, "/") {
+		return nil
+	}
+	st, err := filestore.New(filestore.Options{})
+	if err != nil {
+		return nil
+	}
+	names, _ := st.List(ctx)
+	var out []string
+	for _, n := range names {
+		if strings.HasSuffix(n, "/"+name) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // NewCmdCookies returns "limpet cookies why".
 func NewCmdCookies(io *IOStreams) *cobra.Command {
 	cmd := &cobra.Command{Use: "cookies", Short: "Explain which cookies go with a request"}
@@ -387,14 +409,33 @@ func NewCmdCookies(io *IOStreams) *cobra.Command {
 		Short: "Tell, for each cookie of SESSION, whether a request to URL carries it, and why not",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			snap, err := loadSession(cmd.Context(), args[0])
+			ireq, err := items.Parse(args[1:2], items.Options{})
+			if err != nil {
+				return fmt.Errorf("URL %q: %w", args[1], err)
+			}
+			u := ireq.URL
+			// The session file a request to u would use.
+			f, name, err := sessionFile(args[0], u, "")
 			if err != nil {
 				return err
 			}
-			u, err := url.Parse(args[1])
-			if err != nil || u.Host == "" {
-				return fmt.Errorf("URL %q: want an absolute URL", args[1])
+			label := name
+			if label == "" {
+				label = args[0]
 			}
+			snap, err := f.Load(cmd.Context())
+			if errors.Is(err, store.ErrNotFound) {
+				fmt.Fprintf(io.Out, "no session %q for %s yet (%s, file %s): a request to %s with --session=%s sends no stored cookies\n",
+					args[0], u.Host, label, f.Path(), u.Redacted(), args[0])
+				if others := sameName(cmd.Context(), args[0]); len(others) > 0 {
+					fmt.Fprintf(io.Out, "sessions named %q are kept for other hosts: %s\n", args[0], strings.Join(others, ", "))
+				}
+				return nil
+			}
+			if err != nil {
+				return sessionLoadError(args[0], err)
+			}
+			fmt.Fprintf(io.Out, "session %s (file %s) for %s:\n", label, f.Path(), u.Redacted())
 			j := jar.New(jar.Options{})
 			if err := j.Restore(snap.JarCookies()); err != nil {
 				return err

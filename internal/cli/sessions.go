@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -31,31 +32,81 @@ type cliSession struct {
 	newAuth    *store.Auth
 }
 
-// isSessionPath reports whether a --session value names a file rather
-// than a session: HTTPie takes any value with a path separator as a path.
+// isSessionPath reports whether a session argument names a file rather
+// than a stored session: it starts like a path ("./", "../", "/", "~/"), or
+// it has a "/" and ends in ".json". Anything else is a stored name: NAME,
+// kept per host, or HOST_PORT/NAME as "limpet session list" prints it.
 func isSessionPath(arg string) bool {
-	return strings.ContainsRune(arg, os.PathSeparator) || strings.ContainsRune(arg, '/') || strings.HasSuffix(arg, ".json")
+	a := filepath.ToSlash(arg)
+	return strings.HasPrefix(a, "./") || strings.HasPrefix(a, "../") || strings.HasPrefix(a, "~/") ||
+		filepath.IsAbs(arg) || strings.HasPrefix(a, "/") || (strings.Contains(a, "/") && strings.HasSuffix(a, ".json"))
 }
 
-// sessionFile finds the file of a session: a path, or NAME stored per host
-// as HTTPie lays sessions out.
-func sessionFile(arg string, u *url.URL, hostHeader string) (*filestore.File, error) {
-	if isSessionPath(arg) {
-		return filestore.Open(arg, filestore.Options{}), nil
+// expandHome replaces a leading "~/" with the home directory.
+func expandHome(path string) string {
+	if rest, ok := strings.CutPrefix(filepath.ToSlash(path), "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, filepath.FromSlash(rest))
+		}
 	}
-	st, err := filestore.New(filestore.Options{})
-	if err != nil {
-		return nil, err
-	}
+	return path
+}
+
+// hostKey returns the host directory of the sessions kept for a request's
+// host ("localhost_8080").
+func hostKey(u *url.URL, hostHeader string) (string, error) {
 	host := hostHeader
 	if host == "" {
 		host = u.Host
 	}
-	key, err := filestore.Key(host, arg)
+	key, err := filestore.Key(host, "x")
 	if err != nil {
-		return nil, fmt.Errorf("--session %q: %w", arg, err)
+		return "", err
 	}
-	return st.File(key)
+	return strings.TrimSuffix(key, "/x"), nil
+}
+
+// sessionFile finds the file of a session argument for a request to u: a
+// path; HOST_PORT/NAME, which must be the request's host; or NAME, kept
+// for the request's host as HTTPie lays sessions out. It returns the
+// stored name too ("" for a path).
+func sessionFile(arg string, u *url.URL, hostHeader string) (*filestore.File, string, error) {
+	if isSessionPath(arg) {
+		return filestore.Open(expandHome(arg), filestore.Options{}), "", nil
+	}
+	st, err := filestore.New(filestore.Options{})
+	if err != nil {
+		return nil, "", err
+	}
+	host, err := hostKey(u, hostHeader)
+	if err != nil {
+		return nil, "", fmt.Errorf("session %q: %w", arg, err)
+	}
+	name := arg
+	if dir, base, qualified := strings.Cut(arg, "/"); qualified {
+		if filestore.ValidName(arg) != nil {
+			return nil, "", fmt.Errorf("session %q is neither a name (NAME or HOST_PORT/NAME, as limpet session list shows) nor a path: a path needs ./ in front, or a .json suffix", arg)
+		}
+		if dir != host {
+			return nil, "", fmt.Errorf("session %s is kept for %s, not for %s; use --session=%s for a session of %s (or give a path, such as ./%s.json)",
+				arg, hostOfKey(dir), strings.Replace(host, "_", ":", 1), base, strings.Replace(host, "_", ":", 1), base)
+		}
+	} else {
+		if name, err = filestore.Key(host, arg); err != nil {
+			return nil, "", fmt.Errorf("session name %q: use letters, digits, '_', '.' and '-' (or give a path, such as ./%s.json)", arg, arg)
+		}
+	}
+	f, err := st.File(name)
+	return f, name, err
+}
+
+// hostOfKey turns a host directory back into host:port for messages
+// ("localhost_8080" → "localhost:8080").
+func hostOfKey(dir string) string {
+	if i := strings.LastIndexByte(dir, '_'); i > 0 {
+		return dir[:i] + ":" + dir[i+1:]
+	}
+	return dir
 }
 
 // openCLISession loads the session named by --session or
@@ -72,7 +123,7 @@ func openCLISession(name, readOnlyName string, ireq *items.Request) (*cliSession
 		return nil, nil
 	}
 	host, _ := ireq.Get("Host")
-	f, err := sessionFile(arg, ireq.URL, host)
+	f, name, err := sessionFile(arg, ireq.URL, host)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +137,12 @@ func openCLISession(name, readOnlyName string, ireq *items.Request) (*cliSession
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
-		return nil, fmt.Errorf("session %q: %w (the file is left as it is; `limpet session reset %s` starts afresh)", arg, err, arg)
+		hk, _ := hostKey(ireq.URL, host)
+		label := arg
+		if name != "" {
+			label = name
+		}
+		return nil, sessionLoadError(label, err, hk)
 	default:
 		cs.snap, cs.exists = snap, true
 		if snap.Headers != nil {
@@ -121,6 +177,76 @@ func checkWritable(arg, path string) error {
 	probe.Close()
 	os.Remove(probe.Name())
 	return nil
+}
+
+// sessionLoadError words a failed load of a session for a person: which
+// session and file, what is wrong, and the command to run next. arg is the
+// session as the user would type it in that command; host, when known, is
+// the host directory ("localhost_8080") a request would keep it under.
+func sessionLoadError(arg string, err error, host ...string) error {
+	path := ""
+	var fe *filestore.FileError
+	if errors.As(err, &fe) {
+		path = fe.Path
+	}
+	if !errors.Is(err, store.ErrCorrupt) {
+		if path == "" {
+			return fmt.Errorf("session %q: %w", arg, err)
+		}
+		return fmt.Errorf("session %q: %s: %w", arg, path, unwrapPathError(unwrapFileError(err)))
+	}
+	if isHTTPieSession(path) {
+		target := "HOST_PORT/NAME"
+		use := ""
+		if len(host) > 0 && host[0] != "" {
+			base := strings.TrimSuffix(filepath.Base(path), ".json")
+			if filestore.ValidName(host[0]+"/"+base) == nil {
+				target = host[0] + "/" + base
+				use = ", then use --session=" + base
+			}
+		}
+		return fmt.Errorf("%s is an HTTPie session file, not a limpet one; import its cookies and headers with: limpet session import %s %s%s",
+			path, target, path, use)
+	}
+	detail := err.Error()
+	var ferr *store.FormatError
+	if errors.As(err, &ferr) {
+		detail = ferr.Err.Error()
+		if ferr.Where != "" {
+			detail = ferr.Where + ": " + detail
+		}
+	}
+	return fmt.Errorf("session %q cannot be read: %s is not a valid session file (%s). It is left as it is; to start afresh (the old file is kept aside), run: limpet session reset %s",
+		arg, path, detail, arg)
+}
+
+// unwrapFileError drops the *filestore.FileError around an error, for
+// messages that name the file already.
+func unwrapFileError(err error) error {
+	var fe *filestore.FileError
+	if errors.As(err, &fe) {
+		return fe.Err
+	}
+	return err
+}
+
+// isHTTPieSession reports whether the file at path is an HTTPie session.
+func isHTTPieSession(path string) bool {
+	if path == "" {
+		return false
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var top struct {
+		Meta map[string]any `json:"__meta__"`
+	}
+	if json.Unmarshal(b, &top) != nil || top.Meta == nil {
+		return false
+	}
+	about, _ := top.Meta["about"].(string)
+	return strings.Contains(about, "HTTPie")
 }
 
 // unwrapPathError drops the operation and path of an *fs.PathError, for
@@ -213,22 +339,16 @@ func (r readOnlyStore) Save(_ context.Context, s store.Snapshot) (store.Snapshot
 	return s, nil
 }
 
-// looksLikePath reports whether a session command's argument is a file
-// rather than a stored name: it ends in .json or starts like a path.
-func looksLikePath(arg string) bool {
-	return strings.HasSuffix(arg, ".json") || filepath.IsAbs(arg) ||
-		strings.HasPrefix(arg, "./") || strings.HasPrefix(arg, "../") || strings.HasPrefix(arg, "~")
-}
-
 // findSession resolves a session argument of the session commands: a
 // path, a full stored name ("localhost_8080/app"), or a bare name that is
 // unique among the stored sessions.
 func findSession(arg string) (*filestore.File, string, error) {
-	if looksLikePath(arg) {
-		if _, err := os.Stat(arg); err != nil {
-			return nil, "", fmt.Errorf("session file %s: %w", arg, err)
+	if isSessionPath(arg) {
+		path := expandHome(arg)
+		if _, err := os.Stat(path); err != nil {
+			return nil, "", fmt.Errorf("session file %s: %w", arg, unwrapPathError(err))
 		}
-		return filestore.Open(arg, filestore.Options{}), arg, nil
+		return filestore.Open(path, filestore.Options{}), arg, nil
 	}
 	st, err := filestore.New(filestore.Options{})
 	if err != nil {
