@@ -129,9 +129,12 @@ Request items:
   field@file        file upload (--form)      field=@file   string field from a file
   field:=@file      JSON from a file          Header:@file  header value from a file
   a[b][]=x          nested JSON paths         \:  \=  \@     escape a separator
+  @-  field=@-      standard input as the body, or as a field's value
 
-Unlike HTTPie, limpet never reads standard input as the request body (use --raw
-or @file), so scripts and CI jobs do not hang or turn GETs into POSTs.
+Unlike HTTPie, limpet reads standard input only when asked: @- sends it as the
+body, --raw @- as the raw body, field=@- (or field:=@-) as a field. Scripts and
+CI jobs do not hang or turn GETs into POSTs; data piped and not read is warned
+about on one line (-I silences it).
 
 Exit status with --check-status: 3 for 3xx, 4 for 4xx, 5 for 5xx; 2 for a timeout,
 6 for too many redirects, 1 for other errors.`,

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 
@@ -21,6 +22,12 @@ type IOStreams struct {
 	// readPassword reads a line from the terminal without echo.
 	readPassword func() ([]byte, error)
 	getenv       func(string) string
+	// inPending reports whether In holds data that could be read now,
+	// without waiting for it.
+	inPending func() bool
+	inUsed    bool
+	inData    []byte
+	inErr     error
 }
 
 // System returns the process's streams.
@@ -36,7 +43,43 @@ func System() *IOStreams {
 		noColor:      os.Getenv("NO_COLOR") != "",
 		readPassword: func() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) },
 		getenv:       os.Getenv,
+		inPending:    func() bool { return pending(os.Stdin) },
 	}
+}
+
+// pending reports whether f holds data that a read would return now: a
+// regular file not read to its end, or a pipe with bytes in it. A terminal
+// or /dev/null holds none.
+func pending(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	switch m := fi.Mode(); {
+	case m.IsRegular():
+		off, err := f.Seek(0, io.SeekCurrent)
+		return err == nil && fi.Size() > off
+	case m&(os.ModeNamedPipe|os.ModeSocket) != 0:
+		return pipedBytes(f) > 0
+	}
+	return false
+}
+
+// ReadIn reads all of standard input; later calls return the same bytes.
+func (s *IOStreams) ReadIn() ([]byte, error) {
+	if !s.inUsed {
+		s.inUsed = true
+		s.inData, s.inErr = io.ReadAll(s.In)
+		if s.inErr != nil {
+			s.inErr = fmt.Errorf("reading standard input: %w", s.inErr)
+		}
+	}
+	return s.inData, s.inErr
+}
+
+// UnreadInput reports whether standard input holds data that nothing read.
+func (s *IOStreams) UnreadInput() bool {
+	return !s.inUsed && s.inPending != nil && s.inPending()
 }
 
 // TestStreams returns streams on buffers; tty says whether they pretend to
@@ -51,7 +94,8 @@ func TestStreams(stdin string, tty bool) (*IOStreams, *bytes.Buffer, *bytes.Buff
 			line, err := in.ReadBytes('\n')
 			return bytes.TrimRight(line, "\r\n"), err
 		},
-		getenv: func(string) string { return "" },
+		getenv:    func(string) string { return "" },
+		inPending: func() bool { return in.Len() > 0 },
 	}, out, errOut
 }
 

@@ -83,7 +83,7 @@ func bindRequestFlags(cmd *cobra.Command, o *RequestOptions) {
 	f.BoolVarP(&o.JSON, "json", "j", false, "data items are serialised as a JSON object (the default)")
 	f.BoolVarP(&o.Form, "form", "f", false, "data items are serialised as form fields (multipart with a file field)")
 	f.BoolVar(&o.Multipart, "multipart", false, "always send multipart/form-data")
-	f.StringVar(&o.Raw, "raw", "", "the request body, as given")
+	f.StringVar(&o.Raw, "raw", "", "the request body, as given; @- reads it from standard input")
 	f.StringVar(&o.Boundary, "boundary", "", "the multipart boundary")
 	f.StringVar(&o.DefaultScheme, "default-scheme", "http", "scheme for URLs without one")
 
@@ -116,7 +116,7 @@ func bindRequestFlags(cmd *cobra.Command, o *RequestOptions) {
 	f.StringVar(&o.Cert, "cert", "", "client certificate file (PEM)")
 	f.StringVar(&o.CertKey, "cert-key", "", "client certificate key file (PEM)")
 
-	f.BoolVarP(&o.IgnoreStdin, "ignore-stdin", "I", false, "accepted for HTTPie compatibility: limpet never reads stdin as the body")
+	f.BoolVarP(&o.IgnoreStdin, "ignore-stdin", "I", false, "do not warn about data piped to limpet and not read (stdin is read only for @-, --raw @- and field=@-)")
 
 	f.StringVar(&o.HAR, "har", "", "record the exchange (every redirect and retry) to this HAR 1.2 file, secrets masked (unless --show-secrets)")
 	f.BoolVar(&o.Curl, "curl", false, "print the request as a curl command instead of sending it, secrets masked (unless --show-secrets)")
@@ -197,7 +197,21 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 	if err != nil {
 		return err
 	}
+	if !o.IgnoreStdin {
+		defer o.warnUnreadInput()
+	}
 	iopts := items.Options{DefaultScheme: o.DefaultScheme, Boundary: o.Boundary, UserAgent: limpet.DefaultUserAgent}
+	// "-" is standard input, for one item (or --raw @-) only.
+	stdinUses := 0
+	iopts.ReadFile = func(name string) ([]byte, error) {
+		if name != "-" {
+			return os.ReadFile(name)
+		}
+		if stdinUses++; stdinUses > 1 {
+			return nil, errors.New("standard input can go to one item only (@-, --raw @- or field=@-)")
+		}
+		return o.IO.ReadIn()
+	}
 	if home, err := os.UserHomeDir(); err == nil {
 		iopts.HomeDir = home
 	}
@@ -211,6 +225,11 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 	}
 	if o.flags != nil && o.flags.Changed("raw") {
 		iopts.Raw = []byte(o.Raw)
+		if o.Raw == "@-" {
+			if iopts.Raw, err = iopts.ReadFile("-"); err != nil {
+				return err
+			}
+		}
 	}
 	ireq, err := items.Parse(o.Args, iopts)
 	if err != nil {
@@ -223,6 +242,9 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 	}
 	if sess != nil && len(sess.headers) > 0 {
 		iopts.SessionHeaders = sess.headers
+		if o.Raw != "@-" {
+			stdinUses = 0 // the same items read it again
+		}
 		if ireq, err = items.Parse(o.Args, iopts); err != nil {
 			return err
 		}
@@ -378,6 +400,14 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 		return err
 	}
 	return o.statusExit(resp.Response)
+}
+
+// warnUnreadInput says, on one line, that data piped to limpet was not
+// sent, and how to send it.
+func (o *RequestOptions) warnUnreadInput() {
+	if o.IO.UnreadInput() {
+		fmt.Fprintln(o.IO.ErrOut, "limpet: warning: standard input was not read: send it as the body with @- (or --raw @-), as a field with field=@-; -I silences this")
+	}
 }
 
 // printRequest prints a request as sent; the body is read through GetBody.

@@ -52,10 +52,11 @@
 //
 // # Differences from HTTPie
 //
-// limpet never reads standard input as a body. Where HTTPie has a bug or
-// leaks a Python detail, limpet differs on purpose: numbers in raw JSON are
-// sent as typed (HTTPie re-prints 1e3 as 1000.0); NaN and Infinity are
-// rejected; raw JSON booleans in forms are "true"/"false" (not "True");
+// The package never reads standard input: the limpet command gives it to
+// "@-" items through Options.ReadFile, which receives "-". Where HTTPie has
+// a bug or leaks a Python detail, limpet differs on purpose: numbers in raw
+// JSON are sent as typed (HTTPie re-prints 1e3 as 1000.0); NaN and Infinity
+// are rejected; raw JSON booleans in forms are "true"/"false" (not "True");
 // raw JSON fields are kept in multipart bodies (HTTPie drops them); nested
 // paths into a raw JSON object or through a null are kept (HTTPie loses
 // them or the whole body); a ;type= on an @file body is honoured; header
