@@ -49,6 +49,11 @@ type RetryPolicy struct {
 	// whether the attempt that gave resp or err should be retried. Bodies
 	// are replayed through GetBody; a request without one is never retried.
 	Check func(req *http.Request, resp *http.Response, err error) bool
+	// OnRetry, when set, is called before each wait for another attempt
+	// with the attempt that failed (its response, whose body is discarded
+	// afterwards, or its error) and the wait. It runs on the goroutine that
+	// sends the request.
+	OnRetry func(req *http.Request, resp *http.Response, err error, wait time.Duration)
 }
 
 // retryTransport sends a request again when its policy says so. It keeps
@@ -109,6 +114,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 				}
 				wait = ra
 			}
+		}
+		if t.p.OnRetry != nil {
+			t.p.OnRetry(req, resp, err, wait)
+		}
+		if resp != nil {
 			drain(resp.Body)
 		}
 		timer := time.NewTimer(wait)

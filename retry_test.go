@@ -109,3 +109,30 @@ func TestRetryConnectionFailuresAndContext(t *testing.T) {
 		t.Errorf("err %v after %d attempts; want the deadline while waiting", err, f.attempts.Load())
 	}
 }
+
+// TestOnRetry: the hook sees each attempt that is retried, with its status
+// and the wait (the server's Retry-After here), and no other.
+func TestOnRetry(t *testing.T) {
+	f := &flaky{fail: 2, retryAfter: "0"}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	var seen []string
+	s, err := limpet.New(limpet.Options{BaseURL: srv.URL, Retry: limpet.RetryPolicy{
+		OnRetry: func(req *http.Request, resp *http.Response, err error, wait time.Duration) {
+			seen = append(seen, req.Method+" "+resp.Status+" "+wait.String())
+		},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	resp, err := s.Get(context.Background(), "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Close()
+	want := []string{"GET 503 Service Unavailable 0s", "GET 503 Service Unavailable 0s"}
+	if strings.Join(seen, "|") != strings.Join(want, "|") {
+		t.Errorf("OnRetry saw %q, want %q", seen, want)
+	}
+}

@@ -136,6 +136,11 @@ body, --raw @- as the raw body, field=@- (or field:=@-) as a field. Scripts and
 CI jobs do not hang or turn GETs into POSTs; data piped and not read is warned
 about on one line (-I silences it).
 
+Idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE, or any with an
+Idempotency-Key header) are sent again after a connection failure or a 429, 502,
+503 or 504 answer, twice at most (--retries=0 turns that off); -v says
+"retrying in 0.2s (503 Service Unavailable)" and --all prints every attempt.
+
 Exit status with --check-status: 3 for 3xx, 4 for 4xx, 5 for 5xx; 2 for a timeout,
 6 for too many redirects, 1 for other errors.`,
 		Args:          cobra.ArbitraryArgs,

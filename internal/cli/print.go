@@ -118,10 +118,7 @@ func (p *printer) responseHead(resp *http.Response) {
 	if proto == "" {
 		proto = "HTTP/1.1"
 	}
-	status := strings.TrimSpace(resp.Status)
-	if status == fmt.Sprint(resp.StatusCode) && http.StatusText(resp.StatusCode) != "" {
-		status += " " + http.StatusText(resp.StatusCode)
-	}
+	status := statusText(resp)
 	fmt.Fprintf(p.w, "%s %s\n", p.paint(ansiBlue, proto), p.paint(ansiBold+code, status))
 	p.headers(resp.Header)
 	fmt.Fprintln(p.w)

@@ -92,7 +92,7 @@ func bindRequestFlags(cmd *cobra.Command, o *RequestOptions) {
 	f.BoolVarP(&o.HeadersOnly, "headers", "h", false, "print only the response headers (--print=h)")
 	f.BoolVarP(&o.BodyOnly, "body", "b", false, "print only the response body (--print=b)")
 	f.BoolVarP(&o.Meta, "meta", "m", false, "print only the response metadata (--print=m)")
-	f.BoolVar(&o.All, "all", false, "print intermediate requests and responses too (redirects)")
+	f.BoolVar(&o.All, "all", false, "print intermediate requests and responses too (redirects, retries, logins)")
 	f.BoolVar(&o.Offline, "offline", false, "build and print the request without sending it")
 	f.StringVar(&o.Pretty, "pretty", "", "all, colors, format or none (default: all on a terminal, none otherwise)")
 	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print credentials, cookie values and tokens instead of masking them")
@@ -106,7 +106,7 @@ func bindRequestFlags(cmd *cobra.Command, o *RequestOptions) {
 	f.BoolVarP(&o.Follow, "follow", "F", false, "follow redirects")
 	f.IntVar(&o.MaxRedirects, "max-redirects", 30, "the most redirects followed with --follow")
 	f.Float64Var(&o.Timeout, "timeout", 0, "seconds the whole exchange may take (0: 30 s, or none for downloads)")
-	f.IntVar(&o.Retries, "retries", limpet.DefaultMaxRetries, "retries of idempotent requests after connection failures and 429/502/503/504 (0: none)")
+	f.IntVar(&o.Retries, "retries", limpet.DefaultMaxRetries, "how often a failed request is sent again (0: never): GET, HEAD, OPTIONS, PUT and DELETE, or any with an Idempotency-Key header, after a connection failure or 429/502/503/504; -v says so, --all prints every attempt")
 
 	f.StringVarP(&o.Auth, "auth", "a", "", "USER[:PASS] or TOKEN; the password is prompted for when missing")
 	f.StringVarP(&o.AuthType, "auth-type", "A", "basic", "basic, digest or bearer")
@@ -258,11 +258,30 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 	if err != nil {
 		return err
 	}
-	var sent []*http.Request
+	// Every exchange, as sent and answered: each attempt, redirect hop and
+	// login request, for --all.
+	var sent []*exchange
 	lo.OnRequest = append(lo.OnRequest, func(r *http.Request) error {
-		sent = append(sent, r)
+		sent = append(sent, &exchange{req: r})
 		return nil
 	})
+	lo.OnResponse = append(lo.OnResponse, func(r *http.Response) error {
+		if n := len(sent); n > 0 && sent[n-1].resp == nil {
+			sent[n-1].resp = r
+		}
+		return nil
+	})
+	if o.Verbose > 0 || o.Debug {
+		lo.Retry.OnRetry = func(_ *http.Request, resp *http.Response, err error, wait time.Duration) {
+			why := ""
+			if resp != nil {
+				why = statusText(resp)
+			} else if err != nil {
+				why = message(err)
+			}
+			fmt.Fprintf(o.IO.ErrOut, "limpet: retrying in %.1fs (%s)\n", max(wait.Seconds(), 0.1), why)
+		}
+	}
 	if sess != nil {
 		sess.apply(&lo, ireq, o)
 		if l := sess.snap.Login; l != nil && l.Flow != "" && o.Auth == "" {
@@ -340,7 +359,13 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 	elapsed := time.Since(start) // until the final response's headers
 	if err != nil {
 		if len(sent) > 0 && spec.request() {
-			o.printRequest(pr, spec, sent[len(sent)-1])
+			from := len(sent) - 1
+			if o.All {
+				from = 0
+			}
+			for _, ex := range sent[from:] {
+				o.printRequest(pr, spec, ex.req)
+			}
 		}
 		return err
 	}
@@ -367,21 +392,29 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 		fmt.Fprintf(o.IO.ErrOut, "limpet: %s (%s)\n", what, r.Verdict.Reason)
 	}
 
-	hops := append(append([]*http.Response(nil), resp.History...), resp.Response)
-	first := len(hops) - 1
-	if o.All {
-		first = 0
+	// The final exchange, and with --all every one before it.
+	final := len(sent) - 1
+	for i, ex := range sent {
+		if ex.resp == resp.Response {
+			final = i
+		}
 	}
-	for i := first; i < len(hops); i++ {
-		r := hops[i]
+	shown := []*exchange{{req: resp.Request, resp: resp.Response}}
+	if final >= 0 {
+		sent[final].resp = resp.Response
+		shown = sent[final:]
+		if o.All {
+			shown = sent[:final+1]
+		}
+	}
+	for i, ex := range shown {
 		if spec.request() {
-			o.printRequest(pr, spec, r.Request)
+			o.printRequest(pr, spec, ex.req)
 		}
-		last := i == len(hops)-1
-		if spec.respHead {
-			pr.responseHead(r)
+		if spec.respHead && ex.resp != nil {
+			pr.responseHead(ex.resp)
 		}
-		if !last {
+		if i < len(shown)-1 {
 			continue
 		}
 		if err := o.writeBody(ctx, pr, spec, resp, resume); err != nil {
@@ -400,6 +433,21 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 		return err
 	}
 	return o.statusExit(resp.Response)
+}
+
+// exchange is one request as sent, and its response (nil when it failed).
+type exchange struct {
+	req  *http.Request
+	resp *http.Response
+}
+
+// statusText is "503 Service Unavailable".
+func statusText(resp *http.Response) string {
+	status := strings.TrimSpace(resp.Status)
+	if status == fmt.Sprint(resp.StatusCode) && http.StatusText(resp.StatusCode) != "" {
+		status += " " + http.StatusText(resp.StatusCode)
+	}
+	return status
 }
 
 // warnUnreadInput says, on one line, that data piped to limpet was not
