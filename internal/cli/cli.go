@@ -99,6 +99,9 @@ func message(err error) string {
 	if errors.As(err, &ae) {
 		return strings.TrimPrefix(ae.Error(), "items: ")
 	}
+	if m := networkMessage(err); m != "" {
+		return m
+	}
 	s := err.Error()
 	s = strings.TrimPrefix(s, "limpet: ")
 	if errors.Is(err, context.DeadlineExceeded) {

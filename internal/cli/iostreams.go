@@ -28,6 +28,8 @@ type IOStreams struct {
 	inUsed    bool
 	inData    []byte
 	inErr     error
+	// warnedInsecure is set once --verify=no has been warned about.
+	warnedInsecure bool
 }
 
 // System returns the process's streams.

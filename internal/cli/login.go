@@ -95,7 +95,7 @@ tampered with) is refused unless --allow-origin names that origin.
   limpet login --session=shop :8080 -a alice
   limpet login --session=shop :8080 -a alice --password-env SHOP_PASSWORD
   limpet login --session=ex :8080/examples/jsp/security/protected/index.jsp -a tomcat`,
-		Args:          cobra.ExactArgs(1),
+		Args:          wantArgs("URL"),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -153,7 +153,7 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 		return err
 	}
 	base := limpet.Options{MaxRedirects: 0}
-	if err := applyNetworkFlags(&base, o.Verify, o.Timeout); err != nil {
+	if err := applyNetworkFlags(&base, o.IO, o.Verify, o.Timeout); err != nil {
 		return err
 	}
 	// The password goes to the origins the user named, and no other.
@@ -270,7 +270,12 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 		}
 	}
 	sort.Strings(names)
-	fmt.Fprintf(o.IO.ErrOut, "session %q saved: %d cookies (%s)\n", o.Session, len(names), strings.Join(names, ", "))
+	if len(names) == 0 {
+		fmt.Fprintf(o.IO.ErrOut, "session %q saved, with no cookies; use it with: limpet --session=%s URL\n", o.Session, o.Session)
+	} else {
+		fmt.Fprintf(o.IO.ErrOut, "session %q saved with %s (%s); use it with: limpet --session=%s URL\n",
+			o.Session, cookies(len(names)), strings.Join(names, ", "), o.Session)
+	}
 	if o.SavePassword {
 		fmt.Fprintf(o.IO.ErrOut, "warning: the password is stored in %s; anyone who can read that file can log in as %s\n", f.Path(), user)
 	}
@@ -303,14 +308,22 @@ func readPasswordFile(path string) (string, error) {
 	return strings.TrimRight(line, "\r"), nil
 }
 
-// applyNetworkFlags sets TLS verification and the timeout.
-func applyNetworkFlags(lo *limpet.Options, verify string, timeout float64) error {
+// applyNetworkFlags sets TLS verification (saying so, once, when it is
+// off), the timeout and the logger.
+func applyNetworkFlags(lo *limpet.Options, io *IOStreams, verify string, timeout float64) error {
 	switch strings.ToLower(verify) {
 	case "", "yes", "true":
 	case "no", "false":
 		lo.TLS.InsecureSkipVerify = true
+		if !io.warnedInsecure {
+			io.warnedInsecure = true
+			fmt.Fprintln(io.ErrOut, insecureWarning)
+		}
 	default:
 		lo.TLS.CAFile = verify
+	}
+	if lo.Logger == nil {
+		lo.Logger = newLogger(io, false)
 	}
 	if timeout > 0 {
 		lo.Timeout = time.Duration(timeout * float64(time.Second))

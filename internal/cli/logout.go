@@ -23,7 +23,7 @@ func NewCmdLogout(io *IOStreams) *cobra.Command {
 		Long: `Log out at the server (Spring Security: POST /logout with the CSRF token) and clear
 the session's cookies, tokens, CSRF token and login recipe, so that it does not
 log in again by itself.`,
-		Args:          cobra.ExactArgs(1),
+		Args:          wantArgs("URL"),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -94,7 +94,7 @@ func serverLogout(ctx context.Context, st limpet.SessionStore, l store.Login, se
 		return nil
 	}
 	o := limpet.Options{Store: st, ManualSave: true, Authenticator: ra, MaxRedirects: limpet.NoRedirects}
-	if err := applyNetworkFlags(&o, verify, 0); err != nil {
+	if err := applyNetworkFlags(&o, io, verify, 0); err != nil {
 		return err
 	}
 	s, err := limpet.New(o)

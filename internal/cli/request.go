@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -426,10 +425,13 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 	}
 	if sess != nil && !sess.readOnly && (!sess.exists || sess.newHeaders != nil || sess.newAuth != nil) {
 		if err := s.Save(ctx); err != nil {
-			return err
+			return sess.saveError(err)
 		}
 	}
 	if err := closeSession(); err != nil {
+		if sess != nil {
+			return sess.saveError(err)
+		}
 		return err
 	}
 	return o.statusExit(resp.Response)
@@ -552,22 +554,14 @@ func (o *RequestOptions) sessionOptions() (limpet.Options, error) {
 		}
 		lo.Proxy.URLs[scheme] = u
 	}
-	switch strings.ToLower(o.Verify) {
-	case "", "yes", "true":
-	case "no", "false":
-		lo.TLS.InsecureSkipVerify = true
-	default:
-		lo.TLS.CAFile = o.Verify
+	if err := applyNetworkFlags(&lo, o.IO, o.Verify, 0); err != nil {
+		return lo, err
 	}
 	lo.TLS.CertFile, lo.TLS.KeyFile = o.Cert, o.CertKey
 	if o.Cert != "" && o.CertKey == "" {
 		lo.TLS.KeyFile = o.Cert // a PEM holding both
 	}
-	level := slog.LevelWarn
-	if o.Debug {
-		level = slog.LevelDebug
-	}
-	lo.Logger = slog.New(slog.NewTextHandler(o.IO.ErrOut, &slog.HandlerOptions{Level: level}))
+	lo.Logger = newLogger(o.IO, o.Debug)
 	return lo, nil
 }
 

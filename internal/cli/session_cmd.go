@@ -45,7 +45,7 @@ func newCmdSessionList(io *IOStreams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List stored sessions",
-		Args:  cobra.NoArgs,
+		Args:  wantArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, err := filestore.New(filestore.Options{})
 			if err != nil {
@@ -63,7 +63,7 @@ func newCmdSessionList(io *IOStreams) *cobra.Command {
 					fmt.Fprintf(tw, "%s\t(unreadable: %s)\n", n, message(err))
 					continue
 				}
-				fmt.Fprintf(tw, "%s\t%d cookies\tupdated %s\n", n, len(snap.Cookies), snap.Meta.Updated.Local().Format(time.DateTime))
+				fmt.Fprintf(tw, "%s\t%s\tupdated %s\n", n, cookies(len(snap.Cookies)), snap.Meta.Updated.Local().Format(time.DateTime))
 			}
 			return tw.Flush()
 		},
@@ -75,7 +75,7 @@ func newCmdSessionShow(io *IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show SESSION",
 		Short: "Show a session's cookies, headers and login, secrets masked",
-		Args:  cobra.ExactArgs(1),
+		Args:  wantArgs("SESSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			snap, err := loadSession(cmd.Context(), args[0])
 			if err != nil {
@@ -203,7 +203,7 @@ func newCmdSessionDelete(io *IOStreams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "delete SESSION",
 		Short: "Delete a stored session",
-		Args:  cobra.ExactArgs(1),
+		Args:  wantArgs("SESSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, name, err := findSession(args[0])
 			if err != nil {
@@ -222,7 +222,7 @@ func newCmdSessionReset(io *IOStreams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "reset SESSION",
 		Short: "Start a session afresh, keeping an unreadable file aside",
-		Args:  cobra.ExactArgs(1),
+		Args:  wantArgs("SESSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, name, err := findSession(args[0])
 			if err != nil {
@@ -248,7 +248,7 @@ func newCmdSessionExport(io *IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export SESSION",
 		Short: "Write a session's cookies as cookies.txt (curl, wget) or an HTTPie session file",
-		Args:  cobra.ExactArgs(1),
+		Args:  wantArgs("SESSION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			snap, err := loadSession(cmd.Context(), args[0])
 			if err != nil {
@@ -294,7 +294,7 @@ func newCmdSessionImport(io *IOStreams) *cobra.Command {
 		Short: "Add the cookies of a cookies.txt or HTTPie session file to a session",
 		Long: `Add the cookies of FILE to SESSION, creating it if needed. SESSION is a path, or
 HOST_PORT/NAME ("localhost_8080/app") for a stored session.`,
-		Args: cobra.ExactArgs(2),
+		Args: wantArgs("SESSION", "FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			data, err := os.ReadFile(args[1])
 			if err != nil {
@@ -328,8 +328,7 @@ HOST_PORT/NAME ("localhost_8080/app") for a stored session.`,
 			if err != nil {
 				return err
 			}
-			cookies := snap.Cookies
-			fmt.Fprintf(io.ErrOut, "imported %d cookies; the session holds %d\n", len(cookies), len(merged.Cookies))
+			fmt.Fprintf(io.ErrOut, "imported %s; the session now holds %s\n", cookies(len(snap.Cookies)), cookies(len(merged.Cookies)))
 			return nil
 		},
 	}
@@ -407,7 +406,7 @@ func NewCmdCookies(io *IOStreams) *cobra.Command {
 	why := &cobra.Command{
 		Use:   "why SESSION URL",
 		Short: "Tell, for each cookie of SESSION, whether a request to URL carries it, and why not",
-		Args:  cobra.ExactArgs(2),
+		Args:  wantArgs("SESSION", "URL"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ireq, err := items.Parse(args[1:2], items.Options{})
 			if err != nil {

@@ -22,6 +22,7 @@ import (
 // cliSession is the named or path session of one run.
 type cliSession struct {
 	arg      string // as given to --session
+	label    string // as the session commands take it: the stored name, or arg for a path
 	file     *filestore.File
 	readOnly bool
 	snap     store.Snapshot
@@ -127,7 +128,10 @@ func openCLISession(name, readOnlyName string, ireq *items.Request) (*cliSession
 	if err != nil {
 		return nil, err
 	}
-	cs := &cliSession{arg: arg, file: f, readOnly: ro}
+	cs := &cliSession{arg: arg, label: arg, file: f, readOnly: ro}
+	if name != "" {
+		cs.label = name
+	}
 	if !ro {
 		if err := checkWritable(arg, f.Path()); err != nil {
 			return nil, err
@@ -138,11 +142,7 @@ func openCLISession(name, readOnlyName string, ireq *items.Request) (*cliSession
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
 		hk, _ := hostKey(ireq.URL, host)
-		label := arg
-		if name != "" {
-			label = name
-		}
-		return nil, sessionLoadError(label, err, hk)
+		return nil, sessionLoadError(cs.label, err, hk)
 	default:
 		cs.snap, cs.exists = snap, true
 		if snap.Headers != nil {
@@ -196,6 +196,10 @@ func sessionLoadError(arg string, err error, host ...string) error {
 		return fmt.Errorf("session %q: %s: %w", arg, path, unwrapPathError(unwrapFileError(err)))
 	}
 	if isHTTPieSession(path) {
+		file := path
+		if isSessionPath(arg) {
+			file = arg // as the user typed it
+		}
 		target := "HOST_PORT/NAME"
 		use := ""
 		if len(host) > 0 && host[0] != "" {
@@ -206,7 +210,7 @@ func sessionLoadError(arg string, err error, host ...string) error {
 			}
 		}
 		return fmt.Errorf("%s is an HTTPie session file, not a limpet one; import its cookies and headers with: limpet session import %s %s%s",
-			path, target, path, use)
+			file, target, file, use)
 	}
 	detail := err.Error()
 	var ferr *store.FormatError
@@ -216,8 +220,20 @@ func sessionLoadError(arg string, err error, host ...string) error {
 			detail = ferr.Where + ": " + detail
 		}
 	}
-	return fmt.Errorf("session %q cannot be read: %s is not a valid session file (%s). It is left as it is; to start afresh (the old file is kept aside), run: limpet session reset %s",
+	return fmt.Errorf("session %s cannot be read: %s is not a valid session file (%s). It is left as it is; to start afresh (the old file is kept aside), run: limpet session reset %s",
 		arg, path, detail, arg)
+}
+
+// saveError words a failed save of the session after the response came.
+func (cs *cliSession) saveError(err error) error {
+	if errors.Is(err, store.ErrCorrupt) {
+		return fmt.Errorf("the response came, but %w", sessionLoadError(cs.label, err))
+	}
+	var fe *filestore.FileError
+	if errors.As(err, &fe) {
+		return fmt.Errorf("the response came, but session %s could not be saved to %s: %w", cs.label, fe.Path, unwrapPathError(fe.Err))
+	}
+	return fmt.Errorf("the response came, but session %s could not be saved: %w", cs.label, err)
 }
 
 // unwrapFileError drops the *filestore.FileError around an error, for
@@ -371,5 +387,5 @@ func findSession(arg string) (*filestore.File, string, error) {
 		f, err := st.File(matches[0])
 		return f, matches[0], err
 	}
-	return nil, "", fmt.Errorf("session name %q is ambiguous: %s", arg, strings.Join(matches, ", "))
+	return nil, "", fmt.Errorf("session name %q is kept for several hosts (%s): give one of them", arg, strings.Join(matches, ", "))
 }
