@@ -6,6 +6,8 @@ import (
 	"mime"
 	"path/filepath"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/schollz/progressbar/v3"
 )
@@ -14,13 +16,19 @@ func parseDisposition(v string) (string, map[string]string, error) {
 	return mime.ParseMediaType(v)
 }
 
-// safeBase returns a plain file name (no directories, no dot names), or "".
+// safeBase returns a plain file name (no directories, no dot names, no
+// control characters, valid UTF-8), or "".
 func safeBase(name string) string {
 	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
 	if name == "." || name == ".." || name == "/" || strings.HasPrefix(name, ".") {
 		return ""
 	}
-	return name
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return '_'
+		}
+		return r
+	}, strings.ToValidUTF8(name, "_"))
 }
 
 // newProgressBar draws download progress on a terminal.
