@@ -10,7 +10,7 @@ import (
 )
 
 // TestChains checks the custom security chains of the shared "chains" JVM, one connector per set-up
-// (spring-interop.md §9 S6, S9, S10, S11 second variant, S14-S18, the custom login page).
+// (scenarios S6, S9, S10, S11 second variant, S14-S18 of interop/spring/README.md, and the custom login page).
 func TestChains(t *testing.T) {
 	for _, version := range springserver.Versions() {
 		t.Run(version, func(t *testing.T) {
