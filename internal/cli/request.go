@@ -609,7 +609,7 @@ func moveCookieItems(s *limpet.Session, ireq *items.Request) error {
 			err := j.Put(jar.Cookie{Name: c.Name, Value: c.Value, Domain: ireq.URL.Hostname(), Path: "/", HostOnly: true,
 				Created: now, Updated: now, LastAccess: now})
 			if err != nil {
-				return fmt.Errorf("Cookie item %q: %w", c.Name, err)
+				return fmt.Errorf("cookie item %q: %w", c.Name, err)
 			}
 		}
 	}
