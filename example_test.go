@@ -2,6 +2,7 @@ package limpet_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -129,19 +130,24 @@ func ExampleJSON() {
 
 // A non-2xx status is not an error until CheckStatus makes it one.
 func ExampleResponse_CheckStatus() {
-	srv := exampleServer()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "login first", http.StatusUnauthorized)
+	}))
 	defer srv.Close()
+
 	s, err := limpet.New(limpet.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer s.Close()
 	resp, err := s.Get(context.Background(), srv.URL+"/api/items")
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer resp.Close()
 	if err := resp.CheckStatus(); err != nil {
 		var se *limpet.StatusError
-		if errorsAs(err, &se) {
+		if errors.As(err, &se) {
 			fmt.Println(se.StatusCode, string(se.Body))
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/jar"
@@ -199,33 +200,101 @@ func (c *countingStore) Save(ctx context.Context, s store.Snapshot) (store.Snaps
 	return c.SessionStore.Save(ctx, s)
 }
 
+// gatedStore makes its first Save wait: it reports on entered that the save
+// has begun (the session's state is already taken then) and returns only
+// after release is closed.
+type gatedStore struct {
+	*countingStore
+	entered  chan struct{}
+	release  chan struct{}
+	gateUsed atomic.Bool
+}
+
+func (g *gatedStore) Save(ctx context.Context, s store.Snapshot) (store.Snapshot, error) {
+	if g.gateUsed.CompareAndSwap(false, true) {
+		close(g.entered)
+		<-g.release
+	}
+	return g.countingStore.Save(ctx, s)
+}
+
 func TestAutosaveCoalescesAndFlushesOnClose(t *testing.T) {
-	srv := cookieServer(t)
-	path := filepath.Join(t.TempDir(), "auto.json")
-	cs := &countingStore{SessionStore: filestore.Open(path, filestore.Options{})}
-	s, err := limpet.New(limpet.Options{Store: cs})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const n = 50
-	for i := 0; i < n; i++ {
-		hit(t, s, fmt.Sprintf("%s/?set=k%d", srv.URL, i))
+	// loadAll checks that the store holds the n cookies k0...k(n-1).
+	loadAll := func(t *testing.T, st limpet.SessionStore) {
+		t.Helper()
+		snap, err := st.Load(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(snap.Cookies) != n {
+			t.Errorf("after Close the store holds %d cookies, want %d", len(snap.Cookies), n)
+		}
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	snap, err := cs.Load(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(snap.Cookies) != n {
-		t.Errorf("after Close the file holds %d cookies, want %d", len(snap.Cookies), n)
-	}
-	saves := cs.saves.Load()
-	t.Logf("%d changes written in %d saves", n, saves)
-	if saves < 1 || saves > n {
-		t.Errorf("%d saves for %d changes", saves, n)
-	}
+
+	// Changes made while a save is being written gather into one more save.
+	t.Run("during a save", func(t *testing.T) {
+		srv := cookieServer(t)
+		cs := &countingStore{SessionStore: filestore.Open(filepath.Join(t.TempDir(), "auto.json"), filestore.Options{})}
+		g := &gatedStore{countingStore: cs, entered: make(chan struct{}), release: make(chan struct{})}
+		s, err := limpet.New(limpet.Options{Store: g, SaveDelay: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hit(t, s, srv.URL+"/?set=k0")
+		<-g.entered // the first autosave has taken the state with k0 and waits
+		for i := 1; i < n; i++ {
+			hit(t, s, fmt.Sprintf("%s/?set=k%d", srv.URL, i))
+		}
+		close(g.release)
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		// The first save, then exactly one for the other n-1 changes (by
+		// autosave or by Close, whichever comes first; the other finds
+		// nothing to write).
+		if saves := cs.saves.Load(); saves != 2 {
+			t.Errorf("%d saves for %d changes, %d of them made during the first save: want 2", saves, n, n-1)
+		}
+		loadAll(t, cs)
+	})
+
+	// With autosave's delay far away, Close writes every change, once.
+	t.Run("on Close", func(t *testing.T) {
+		srv := cookieServer(t)
+		cs := &countingStore{SessionStore: filestore.Open(filepath.Join(t.TempDir(), "auto.json"), filestore.Options{})}
+		s, err := limpet.New(limpet.Options{Store: cs, SaveDelay: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < n; i++ {
+			hit(t, s, fmt.Sprintf("%s/?set=k%d", srv.URL, i))
+		}
+		if saves := cs.saves.Load(); saves != 0 {
+			t.Errorf("%d saves before Close, with autosave an hour away", saves)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if saves := cs.saves.Load(); saves != 1 {
+			t.Errorf("%d saves for %d changes and Close: want 1", saves, n)
+		}
+		loadAll(t, cs)
+
+		// A session that changes nothing writes nothing, at Close either.
+		s, err = limpet.New(limpet.Options{Store: cs, SaveDelay: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if saves := cs.saves.Load(); saves != 1 {
+			t.Errorf("a session without changes saved %d times", saves-1)
+		}
+	})
+
+	cs := &countingStore{SessionStore: filestore.Open(filepath.Join(t.TempDir(), "auto.json"), filestore.Options{})}
 	if _, err := limpet.New(limpet.Options{Store: cs, Jar: jar.New(jar.Options{})}); err == nil {
 		t.Error("Store with a caller's Jar: want an error")
 	}

@@ -47,26 +47,10 @@ type suite struct {
 	byName  map[string]*suiteCase
 }
 
-// conformanceDir finds the shared conformance data: $LIMPET_CONFORMANCE_DIR,
-// or ../../shared/conformance from this package.
-func conformanceDir(t *testing.T) string {
-	t.Helper()
-	dirs := []string{os.Getenv("LIMPET_CONFORMANCE_DIR"), filepath.Join("..", "..", "shared", "conformance")}
-	for _, d := range dirs {
-		if d == "" {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(d, "http-state", "manifest.json")); err == nil {
-			return d
-		}
-	}
-	msg := "conformance data not found: set LIMPET_CONFORMANCE_DIR to the folder holding http-state/ and wpt-http-state-2020/"
-	if os.Getenv("LIMPET_INTEROP") == "require" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
+// conformanceDir is the folder holding the suites (http-state/ and
+// wpt-http-state-2020/), shipped with the repository; its README.md names
+// their sources and licenses.
+const conformanceDir = "testdata/conformance"
 
 func loadSuite(t *testing.T, root, dir, title string) *suite {
 	t.Helper()
@@ -388,7 +372,7 @@ func show(h *string) string {
 // documented deviations, on which it must send exactly what the deviation
 // says. The standard library jar is measured in the same run.
 func TestConformance(t *testing.T) {
-	root := conformanceDir(t)
+	root := conformanceDir
 	hs := loadSuite(t, root, "http-state", "http-state (RFC 6265, 2017)")
 	wpt := loadSuite(t, root, "wpt-http-state-2020", "wpt-http-state-2020 (RFC 6265bis draft)")
 	suites := []*suite{hs, wpt}
@@ -438,12 +422,12 @@ func TestConformance(t *testing.T) {
 func conformanceReport(suites []*suite, cs []contender, results [][]result, devs [][]map[string]deviation) string {
 	var b strings.Builder
 	b.WriteString("# Cookie jar conformance\n\n")
-	b.WriteString("Written by `go test ./jar -run TestConformance -update` (the data in `../shared/conformance`, or\n")
-	b.WriteString("`$LIMPET_CONFORMANCE_DIR`). Every case runs end to end over loopback HTTP: a server with the http-state\n")
-	b.WriteString("server semantics (302 with the case's `Set-Cookie` lines, then the result page records the `Cookie` header),\n")
-	b.WriteString("the suite's host names dialed to it, a fresh jar per case, the redirect followed by the client. limpet's jar\n")
-	b.WriteString("runs with its clock fixed at 2020-01-01T00:00:00Z; the standard library jar has no clock and runs at the\n")
-	b.WriteString("real time, with a last-label public suffix list. All figures come from the same run.\n\n")
+	b.WriteString("Written by `go test ./jar -run TestConformance -update`, from the suites in `testdata/conformance`\n")
+	b.WriteString("(its README.md names their sources and licenses). Every case runs end to end over loopback HTTP: a server\n")
+	b.WriteString("with the http-state server semantics (302 with the case's `Set-Cookie` lines, then the result page records\n")
+	b.WriteString("the `Cookie` header), the suite's host names dialed to it, a fresh jar per case, the redirect followed by the\n")
+	b.WriteString("client. limpet's jar runs with its clock fixed at 2020-01-01T00:00:00Z; the standard library jar has no clock\n")
+	b.WriteString("and runs at the real time, with a last-label public suffix list. All figures come from the same run.\n\n")
 
 	b.WriteString("| jar | ")
 	for _, s := range suites {

@@ -16,7 +16,7 @@ import (
 	"github.com/limpet-http/limpet/store"
 )
 
-// TestChains drives the scenarios of spring-interop.md §9 that need custom security chains, each on its own
+// TestChains drives the scenarios of interop/spring/README.md that need custom security chains, each on its own
 // connector of the shared "chains" JVM: S6, S9, S10, S11 (deleteCookies), S14-S18 and a custom login page. The
 // session-concurrency scenarios log in as users nobody else uses (alice, bob), the remember-me one as carol.
 func TestChains(t *testing.T) {

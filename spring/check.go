@@ -19,7 +19,7 @@ import (
 const maxPeek = 64 << 10
 
 // Check classifies a response (limpet.Authenticator), following
-// spring-interop.md §8 step 6:
+// docs/spring.md ("What happens on the wire"):
 //
 //   - limpet.CSRFRejected for an unsafe request refused before it ran (a
 //     403; for Basic and CSRF, also a 401 or a redirect to the login page,

@@ -27,7 +27,7 @@ var (
 	uuidToken   = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 )
 
-// TestDefaultChain drives the scenarios of spring-interop.md §9 that run on Spring Boot's own default chain (form
+// TestDefaultChain drives the scenarios of interop/spring/README.md that run on Spring Boot's own default chain (form
 // login and HTTP Basic, session CSRF): S1-S5, S7, S8, S11-S13, S20 (short TTL), X1 and X2, with the client doing
 // what a user of the package would. The scenarios of one version run in order on one shared JVM; S13 restarts it,
 // so it runs last.

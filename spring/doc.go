@@ -2,7 +2,7 @@
 // and keeps it logged in: form login, HTTP Basic, CSRF tokens (Spring
 // Security 6 and 7: masked, deferred and rotated at login), expiry
 // detection and one shared re-login, and logout. It follows
-// spring-interop.md §1-4 and §8, and is proved against real Spring Boot
+// docs/spring.md, and is proved against real Spring Boot
 // 3.5 (Spring Security 6.5) and 4.0 (Spring Security 7.0) applications.
 //
 // # Logging in with a form
@@ -22,7 +22,7 @@
 //
 // The login fetches Options.LoginPage ("/login") for its form, fields and
 // CSRF token, posts the credentials form-encoded without following the
-// redirect, and reads the answer as spring-interop.md §1.3 says: the
+// redirect, and reads the answer as docs/spring.md lays out: the
 // failure URL means bad credentials, the login page or a 401/403 means the
 // token was refused (it fetches the page once more, then gives up), anything
 // else is a candidate success, which a GET of Options.Probe must confirm.

@@ -13,8 +13,8 @@ import (
 	"github.com/limpet-http/limpet/jar"
 )
 
-// loginOutcome is what the answer to a login POST says (spring-interop.md
-// §1.3), before the probe confirms a success.
+// loginOutcome is what the answer to a login POST says (docs/spring.md,
+// "What happens on the wire"), before the probe confirms a success.
 type loginOutcome int
 
 const (
@@ -106,8 +106,7 @@ func containsString(list []string, s string) bool {
 }
 
 // resetCSRF forgets the CSRF state before a login or after a logout: the
-// server replaces its token then (spring-interop.md §2.9). It returns the
-// new epoch.
+// server replaces its token then. It returns the new epoch.
 func (a *Authenticator) resetCSRF() uint64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()

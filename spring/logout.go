@@ -11,7 +11,7 @@ import (
 	"github.com/limpet-http/limpet/jar"
 )
 
-// Logout logs the Session out (spring-interop.md §4.3): it posts to
+// Logout logs the Session out: it posts to
 // Options.LogoutURL with the CSRF token (fetching one first if it has
 // none, and once more after a 403), and takes 204, a redirect, or an
 // answer showing that the server session was already gone, as success.

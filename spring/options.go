@@ -6,7 +6,7 @@ import (
 )
 
 // Defaults used where an Options field is left at its zero value. They are
-// Spring Security's own defaults (spring-interop.md §1.1, §2.1, §4).
+// Spring Security's own defaults.
 const (
 	DefaultLoginPage       = "/login"
 	DefaultUsernameParam   = "username"

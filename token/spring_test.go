@@ -72,7 +72,7 @@ func (tr *tokenRequests) hook(r *http.Request) error {
 	return nil
 }
 
-// TestSpring runs S21-S23 of spring-interop.md §9 against the real Spring
+// TestSpring runs S21-S23 of interop/spring/README.md against the real Spring
 // fixture, on both Boot versions.
 func TestSpring(t *testing.T) {
 	for _, version := range springserver.Versions() {

@@ -20,7 +20,7 @@ import (
 )
 
 // DefaultSkew is how long before its expiry a token is renewed when
-// Options.Skew is zero: the 30 seconds of spring-interop.md §8 step 5.
+// Options.Skew is zero.
 const DefaultSkew = 30 * time.Second
 
 // Options are the settings every token Authenticator shares. The zero value

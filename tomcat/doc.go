@@ -17,7 +17,7 @@
 //
 // The Session logs in when a response shows the login page, and replays the
 // request afterwards, once. Tomcat's FORM login has two traits a client
-// must respect (spring-interop.md §6.2):
+// must respect (interop/tomcat/README.md has the observed facts):
 //
 //   - The login page comes as a 200 response to any protected request, not
 //     as a 401 or a redirect, so an expired session is recognised by the

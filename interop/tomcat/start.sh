@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts Debian's Tomcat 10 with a private CATALINA_BASE on a free loopback
-# port, for the Tomcat interop tests (spring-interop.md §6.5, scenarios T1-T8).
+# port, for the Tomcat interop tests (scenarios T1-T8 of interop/tomcat/README.md).
 #
 # Usage:
 #   interop/tomcat/start.sh [--foreground] [BASE]
@@ -110,7 +110,7 @@ cat >"$base/conf/server.xml" <<'XML'
 </Server>
 XML
 
-# Users (spring-interop.md §6.3). Keep README.md in step with this list.
+# Users. Keep README.md in step with this list.
 cat >"$base/conf/tomcat-users.xml" <<'XML'
 <?xml version="1.0" encoding="UTF-8"?>
 <tomcat-users xmlns="http://tomcat.apache.org/xml" version="1.0">

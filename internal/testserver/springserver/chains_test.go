@@ -10,23 +10,28 @@ import (
 )
 
 // TestChains checks the custom security chains of the shared "chains" JVM, one connector per set-up
-// (spring-interop.md §9 S6, S9, S10, S11 second variant, S14-S18, the custom login page).
+// (scenarios S6, S9, S10, S11 second variant, S14-S18 of interop/spring/README.md, and the custom login page).
 func TestChains(t *testing.T) {
 	for _, version := range springserver.Versions() {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
-			start := func(profile string) *springserver.Server { return springserver.Start(t, version, profile) }
-			t.Run("S6 formLogin only", func(t *testing.T) { testS6(t, start("form")) })
-			t.Run("custom login page", func(t *testing.T) { testCustomPage(t, start("page")) })
-			t.Run("S9 cookie CSRF with masking", func(t *testing.T) { testS9(t, start("cookie")) })
-			t.Run("S9 cookie CSRF with HTTP Basic", func(t *testing.T) { testS9Basic(t, start("cookie")) })
-			t.Run("S10 SPA CSRF", func(t *testing.T) { testS10(t, start("spa")) })
-			t.Run("S11 logout deletes JSESSIONID", func(t *testing.T) { testS11DeleteCookie(t, start("delcookie")) })
-			t.Run("S14 invalidSessionUrl", func(t *testing.T) { testS14(t, start("invalid")) })
-			t.Run("S15 maximumSessions expires the first", func(t *testing.T) { testS15(t, start("max")) })
-			t.Run("S16 maximumSessions prevents login", func(t *testing.T) { testS16(t, start("maxprevent")) })
-			t.Run("S17 remember-me", func(t *testing.T) { testS17(t, start("remember")) })
-			t.Run("S18 STATELESS form login", func(t *testing.T) { testS18(t, start("stateless")) })
+			// start is called inside each subtest with that subtest's t, so a missing fixture skips (or, under
+			// LIMPET_INTEROP=require, fails) the subtest that needs it, never the parent from a subtest.
+			start := func(t *testing.T, profile string) *springserver.Server {
+				t.Helper()
+				return springserver.Start(t, version, profile)
+			}
+			t.Run("S6 formLogin only", func(t *testing.T) { testS6(t, start(t, "form")) })
+			t.Run("custom login page", func(t *testing.T) { testCustomPage(t, start(t, "page")) })
+			t.Run("S9 cookie CSRF with masking", func(t *testing.T) { testS9(t, start(t, "cookie")) })
+			t.Run("S9 cookie CSRF with HTTP Basic", func(t *testing.T) { testS9Basic(t, start(t, "cookie")) })
+			t.Run("S10 SPA CSRF", func(t *testing.T) { testS10(t, start(t, "spa")) })
+			t.Run("S11 logout deletes JSESSIONID", func(t *testing.T) { testS11DeleteCookie(t, start(t, "delcookie")) })
+			t.Run("S14 invalidSessionUrl", func(t *testing.T) { testS14(t, start(t, "invalid")) })
+			t.Run("S15 maximumSessions expires the first", func(t *testing.T) { testS15(t, start(t, "max")) })
+			t.Run("S16 maximumSessions prevents login", func(t *testing.T) { testS16(t, start(t, "maxprevent")) })
+			t.Run("S17 remember-me", func(t *testing.T) { testS17(t, start(t, "remember")) })
+			t.Run("S18 STATELESS form login", func(t *testing.T) { testS18(t, start(t, "stateless")) })
 		})
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/limpet-http/limpet/internal/testserver/springserver"
 )
 
-// TestBootDefaultChain checks, on Spring Boot's own default chain, the server-side facts of spring-interop.md §9
-// that a client relies on: S1-S5, S7, S8, S11 and S12.
+// TestBootDefaultChain checks, on Spring Boot's own default chain, the server-side facts a client relies on in
+// the scenarios S1-S5, S7, S8, S11 and S12 of interop/spring/README.md.
 func TestBootDefaultChain(t *testing.T) {
 	for _, version := range springserver.Versions() {
 		t.Run(version, func(t *testing.T) {

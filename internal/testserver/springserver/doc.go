@@ -2,7 +2,7 @@
 //
 // The fixture is a Spring Boot application built twice by interop/spring/build.sh: against Spring Boot 3.5.7
 // (Spring Security 6.5, version "boot3") and Spring Boot 4.0.7 (Spring Security 7.0, version "boot4"). A profile
-// names one security set-up of spring-interop.md section 9; interop/spring/README.md lists them. Some profiles
+// names one security set-up of the scenarios interop/spring/README.md lists, with the profiles. Some profiles
 // have a JVM of their own ("default", "secure", "timeout"); the others are connectors (ports) of one shared "chains"
 // JVM, so a test of many set-ups costs one JVM start per version.
 //

@@ -12,7 +12,7 @@ import (
 )
 
 // The tests below check, against the real server, the facts the client's
-// Tomcat support relies on (spring-interop.md §6, scenarios T1-T8). None of
+// Tomcat support relies on (scenarios T1-T8 of interop/tomcat/README.md). None of
 // them runs in parallel: several expire every session of a context.
 
 // keySeq makes session attribute names unique within the test binary.
