@@ -71,9 +71,12 @@
 //
 // Snapshot returns every cookie with all its fields (creation, update and
 // last access times, host-only flag, expiry); Restore replaces the jar's
-// contents with such a list, exactly, after checking every cookie. Put
-// inserts one cookie as it is, for importing from cookies.txt or HTTPie
-// files and for merging the state of several processes.
+// contents with such a list, exactly. Whatever the jar stores from a
+// Set-Cookie, Restore takes back. Restore checks every cookie; one it cannot
+// hold (a file edited by hand, a domain that became a public suffix) is
+// skipped and reported in a [RestoreError], and the others are restored.
+// Put inserts one cookie as it is, for importing from cookies.txt or
+// HTTPie files and for merging the state of several processes.
 //
 // # Watching changes
 //
@@ -106,6 +109,10 @@
 //     context, so every request counts as same-site.
 //   - Name and value together may not exceed 4096 bytes; an attribute value
 //     over 1024 bytes is ignored.
+//   - A cookie without a (valid) Path gets the directory of the request
+//     path, as RFC 6265bis §5.1.4 says, ';' included: a cookie set by
+//     /app;jsessionid=ABC/page has the path /app;jsessionid=ABC and goes to
+//     that rewritten path only, as in browsers and net/http/cookiejar.
 //
 // # Limits
 //
