@@ -83,7 +83,8 @@
 // Options.OnChange is told of every cookie set, deleted, expired or
 // evicted, in order, without the jar's lock held (it may call the jar); see
 // [Change] for where and when. A persistence layer saves on these events.
-// Restore reports nothing.
+// A server's deletion of a cookie the jar does not hold is reported too, so
+// that a store shared by processes records it. Restore reports nothing.
 //
 // # Rules the jar follows
 //

@@ -104,7 +104,10 @@ const (
 	ChangeSet ChangeKind = iota + 1
 	// ChangeDeleted: a cookie was removed on request: by the server (a
 	// Set-Cookie with an expiry in the past, Max-Age=0) or by Delete,
-	// Clear or ClearSession.
+	// Clear or ClearSession. A server's deletion is reported even when the
+	// jar held no cookie with that Key (it never had it, or evicted it),
+	// with Cookie set to the deleting cookie as received: a store shared
+	// by processes records it, since another process may hold the cookie.
 	ChangeDeleted
 	// ChangeExpired: a stored cookie reached its expiry time and was
 	// removed.

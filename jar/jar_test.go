@@ -817,6 +817,21 @@ func TestOnChange(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	t.Run("deletion of a cookie the jar does not hold reported", func(t *testing.T) {
+		// A store shared by processes must learn of a server's deletion
+		// even when this jar evicted the cookie (or never had it): another
+		// process may hold it.
+		var got []string
+		j := jar.New(jar.Options{Clock: newClock().Now, MaxCookiesPerDomain: 1, OnChange: func(c jar.Change) {
+			got = append(got, fmt.Sprintf("%s %s", c.Kind, c.Cookie.Key()))
+		}})
+		j.SetCookieHeaders(u, []string{"old=1", "new=2", "old=; Max-Age=0", "never=; Expires=Thu, 01 Jan 1970 00:00:10 GMT",
+			"__Host-x=; Max-Age=0"}) // ignored: breaks its prefix's rules, so it deletes nothing
+		want := []string{"set old@h.test/", "set new@h.test/", "evicted old@h.test/", "deleted old@h.test/", "deleted never@h.test/"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("changes %q, want %q", got, want)
+		}
+	})
 	t.Run("expiry reported", func(t *testing.T) {
 		var kinds []jar.ChangeKind
 		clk := newClock()

@@ -141,6 +141,10 @@ func (j *Jar) setLocked(c Cookie, now time.Time, inherit bool) {
 		}
 	}
 	if c.Expired(now) {
+		// The server deletes a cookie this jar does not hold (it never
+		// had it, or evicted it). Another process sharing the session may
+		// hold it: report the deletion, so that a store records it.
+		j.emitLocked(ChangeDeleted, c, now)
 		return
 	}
 	if seq == 0 {

@@ -24,8 +24,9 @@
 // session, via github.com/gofrs/flock), reads the file, merges the caller's
 // snapshot into it with store.Merge, writes the result and returns it. When
 // N processes save one session, the file ends up with every cookie any of
-// them set, and deletions stay deleted. Update is the same with a function
-// that edits the stored state directly.
+// them set (within the jar's limits, Options.MaxCookiesPerDomain and
+// Options.MaxCookies), and deletions stay deleted. Update is the same with
+// a function that edits the stored state directly.
 //
 // The lock is taken while waiting on the context: a cancelled context
 // makes Save return without writing. Load takes no lock: files are

@@ -169,7 +169,7 @@ func (f *File) Load(ctx context.Context) (store.Snapshot, error) {
 // state keeps snap's.
 func (f *File) Save(ctx context.Context, snap store.Snapshot) (store.Snapshot, error) {
 	return f.modify(ctx, "save", func(disk store.Snapshot, now time.Time) (store.Snapshot, error) {
-		return store.Merge(disk, snap, store.MergeOptions{Now: now, TombstoneTTL: f.opts.TombstoneTTL}), nil
+		return store.Merge(disk, snap, f.opts.merge(now)), nil
 	})
 }
 

@@ -13,8 +13,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/store"
 	"github.com/limpet-http/limpet/store/filestore"
 )
@@ -139,5 +141,73 @@ func TestLoadSkipsBadCookie(t *testing.T) {
 	slices.Sort(names)
 	if !slices.Equal(names, []string{"new", "sid", "wide"}) {
 		t.Errorf("file holds %v: the skipped cookie must stay for repair, the others be saved", names)
+	}
+}
+
+// deletingServer sets ?set=NAME (Path=/) and deletes ?del=NAME.
+func deletingServer(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		for _, n := range strings.Split(q.Get("set"), ",") {
+			if n != "" {
+				http.SetCookie(w, &http.Cookie{Name: n, Value: "v-" + n, Path: "/"})
+			}
+		}
+		if n := q.Get("del"); n != "" {
+			http.SetCookie(w, &http.Cookie{Name: n, Value: "", Path: "/", MaxAge: -1})
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestDeletionOfEvictedCookie: a session whose host holds more cookies
+// than the jar keeps evicts some on load; the server's later deletion of
+// an evicted cookie must still delete it from the file, and the file must
+// stay within the jar's limits.
+func TestDeletionOfEvictedCookie(t *testing.T) {
+	srv := deletingServer(t)
+	path := filepath.Join(t.TempDir(), "app.json")
+	open := func(t *testing.T) *limpet.Session {
+		t.Helper()
+		s, err := limpet.New(limpet.Options{Store: filestore.Open(path, filestore.Options{}), ManualSave: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	// Session A gets "doomed" and a few more; session B, which never
+	// loaded them, gets as many cookies as the jar keeps per domain; both
+	// save.
+	a, b := open(t), open(t)
+	get(t, a, srv.URL+"/?set=doomed,a0,a1,a2,a3,a4,a5,a6,a7,a8,a9")
+	var many []string
+	for i := range jar.DefaultMaxCookiesPerDomain {
+		many = append(many, fmt.Sprintf("c%03d", i))
+	}
+	time.Sleep(2 * time.Millisecond) // B's cookies are used later than A's
+	get(t, b, srv.URL+"/?set="+strings.Join(many, ","))
+	for _, s := range []*limpet.Session{a, b} {
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Session C loads more than it keeps, and the server deletes "doomed".
+	c := open(t)
+	get(t, c, srv.URL+"/?del=doomed")
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := filestore.Open(path, filestore.Options{}).Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ck := range got.Cookies {
+		if ck.Name == "doomed" {
+			t.Error("the cookie the server deleted is still in the file")
+		}
+	}
+	if n := len(got.Cookies); n > jar.DefaultMaxCookiesPerDomain {
+		t.Errorf("the file holds %d cookies for one domain, over the limit of %d", n, jar.DefaultMaxCookiesPerDomain)
 	}
 }

@@ -391,7 +391,7 @@ func TestConcurrentSaves(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	for w := range writers {
-		st := redisstore.New(newClient(t, addr), redisstore.Options{})
+		st := redisstore.New(newClient(t, addr), noLimits) // 400 cookies for one host
 		wg.Go(func() {
 			var mine store.Snapshot
 			for i := range saves {
