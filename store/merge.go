@@ -299,16 +299,26 @@ func evict(entries []mergeEntry, keep []int32, n, perDomain, total int) int {
 	}
 	dropped := 0
 	if perDomain > 0 && n > perDomain {
-		byDomain := make(map[string][]int32)
+		count := make(map[string]int)
+		over := 0
 		for _, i := range keep {
 			if e := &entries[i]; e.hasC {
-				byDomain[e.c.Domain] = append(byDomain[e.c.Domain], i)
+				count[e.c.Domain]++
+				if count[e.c.Domain] == perDomain+1 {
+					over++
+				}
+			}
+		}
+		var byDomain map[string][]int32 // the domains over the limit only
+		if over > 0 {
+			byDomain = make(map[string][]int32, over)
+			for _, i := range keep {
+				if e := &entries[i]; e.hasC && count[e.c.Domain] > perDomain {
+					byDomain[e.c.Domain] = append(byDomain[e.c.Domain], i)
+				}
 			}
 		}
 		for _, group := range byDomain {
-			if len(group) <= perDomain {
-				continue
-			}
 			slices.SortFunc(group, func(a, b int32) int {
 				return cmp.Or(cmpBool(entries[a].c.Secure, entries[b].c.Secure), lru(a, b))
 			})
