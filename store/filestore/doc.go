@@ -32,6 +32,18 @@
 // makes Save return without writing. Load takes no lock: files are
 // replaced atomically, so a reader sees either the old or the new file.
 //
+// # When another process holds the lock
+//
+// A process that holds the lock for longer than a Save's context lets it
+// wait (a long Update, a process stopped in a debugger) makes the Save
+// fail with a *LockError (wrapping ErrLocked) that says so and names the
+// lock file. Such a Save loses nothing: it keeps its snapshot in a pending
+// file beside the session (".<name>.json.pending-<id>", 0600, the same
+// format), which the next Save or Update of the session, by any process,
+// merges in and removes, and which Load merges into what it returns.
+// Delete removes pending files with the session; Reset moves them aside
+// with it.
+//
 // # Crash safety
 //
 // A file is never written in place: the new content goes to a temporary

@@ -50,6 +50,8 @@ func TestMain(m *testing.M) {
 		os.Exit(runChild(limitedChild))
 	case "crash":
 		os.Exit(runChild(crashChild))
+	case "holdlock":
+		os.Exit(runChild(holdLockChild))
 	default:
 		fmt.Fprintf(os.Stderr, "unknown %s=%q\n", childEnv, os.Getenv(childEnv))
 		os.Exit(2)
