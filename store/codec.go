@@ -44,7 +44,6 @@ var (
 	metaKnown   = keySet("created", "updated", "limpet")
 	cookieKnown = keySet("name", "name_b64", "value", "value_b64", "domain", "domain_b64", "path", "path_b64", "host_only", "persistent",
 		"expires", "secure", "http_only", "same_site", "partitioned", "created", "updated", "last_access")
-	tombKnown    = keySet("domain", "domain_b64", "host_only", "path", "path_b64", "name", "name_b64", "deleted")
 	headersKnown = keySet("updated", "list")
 	authKnown    = keySet("kind", "user", "password", "updated")
 	tokenKnown   = keySet("source", "access_token", "refresh_token", "token_type", "expiry", "updated")
@@ -444,7 +443,6 @@ func lineCol(data []byte, off int64) (int, int) {
 // fields decodes an object member by member; where names it in errors.
 type fields struct {
 	where string
-	err   error
 }
 
 func (f *fields) wrap(k string, err error) error {

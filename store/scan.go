@@ -500,11 +500,6 @@ func (o *object) time(k string, t time.Time) {
 	o.b = appendTime(o.b, t)
 }
 
-func (o *object) raw(k string, v []byte) {
-	o.key(k)
-	o.b = append(o.b, v...)
-}
-
 // extra writes unknown members, sorted by name, compacted to one line.
 func (o *object) extra(m map[string]json.RawMessage, known func(string) bool) {
 	if len(m) == 0 {
