@@ -129,11 +129,19 @@ func (j *Jar) setLocked(c Cookie, now time.Time, inherit bool) {
 	var seq uint64
 	if b := j.domains[c.Domain]; b != nil {
 		if i := b.find(k); i >= 0 {
+			if inherit || c.Created.IsZero() {
+				c.Created = b.entries[i].c.Created
+			}
+			if !c.Expired(now) && c.Created.Equal(b.entries[i].c.Created) {
+				// The cookie keeps its place in the sending order:
+				// replace it where it is, at a cost that does not grow
+				// with the number of cookies of its domain.
+				j.replaceLocked(&b.entries[i], c)
+				j.emitLocked(ChangeSet, c, now)
+				return
+			}
 			old := j.removeLocked(c.Domain, b, i)
 			seq = old.seq
-			if inherit || c.Created.IsZero() {
-				c.Created = old.c.Created
-			}
 			if c.Expired(now) {
 				j.emitLocked(ChangeDeleted, old.c, now)
 				return
@@ -154,6 +162,23 @@ func (j *Jar) setLocked(c Cookie, now time.Time, inherit bool) {
 	j.insertLocked(entry{c: c, seq: seq})
 	j.emitLocked(ChangeSet, c, now)
 	j.evictLocked(c.Domain, now)
+}
+
+// replaceLocked replaces e's cookie with c, which has the same Key and
+// creation time (so the same place in the bucket and the same index slot),
+// and updates the counters.
+func (j *Jar) replaceLocked(e *entry, c Cookie) {
+	if e.c.Secure != c.Secure {
+		if c.Secure {
+			j.secureNames[c.Name]++
+		} else if j.secureNames[c.Name]--; j.secureNames[c.Name] <= 0 {
+			delete(j.secureNames, c.Name)
+		}
+	}
+	if c.Persistent && (j.nextExpiry.IsZero() || c.Expires.Before(j.nextExpiry)) {
+		j.nextExpiry = c.Expires
+	}
+	e.c = c
 }
 
 // Put stores c as it is, replacing the cookie with the same Key: for
