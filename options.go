@@ -163,8 +163,8 @@ type Options struct {
 
 	// Logger receives one debug record per request and response, with
 	// credentials, cookies and tokens redacted. nil means no logging, except
-	// for the warning when TLS verification is turned off, which then goes
-	// to slog.Default().
+	// for warnings (TLS verification turned off, a saved cookie that could
+	// not be restored), which then go to slog.Default().
 	Logger *slog.Logger
 }
 

@@ -115,7 +115,11 @@ func (p *persistence) load(ctx context.Context) error {
 		return fmt.Errorf("limpet: loading the saved session: %w", err)
 	default:
 		if err := p.jar.Restore(snap.JarCookies()); err != nil {
-			return fmt.Errorf("limpet: restoring the saved session's cookies: %w", err)
+			var re *jar.RestoreError
+			if !errors.As(err, &re) {
+				return fmt.Errorf("limpet: restoring the saved session's cookies: %w", err)
+			}
+			p.warnSkipped(re)
 		}
 		for _, s := range p.savers {
 			s.LoadState(snap)
@@ -131,6 +135,22 @@ func (p *persistence) load(ctx context.Context) error {
 		go p.loop()
 	}
 	return nil
+}
+
+// warnSkipped reports the saved cookies the jar could not take back: the
+// session goes on without them (they stay in the store), and each gets a
+// warning, on slog.Default() when the Session has no Logger.
+func (p *persistence) warnSkipped(re *jar.RestoreError) {
+	logger := p.logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	for _, s := range re.Skipped {
+		k := s.Cookie.Key()
+		logger.Warn("limpet: a saved cookie was skipped; the session goes on without it",
+			slog.String("name", k.Name), slog.String("domain", k.Domain), slog.String("path", k.Path),
+			slog.String("reason", s.Err.Error()))
+	}
 }
 
 // loop is the autosave goroutine: it waits for a change, lets further

@@ -2,6 +2,7 @@ package jar
 
 import (
 	"encoding/json"
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -33,6 +34,8 @@ func FuzzSetCookie(f *testing.F) {
 		{"http://home.example.org/", "a=b; Expires=Thu, 31 Dec 23:55:55 2037 GMT; Max-Age=-1"},
 		{"http://home.example.org/", "a=b\x00c"},
 		{"ws://home.example.org/x;y", "a=b; Path=/x;y"},
+		{"http://0/;/", "0"}, // a default-path with ';'
+		{"http://h.test/app;jsessionid=ABC/page", "a=b"},
 	}
 	for _, s := range seeds {
 		f.Add(s.url, s.line)
@@ -90,9 +93,10 @@ func FuzzSetCookie(f *testing.F) {
 }
 
 // FuzzRestore feeds arbitrary JSON snapshots to Restore, as a store would
-// after reading a file. Whatever the input: no panic; on error the jar is
-// unchanged; on success Snapshot returns the unexpired input cookies, each
-// as given, and every restored cookie would be accepted by Put.
+// after reading a file. Whatever the input: no panic; an error is a
+// *RestoreError listing skipped cookies, each invalid (Put refuses it too)
+// or a repeated key; Snapshot returns the other unexpired input cookies,
+// each as given, and every restored cookie would be accepted by Put.
 func FuzzRestore(f *testing.F) {
 	now := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	src := New(Options{Clock: func() time.Time { return now }})
@@ -108,6 +112,7 @@ func FuzzRestore(f *testing.F) {
 	f.Add([]byte(`[{"Name":"a","Value":"b","Domain":"com","Path":"/"}]`))
 	f.Add([]byte(`[{"Name":"a","Value":"b","Domain":"::1","Path":"/","Persistent":true,"Expires":"2019-01-01T00:00:00Z"}]`))
 	f.Add([]byte(`[{"Name":"a","Value":"1","Domain":"h.test","Path":"/"},{"Name":"a","Value":"2","Domain":"h.test","Path":"/"}]`))
+	f.Add([]byte(`[{"Name":"a","Value":"1","Domain":"h.test","Path":"/app;jsessionid=1"},{"Name":"b","Value":"2","Domain":"h.test","Path":"x"}]`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var in []Cookie
@@ -116,19 +121,37 @@ func FuzzRestore(f *testing.F) {
 		}
 		j := New(Options{Clock: func() time.Time { return now }, MaxCookies: NoLimit, MaxCookiesPerDomain: NoLimit})
 		j.SetCookieHeaders(&url.URL{Scheme: "http", Host: "before.test", Path: "/"}, []string{"keep=1"})
-		before := j.Snapshot()
+		skipped := map[int]bool{}
 		if err := j.Restore(in); err != nil {
-			if !strings.HasPrefix(err.Error(), "jar: ") {
-				t.Fatalf("error without package prefix: %v", err)
+			var re *RestoreError
+			if !errors.As(err, &re) || !errors.Is(err, ErrInvalidCookie) || !strings.HasPrefix(err.Error(), "jar: ") {
+				t.Fatalf("error %T %v, want a *RestoreError wrapping ErrInvalidCookie", err, err)
 			}
-			if after := j.Snapshot(); len(after) != len(before) || after[0] != before[0] {
-				t.Fatalf("failed Restore changed the jar: %+v", after)
+			if re.Total != len(in) || len(re.Skipped) == 0 {
+				t.Fatalf("RestoreError %+v for %d cookies", re, len(in))
 			}
-			return
+			for _, s := range re.Skipped {
+				if s.Cookie != in[s.Index] || skipped[s.Index] {
+					t.Fatalf("skipped %d: %+v, given %+v", s.Index, s.Cookie, in[s.Index])
+				}
+				skipped[s.Index] = true
+			}
 		}
-		got := j.Snapshot()
 		var want []Cookie
-		for _, c := range in {
+		seen := map[Key]bool{}
+		for i, c := range in {
+			perr := New(Options{Clock: func() time.Time { return now }}).Put(c)
+			valid := perr == nil || errors.Is(perr, ErrExpired) // Put checks validity before expiry
+			if skipped[i] {
+				if valid && !seen[c.Key()] {
+					t.Fatalf("cookie %d skipped, but it is valid and its key is new: %+v", i, c)
+				}
+				continue
+			}
+			if !valid || seen[c.Key()] {
+				t.Fatalf("cookie %d restored, but it is invalid or its key repeats: %+v", i, c)
+			}
+			seen[c.Key()] = true
 			if !c.Persistent {
 				c.Expires = time.Time{}
 			}
@@ -142,6 +165,7 @@ func FuzzRestore(f *testing.F) {
 			}
 			want = append(want, c)
 		}
+		got := j.Snapshot()
 		if len(got) != len(want) {
 			t.Fatalf("restored %d cookies, want %d", len(got), len(want))
 		}

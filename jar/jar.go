@@ -104,7 +104,10 @@ const (
 	ChangeSet ChangeKind = iota + 1
 	// ChangeDeleted: a cookie was removed on request: by the server (a
 	// Set-Cookie with an expiry in the past, Max-Age=0) or by Delete,
-	// Clear or ClearSession.
+	// Clear or ClearSession. A server's deletion is reported even when the
+	// jar held no cookie with that Key (it never had it, or evicted it),
+	// with Cookie set to the deleting cookie as received: a store shared
+	// by processes records it, since another process may hold the cookie.
 	ChangeDeleted
 	// ChangeExpired: a stored cookie reached its expiry time and was
 	// removed.
@@ -194,6 +197,21 @@ type Jar struct {
 // bucket holds the cookies of one Domain value in sending order.
 type bucket struct {
 	entries []entry
+	// index finds a cookie of a large bucket by Key without a scan: its
+	// sort position (creation time and sequence number) for a binary
+	// search. nil while the bucket holds no more than indexMin cookies.
+	index map[Key]slot
+}
+
+// indexMin is the bucket size above which a bucket keeps an index: below
+// it, scanning the names costs less than hashing a Key.
+const indexMin = 32
+
+// slot is where a cookie of known Key sorts in its bucket (with the
+// length of its path).
+type slot struct {
+	created time.Time
+	seq     uint64
 }
 
 // entry is a stored cookie and its sequence number, which orders cookies
@@ -425,6 +443,17 @@ func compareEntries(a, b *entry) int {
 
 // find returns the index of the cookie with key k in b, or -1.
 func (b *bucket) find(k Key) int {
+	if b.index != nil {
+		s, ok := b.index[k]
+		if !ok {
+			return -1
+		}
+		probe := entry{c: Cookie{Path: k.Path, Created: s.created}, seq: s.seq}
+		if i := b.search(&probe); i < len(b.entries) && b.entries[i].seq == s.seq {
+			return i
+		}
+		panic("jar: bucket index out of step") // unreachable: entries and index change together
+	}
 	for i := range b.entries {
 		c := &b.entries[i].c
 		if c.Name == k.Name && c.Path == k.Path && c.HostOnly == k.HostOnly {
@@ -434,6 +463,21 @@ func (b *bucket) find(k Key) int {
 	return -1
 }
 
+// search returns the position of the first entry of b that does not sort
+// before e.
+func (b *bucket) search(e *entry) int {
+	lo, hi := 0, len(b.entries)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if compareEntries(&b.entries[m], e) < 0 {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
 // insertLocked adds e in sending order and updates the counters.
 func (j *Jar) insertLocked(e entry) {
 	b := j.domains[e.c.Domain]
@@ -441,16 +485,17 @@ func (j *Jar) insertLocked(e entry) {
 		b = &bucket{}
 		j.domains[e.c.Domain] = b
 	}
-	lo, hi := 0, len(b.entries) // insert after every entry that sorts before e
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if compareEntries(&b.entries[m], &e) < 0 {
-			lo = m + 1
-		} else {
-			hi = m
+	b.entries = slices.Insert(b.entries, b.search(&e), e) // after every entry that sorts before e
+	switch {
+	case b.index != nil:
+		b.index[e.c.Key()] = slot{created: e.c.Created, seq: e.seq}
+	case len(b.entries) > indexMin:
+		b.index = make(map[Key]slot, 2*len(b.entries))
+		for i := range b.entries {
+			o := &b.entries[i]
+			b.index[o.c.Key()] = slot{created: o.c.Created, seq: o.seq}
 		}
 	}
-	b.entries = slices.Insert(b.entries, lo, e)
 	j.n++
 	if e.c.Secure {
 		j.secureNames[e.c.Name]++
@@ -465,6 +510,9 @@ func (j *Jar) insertLocked(e entry) {
 func (j *Jar) removeLocked(domain string, b *bucket, i int) entry {
 	e := b.entries[i]
 	b.entries = slices.Delete(b.entries, i, i+1)
+	if b.index != nil {
+		delete(b.index, e.c.Key())
+	}
 	if len(b.entries) == 0 {
 		delete(j.domains, domain)
 	}

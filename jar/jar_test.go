@@ -603,18 +603,37 @@ func TestSnapshotRestore(t *testing.T) {
 		}
 	}
 
-	t.Run("invalid input changes nothing", func(t *testing.T) {
-		before := dst.Snapshot()
-		bad := append(slices.Clone(snap), jar.Cookie{Name: "x", Value: "1", Domain: "Bad Domain", Path: "/"})
-		if err := dst.Restore(bad); !errors.Is(err, jar.ErrInvalidCookie) {
+	t.Run("invalid cookies are skipped and reported", func(t *testing.T) {
+		bad := jar.Cookie{Name: "x", Value: "secret-value", Domain: "Bad Domain", Path: "/"}
+		psl := jar.Cookie{Name: "wide", Value: "1", Domain: "com", Path: "/"} // a domain cookie on a public suffix
+		in := append([]jar.Cookie{bad}, snap...)
+		in = append(in, psl, snap[0]) // snap[0] again: a second cookie with the same key
+		err := dst.Restore(in)
+		if !errors.Is(err, jar.ErrInvalidCookie) {
 			t.Fatalf("err = %v", err)
 		}
-		dup := append(slices.Clone(snap), snap[0])
-		if err := dst.Restore(dup); !errors.Is(err, jar.ErrInvalidCookie) {
-			t.Fatalf("duplicate: err = %v", err)
+		var re *jar.RestoreError
+		if !errors.As(err, &re) {
+			t.Fatalf("err = %T %v, want a *jar.RestoreError", err, err)
 		}
-		if !slices.Equal(dst.Snapshot(), before) {
-			t.Fatal("failed Restore changed the jar")
+		var skipped []string
+		for _, s := range re.Skipped {
+			skipped = append(skipped, fmt.Sprintf("%d %s", s.Index, s.Cookie.Name))
+			if !errors.Is(s.Err, jar.ErrInvalidCookie) {
+				t.Errorf("skipped %d: %v does not wrap ErrInvalidCookie", s.Index, s.Err)
+			}
+		}
+		want := []string{"0 x", fmt.Sprintf("%d wide", len(snap)+1), fmt.Sprintf("%d %s", len(snap)+2, snap[0].Name)}
+		if !slices.Equal(skipped, want) {
+			t.Errorf("skipped %v, want %v", skipped, want)
+		}
+		if msg := err.Error(); !strings.HasPrefix(msg, "jar: ") || strings.Contains(msg, "secret-value") ||
+			!strings.Contains(msg, "3 of") {
+			t.Errorf("message %q: want the package prefix, a count and no cookie value", msg)
+		}
+		// The valid cookies, the first of two with one key included, are restored.
+		if got := dst.Snapshot(); !slices.Equal(got, snap) {
+			t.Fatalf("restored:\n got %+v\nwant %+v", got, snap)
 		}
 	})
 	t.Run("expired cookies are skipped", func(t *testing.T) {
@@ -628,6 +647,57 @@ func TestSnapshotRestore(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDefaultPathWithSemicolon: a cookie without Path set from a URL whose
+// path holds ';' (Java's ";jsessionid=" URL rewriting) gets the directory
+// of the request path as its default-path, ';' included, as RFC 6265bis
+// §5.1.4, Go's net/http/cookiejar and browsers do; and what the jar
+// stores, it restores.
+func TestDefaultPathWithSemicolon(t *testing.T) {
+	tests := []struct{ url, line, path string }{
+		{"http://h.test/app;jsessionid=ABC/page", "a=b", "/app;jsessionid=ABC"},
+		{"http://h.test/app;jsessionid=ABC/page", "a=b; Path=rel", "/app;jsessionid=ABC"},
+		{"http://0/;/", "a=b", "/;"},
+		{"http://h.test/examples/j_security_check;jsessionid=F7", "a=b", "/examples"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url+" "+tt.line, func(t *testing.T) {
+			clk := newClock()
+			j := jar.New(jar.Options{Clock: clk.Now})
+			j.SetCookieHeaders(mustURL(t, tt.url), []string{tt.line})
+			snap := j.Snapshot()
+			if len(snap) != 1 || snap[0].Path != tt.path {
+				t.Fatalf("stored %+v, want one cookie with path %q", snap, tt.path)
+			}
+			r := jar.New(jar.Options{Clock: clk.Now})
+			if err := r.Restore(snap); err != nil {
+				t.Fatalf("Restore(Snapshot()): %v", err)
+			}
+			if got := r.Snapshot(); !slices.Equal(got, snap) {
+				t.Fatalf("round trip %+v, want %+v", got, snap)
+			}
+			if err := jar.New(jar.Options{Clock: clk.Now}).Put(snap[0]); err != nil {
+				t.Fatalf("Put of a stored cookie: %v", err)
+			}
+			if h := r.CookieHeader(mustURL(t, tt.url)); h != "a=b" {
+				t.Errorf("restored jar sends %q to %s", h, tt.url)
+			}
+		})
+	}
+	// The cookie goes where browsers send it: under the rewritten path only.
+	j := jar.New(jar.Options{Clock: newClock().Now})
+	j.SetCookieHeaders(mustURL(t, "http://h.test/app;jsessionid=ABC/page"), []string{"a=b"})
+	for u, want := range map[string]string{
+		"http://h.test/app;jsessionid=ABC/other": "a=b",
+		"http://h.test/app;jsessionid=ABC":       "a=b",
+		"http://h.test/app/other":                "",
+		"http://h.test/app;jsessionid=XYZ/page":  "",
+	} {
+		if got := j.CookieHeader(mustURL(t, u)); got != want {
+			t.Errorf("%s: sent %q, want %q", u, got, want)
+		}
+	}
 }
 
 func TestPutValidation(t *testing.T) {
@@ -658,6 +728,8 @@ func TestPutValidation(t *testing.T) {
 		{"domain cookie on a public suffix", with(func(c *jar.Cookie) { c.Domain, c.HostOnly = "com", false }), jar.ErrInvalidCookie},
 		{"host-only on a public suffix is fine", with(func(c *jar.Cookie) { c.Domain = "localhost" }), nil},
 		{"relative path", with(func(c *jar.Cookie) { c.Path = "x" }), jar.ErrInvalidCookie},
+		{"path with ;", with(func(c *jar.Cookie) { c.Path = "/app;jsessionid=1" }), nil},
+		{"path with a control character", with(func(c *jar.Cookie) { c.Path = "/a\nb" }), jar.ErrInvalidCookie},
 		{"empty path", with(func(c *jar.Cookie) { c.Path = "" }), jar.ErrInvalidCookie},
 		{"persistent without expiry", with(func(c *jar.Cookie) { c.Persistent = true }), jar.ErrInvalidCookie},
 		{"expired", with(func(c *jar.Cookie) { c.Persistent, c.Expires = true, t0 }), jar.ErrExpired},
@@ -745,6 +817,21 @@ func TestOnChange(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	t.Run("deletion of a cookie the jar does not hold reported", func(t *testing.T) {
+		// A store shared by processes must learn of a server's deletion
+		// even when this jar evicted the cookie (or never had it): another
+		// process may hold it.
+		var got []string
+		j := jar.New(jar.Options{Clock: newClock().Now, MaxCookiesPerDomain: 1, OnChange: func(c jar.Change) {
+			got = append(got, fmt.Sprintf("%s %s", c.Kind, c.Cookie.Key()))
+		}})
+		j.SetCookieHeaders(u, []string{"old=1", "new=2", "old=; Max-Age=0", "never=; Expires=Thu, 01 Jan 1970 00:00:10 GMT",
+			"__Host-x=; Max-Age=0"}) // ignored: breaks its prefix's rules, so it deletes nothing
+		want := []string{"set old@h.test/", "set new@h.test/", "evicted old@h.test/", "deleted old@h.test/", "deleted never@h.test/"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("changes %q, want %q", got, want)
+		}
+	})
 	t.Run("expiry reported", func(t *testing.T) {
 		var kinds []jar.ChangeKind
 		clk := newClock()

@@ -129,11 +129,19 @@ func (j *Jar) setLocked(c Cookie, now time.Time, inherit bool) {
 	var seq uint64
 	if b := j.domains[c.Domain]; b != nil {
 		if i := b.find(k); i >= 0 {
+			if inherit || c.Created.IsZero() {
+				c.Created = b.entries[i].c.Created
+			}
+			if !c.Expired(now) && c.Created.Equal(b.entries[i].c.Created) {
+				// The cookie keeps its place in the sending order:
+				// replace it where it is, at a cost that does not grow
+				// with the number of cookies of its domain.
+				j.replaceLocked(&b.entries[i], c)
+				j.emitLocked(ChangeSet, c, now)
+				return
+			}
 			old := j.removeLocked(c.Domain, b, i)
 			seq = old.seq
-			if inherit || c.Created.IsZero() {
-				c.Created = old.c.Created
-			}
 			if c.Expired(now) {
 				j.emitLocked(ChangeDeleted, old.c, now)
 				return
@@ -141,6 +149,10 @@ func (j *Jar) setLocked(c Cookie, now time.Time, inherit bool) {
 		}
 	}
 	if c.Expired(now) {
+		// The server deletes a cookie this jar does not hold (it never
+		// had it, or evicted it). Another process sharing the session may
+		// hold it: report the deletion, so that a store records it.
+		j.emitLocked(ChangeDeleted, c, now)
 		return
 	}
 	if seq == 0 {
@@ -150,6 +162,23 @@ func (j *Jar) setLocked(c Cookie, now time.Time, inherit bool) {
 	j.insertLocked(entry{c: c, seq: seq})
 	j.emitLocked(ChangeSet, c, now)
 	j.evictLocked(c.Domain, now)
+}
+
+// replaceLocked replaces e's cookie with c, which has the same Key and
+// creation time (so the same place in the bucket and the same index slot),
+// and updates the counters.
+func (j *Jar) replaceLocked(e *entry, c Cookie) {
+	if e.c.Secure != c.Secure {
+		if c.Secure {
+			j.secureNames[c.Name]++
+		} else if j.secureNames[c.Name]--; j.secureNames[c.Name] <= 0 {
+			delete(j.secureNames, c.Name)
+		}
+	}
+	if c.Persistent && (j.nextExpiry.IsZero() || c.Expires.Before(j.nextExpiry)) {
+		j.nextExpiry = c.Expires
+	}
+	e.c = c
 }
 
 // Put stores c as it is, replacing the cookie with the same Key: for
@@ -303,26 +332,88 @@ func (j *Jar) collect() []Cookie {
 	return out
 }
 
+// RestoreError is the error Restore returns when it skipped cookies it
+// cannot hold; it restored all the others. It wraps the error of each
+// skipped cookie, so errors.Is(err, ErrInvalidCookie) holds.
+//
+// Its message names the skipped cookies by key and says why, never with
+// their values.
+type RestoreError struct {
+	// Total is the number of cookies Restore was given.
+	Total int
+	// Skipped lists the cookies left out, in the order they were given.
+	Skipped []SkippedCookie
+}
+
+// SkippedCookie is a cookie Restore left out, and why.
+type SkippedCookie struct {
+	// Index is the cookie's position in the slice given to Restore.
+	Index int
+	// Cookie is the cookie as given.
+	Cookie Cookie
+	// Err says why; it wraps ErrInvalidCookie.
+	Err error
+}
+
+// Error returns "jar: restore: skipped N of M cookies: ..." with the reason
+// for each.
+func (e *RestoreError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "jar: restore: skipped %d of %d cookies", len(e.Skipped), e.Total)
+	for i, s := range e.Skipped {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "cookie %d: %s", s.Index, strings.TrimPrefix(s.Err.Error(), "jar: "))
+	}
+	return b.String()
+}
+
+// Unwrap returns the error of each skipped cookie.
+func (e *RestoreError) Unwrap() []error {
+	out := make([]error, len(e.Skipped))
+	for i, s := range e.Skipped {
+		out[i] = s.Err
+	}
+	return out
+}
+
 // Restore replaces the jar's contents with cookies, typically a Snapshot
 // loaded from a store, keeping every field as given: creation, update and
 // last access times, host-only flag, expiry. Cookies that have expired are
 // skipped; zero times are set to now. Cookies with equal creation times
 // are sent in the order they have in the slice.
 //
-// Restore checks every cookie first: if one is invalid (see
-// ErrInvalidCookie) or two share a Key, it returns an error and leaves the
-// jar unchanged. Limits apply: cookies beyond MaxCookiesPerDomain or
-// MaxCookies are evicted as usual. Restore reports nothing to OnChange.
+// A cookie the jar cannot hold (see ErrInvalidCookie: a file edited by
+// hand, a domain that has become a public suffix since it was saved) or a
+// second cookie with a Key already given does not stop the others: Restore
+// restores every valid cookie and returns a *RestoreError that lists the
+// ones it skipped. A caller loading a saved session should report that
+// error as a warning and go on. Any other result is nil.
+//
+// Limits apply: cookies beyond MaxCookiesPerDomain or MaxCookies are
+// evicted as usual. Restore reports nothing to OnChange.
 func (j *Jar) Restore(cookies []Cookie) error {
 	now := j.now()
 	keep := make([]Cookie, 0, len(cookies))
 	seen := make(map[Key]int, len(cookies))
+	var rerr *RestoreError
+	skip := func(i int, c Cookie, err error) {
+		if rerr == nil {
+			rerr = &RestoreError{Total: len(cookies)}
+		}
+		rerr.Skipped = append(rerr.Skipped, SkippedCookie{Index: i, Cookie: c, Err: err})
+	}
 	for i, c := range cookies {
 		if err := j.validate(&c); err != nil {
-			return fmt.Errorf("jar: restore: cookie %d: %w", i, err)
+			skip(i, cookies[i], err)
+			continue
 		}
 		if first, dup := seen[c.Key()]; dup {
-			return fmt.Errorf("jar: restore: cookies %d and %d: %w: same key %s", first, i, ErrInvalidCookie, c.Key())
+			skip(i, cookies[i], fmt.Errorf("%w %s: same key as cookie %d", ErrInvalidCookie, c.Key(), first))
+			continue
 		}
 		seen[c.Key()] = i
 		if c.Expired(now) {
@@ -356,6 +447,9 @@ func (j *Jar) Restore(cookies []Cookie) error {
 	}
 	j.muted = false
 	j.mu.Unlock()
+	if rerr != nil {
+		return rerr
+	}
 	return nil
 }
 
@@ -375,8 +469,11 @@ func (j *Jar) validate(c *Cookie) error {
 		return bad("name %q has '=', ';', a control character or surrounding white space", c.Name)
 	case strings.ContainsRune(c.Value, ';') || hasCTL(c.Value) || trimWSP(c.Value) != c.Value:
 		return bad("value has ';', a control character or surrounding white space")
-	case c.Path == "" || c.Path[0] != '/' || strings.ContainsRune(c.Path, ';') || hasCTL(c.Path):
-		return bad("path %q must start with '/' and have no ';' or control character", c.Path)
+	case c.Path == "" || c.Path[0] != '/' || hasCTL(c.Path):
+		// A Path attribute cannot hold ';', but a default-path can: it is
+		// the directory of the request path (RFC 6265bis §5.1.4), and
+		// "/app;jsessionid=ABC/page" gives "/app;jsessionid=ABC".
+		return bad("path %q must start with '/' and have no control character", c.Path)
 	case len(c.Path) > MaxAttributeValueSize:
 		return bad("path longer than %d bytes", MaxAttributeValueSize)
 	case c.Persistent && c.Expires.IsZero():

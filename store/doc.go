@@ -28,7 +28,11 @@
 // later Updated time wins. Deletions are recorded as tombstones (see
 // TombstoneFor, which turns a jar's deletion notices into tombstones) so
 // that a process still holding an old copy cannot bring a deleted cookie
-// back. Save returns the merged state for the caller to adopt.
+// back; a jar reports a server's deletion even of a cookie it evicted or
+// never had, so that none is lost. Merge also keeps the state within a
+// jar's limits (see MergeOptions), so that a session shared by many
+// processes does not grow past what a jar loads. Save returns the merged
+// state for the caller to adopt.
 //
 // # The snapshot format
 //

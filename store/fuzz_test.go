@@ -2,10 +2,14 @@ package store_test
 
 import (
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
+	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/store"
 )
 
@@ -54,6 +58,53 @@ func FuzzParse(f *testing.F) {
 		}
 		if string(b1) != string(b2) {
 			t.Fatalf("not stable:\n%s\n%s", b1, b2)
+		}
+	})
+}
+
+// FuzzSaveRestore checks, for arbitrary Set-Cookie lines received from
+// arbitrary URLs, that whatever a jar stores survives the way to a session
+// file and back: Snapshot, Marshal, Parse and Restore give the same cookies
+// without an error. A cookie the jar accepts but cannot restore would make
+// the session unloadable for every process sharing it.
+func FuzzSaveRestore(f *testing.F) {
+	for _, s := range []struct{ url, line string }{
+		{"http://localhost:8080/app/x", "JSESSIONID=6F1C; Path=/app; HttpOnly"},
+		{"http://h.test/app;jsessionid=ABC/page", "a=b"},
+		{"http://0/;/", "0"},
+		{"https://www.example.com/", "__Host-sid=1; Secure; Path=/; SameSite=Strict; Max-Age=60"},
+		{"http://h.test/%ff/x", "\xff=\xfe; Domain=h.test"},
+		{"http://[::1]:9/", "nameless"},
+	} {
+		f.Add(s.url, s.line)
+	}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	f.Fuzz(func(t *testing.T, rawURL, line string) {
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return
+		}
+		j := jar.New(jar.Options{Clock: clock})
+		j.SetCookieHeaders(u, []string{line})
+		snap := j.Snapshot()
+		if len(snap) == 0 {
+			return
+		}
+		raw, err := store.Marshal(store.Snapshot{Cookies: store.CookiesFromJar(snap)})
+		if err != nil {
+			t.Fatalf("Marshal: %v", err)
+		}
+		back, err := store.Parse(raw)
+		if err != nil {
+			t.Fatalf("Parse of a saved jar: %v\n%s", err, raw)
+		}
+		r := jar.New(jar.Options{Clock: clock})
+		if err := r.Restore(back.JarCookies()); err != nil {
+			t.Fatalf("Restore of a saved jar: %v\n%s", err, raw)
+		}
+		if got := r.Snapshot(); !slices.Equal(got, snap) {
+			t.Fatalf("round trip:\n got %+v\nwant %+v", got, snap)
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/store"
 )
 
@@ -59,7 +60,8 @@ func TestMemoryStore(t *testing.T) {
 
 func TestMemoryConcurrentSaves(t *testing.T) {
 	ctx := context.Background()
-	m := store.NewMemory(store.MergeOptions{})
+	// 200 cookies for one domain: more than a jar keeps by default.
+	m := store.NewMemory(store.MergeOptions{MaxCookiesPerDomain: jar.NoLimit})
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {

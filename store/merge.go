@@ -25,6 +25,15 @@ type MergeOptions struct {
 	// after their time; zero means DefaultTombstoneTTL, negative means
 	// forever.
 	TombstoneTTL time.Duration
+	// MaxCookiesPerDomain and MaxCookies cap the merged cookies as a jar
+	// caps what it holds (the jar.Options of the same names): zero means
+	// jar.DefaultMaxCookiesPerDomain and jar.DefaultMaxCookies,
+	// jar.NoLimit none. Over a cap, Merge drops the least recently used
+	// cookies in the jar's order (within a domain, non-Secure ones first),
+	// so the stored state never holds more than a jar would load. Give the
+	// store the limits of the jars that share it.
+	MaxCookiesPerDomain int
+	MaxCookies          int
 }
 
 // Merge combines the stored snapshot disk with the snapshot mine that a
@@ -37,8 +46,14 @@ type MergeOptions struct {
 //
 //   - Cookies: per jar.Key (domain, path, name, host-only flag) the copy with the later Updated
 //     wins; on a tie mine wins, and keeps disk's unknown members if it has
-//     none. A cookie is dropped when a tombstone for its key is at or after
-//     its Updated, and when it has expired at Now.
+//     none. The winner takes the later LastAccess of the two. A cookie is
+//     dropped when a tombstone for its key is at or after its Updated, and
+//     when it has expired at Now.
+//   - Limits: over MaxCookiesPerDomain cookies sharing a Domain, or
+//     MaxCookies in all, the least recently used are dropped, as a jar
+//     evicts them. No tombstone is written for them: a process that still
+//     holds one and saves it brings it back (and another goes), as its jar
+//     would.
 //   - Tombstones: the latest per key is kept while it still removes
 //     something it may meet again, that is until a cookie with a later
 //     Updated supersedes it or TombstoneTTL has passed since its time.
@@ -73,7 +88,14 @@ func Merge(disk, mine Snapshot, opts MergeOptions) Snapshot {
 	out.CSRF = later(disk.CSRF, mine.CSRF, func(c *CSRF) time.Time { return c.Updated })
 	out.Login = later(disk.Login, mine.Login, func(l *Login) time.Time { return l.Updated })
 	out.Tokens = mergeTokens(disk.Tokens, mine.Tokens, keepTomb)
-	out.Cookies, out.Tombstones = mergeCookies(disk, mine, now, keepTomb)
+	perDomain, total := opts.MaxCookiesPerDomain, opts.MaxCookies
+	if perDomain == 0 {
+		perDomain = jar.DefaultMaxCookiesPerDomain
+	}
+	if total == 0 {
+		total = jar.DefaultMaxCookies
+	}
+	out.Cookies, out.Tombstones = mergeCookies(disk, mine, now, keepTomb, perDomain, total)
 	return out
 }
 
@@ -152,11 +174,12 @@ func mergeTokens(disk, mine []Token, keep func(time.Time) bool) []Token {
 }
 
 type mergeEntry struct {
-	key  jar.Key
-	c    Cookie
-	hasC bool
-	tomb time.Time
-	hasT bool
+	key    jar.Key
+	c      Cookie
+	hasC   bool
+	access time.Time // the latest LastAccess of any copy
+	tomb   time.Time
+	hasT   bool
 }
 
 // sortTime orders the result: cookies by creation, as a jar sends cookies
@@ -168,7 +191,7 @@ func (e *mergeEntry) sortTime() time.Time {
 	return e.tomb
 }
 
-func mergeCookies(disk, mine Snapshot, now time.Time, keepTomb func(time.Time) bool) ([]Cookie, []Tombstone) {
+func mergeCookies(disk, mine Snapshot, now time.Time, keepTomb func(time.Time) bool, perDomain, total int) ([]Cookie, []Tombstone) {
 	n := len(disk.Cookies) + len(mine.Cookies) + len(disk.Tombstones) + len(mine.Tombstones)
 	idx := make(map[jar.Key]int, n)
 	entries := make([]mergeEntry, 0, n)
@@ -183,12 +206,18 @@ func mergeCookies(disk, mine Snapshot, now time.Time, keepTomb func(time.Time) b
 	}
 	for _, c := range disk.Cookies {
 		e := get(c.Key())
+		if c.LastAccess.After(e.access) {
+			e.access = c.LastAccess
+		}
 		if !e.hasC || c.Updated.After(e.c.Updated) {
 			e.c, e.hasC = c, true
 		}
 	}
 	for _, c := range mine.Cookies {
 		e := get(c.Key())
+		if c.LastAccess.After(e.access) {
+			e.access = c.LastAccess
+		}
 		switch {
 		case !e.hasC || c.Updated.After(e.c.Updated):
 			e.c, e.hasC = c, true
@@ -223,12 +252,16 @@ func mergeCookies(disk, mine Snapshot, now time.Time, keepTomb func(time.Time) b
 			if e.c.Expired(now) {
 				continue
 			}
+			e.c.LastAccess = e.access
 		case e.hasT && keepTomb(e.tomb):
 			nTombs++
 		default:
 			continue
 		}
 		keep = append(keep, int32(i))
+	}
+	if evicted := evict(entries, keep, len(keep)-nTombs, perDomain, total); evicted > 0 {
+		keep = slices.DeleteFunc(keep, func(i int32) bool { return !entries[i].hasC && !entries[i].hasT })
 	}
 	order := func(a, b int32) int {
 		ea, eb := &entries[a], &entries[b]
@@ -251,6 +284,64 @@ func mergeCookies(disk, mine Snapshot, now time.Time, keepTomb func(time.Time) b
 		}
 	}
 	return cookies, tombs
+}
+
+// evict keeps the n cookies among entries[keep] within perDomain cookies
+// per Domain and total in all (a limit <= 0 is none), as a jar evicts:
+// within a domain the least recently used non-Secure cookie goes first,
+// then the least recently used Secure one; over total, the least recently
+// used of all. It clears hasC of the cookies it drops and returns how many.
+func evict(entries []mergeEntry, keep []int32, n, perDomain, total int) int {
+	lru := func(a, b int32) int {
+		ea, eb := &entries[a], &entries[b]
+		return cmp.Or(ea.c.LastAccess.Compare(eb.c.LastAccess), ea.c.Created.Compare(eb.c.Created),
+			compareKeys(ea.key, eb.key))
+	}
+	dropped := 0
+	if perDomain > 0 && n > perDomain {
+		count := make(map[string]int)
+		over := 0
+		for _, i := range keep {
+			if e := &entries[i]; e.hasC {
+				count[e.c.Domain]++
+				if count[e.c.Domain] == perDomain+1 {
+					over++
+				}
+			}
+		}
+		var byDomain map[string][]int32 // the domains over the limit only
+		if over > 0 {
+			byDomain = make(map[string][]int32, over)
+			for _, i := range keep {
+				if e := &entries[i]; e.hasC && count[e.c.Domain] > perDomain {
+					byDomain[e.c.Domain] = append(byDomain[e.c.Domain], i)
+				}
+			}
+		}
+		for _, group := range byDomain {
+			slices.SortFunc(group, func(a, b int32) int {
+				return cmp.Or(cmpBool(entries[a].c.Secure, entries[b].c.Secure), lru(a, b))
+			})
+			for _, i := range group[:len(group)-perDomain] {
+				entries[i].hasC = false
+				dropped++
+			}
+		}
+	}
+	if total > 0 && n-dropped > total {
+		all := make([]int32, 0, n-dropped)
+		for _, i := range keep {
+			if entries[i].hasC {
+				all = append(all, i)
+			}
+		}
+		slices.SortFunc(all, lru)
+		for _, i := range all[:len(all)-total] {
+			entries[i].hasC = false
+			dropped++
+		}
+	}
+	return dropped
 }
 
 func compareKeys(a, b jar.Key) int {

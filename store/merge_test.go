@@ -274,3 +274,135 @@ func TestMergeOrder(t *testing.T) {
 		t.Fatalf("order %q, want creation order", d)
 	}
 }
+
+// used returns c last used at t0+at.
+func used(c store.Cookie, at time.Duration) store.Cookie {
+	c.LastAccess = t0.Add(at)
+	return c
+}
+
+// TestMergeLimits: the merged state holds no more cookies than a jar keeps,
+// dropping the least recently used as the jar evicts them, and without
+// tombstones for them.
+func TestMergeLimits(t *testing.T) {
+	now := t0.Add(time.Hour)
+	other := func(c store.Cookie) store.Cookie { c.Domain = "other.test"; return c }
+	secure := func(c store.Cookie) store.Cookie { c.Secure = true; return c }
+	tests := []struct {
+		name            string
+		disk, mine      []store.Cookie
+		perDomain, max  int
+		want            string
+		wantLastAccessB time.Duration // of cookie "b", when kept
+	}{
+		{
+			name:      "per domain, least recently used first",
+			disk:      []store.Cookie{used(ck("a", "1", 0), 1), used(ck("b", "1", 0), 3), used(ck("c", "1", 0), 2)},
+			mine:      []store.Cookie{used(ck("d", "1", 0), 4), used(other(ck("e", "1", 0)), 0)},
+			perDomain: 2, max: jar.NoLimit,
+			want: "b=1 d=1 e=1", wantLastAccessB: 3,
+		},
+		{
+			name:      "per domain, non-Secure first",
+			disk:      []store.Cookie{secure(used(ck("a", "1", 0), 1)), used(ck("b", "1", 0), 3)},
+			mine:      []store.Cookie{used(ck("c", "1", 0), 4)},
+			perDomain: 2, max: jar.NoLimit,
+			want: "a=1 c=1",
+		},
+		{
+			name:      "in all, least recently used first, Secure or not",
+			disk:      []store.Cookie{secure(used(ck("a", "1", 0), 1)), used(other(ck("b", "1", 0)), 3)},
+			mine:      []store.Cookie{used(ck("c", "1", 0), 2)},
+			perDomain: jar.NoLimit, max: 2,
+			want: "b=1 c=1", wantLastAccessB: 3,
+		},
+		{
+			name: "the winning copy takes the latest use of any copy",
+			disk: []store.Cookie{used(ck("b", "new", 2), 2), used(ck("a", "1", 0), 3)},
+			mine: []store.Cookie{used(ck("b", "old", 1), 5), used(ck("c", "1", 0), 4)},
+			// b is the most recently used (by mine's copy), so a goes.
+			perDomain: 2, max: jar.NoLimit,
+			want: "b=new c=1", wantLastAccessB: 5,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, swap := range []bool{false, true} {
+				disk, mine := tt.disk, tt.mine
+				if swap {
+					disk, mine = mine, disk
+				}
+				got := store.Merge(store.Snapshot{Cookies: disk}, store.Snapshot{Cookies: mine},
+					store.MergeOptions{Now: now, MaxCookiesPerDomain: tt.perDomain, MaxCookies: tt.max})
+				names := strings.Fields(describe(got))
+				slices.Sort(names)
+				if d := strings.Join(names, " "); d != tt.want {
+					t.Errorf("swap=%v: %q, want %q", swap, d, tt.want)
+				}
+				if len(got.Tombstones) > 0 {
+					t.Errorf("swap=%v: tombstones for evicted cookies: %+v", swap, got.Tombstones)
+				}
+				for _, c := range got.Cookies {
+					if c.Name == "b" && !c.LastAccess.Equal(t0.Add(tt.wantLastAccessB)) {
+						t.Errorf("swap=%v: b last used %v, want t0+%v", swap, c.LastAccess.Sub(t0), tt.wantLastAccessB)
+					}
+				}
+			}
+		})
+	}
+	t.Run("the jar's limits by default", func(t *testing.T) {
+		var mine []store.Cookie
+		for i := range jar.DefaultMaxCookiesPerDomain + 5 {
+			mine = append(mine, used(ck(fmt.Sprintf("c%03d", i), "1", 0), time.Duration(i)))
+		}
+		got := store.Merge(store.Snapshot{}, store.Snapshot{Cookies: mine}, store.MergeOptions{Now: now})
+		if len(got.Cookies) != jar.DefaultMaxCookiesPerDomain || got.Cookies[0].Name != "c005" {
+			t.Fatalf("%d cookies, first %s; want %d, the five least recently used gone",
+				len(got.Cookies), got.Cookies[0].Name, jar.DefaultMaxCookiesPerDomain)
+		}
+		got = store.Merge(store.Snapshot{}, store.Snapshot{Cookies: mine},
+			store.MergeOptions{Now: now, MaxCookiesPerDomain: jar.NoLimit, MaxCookies: jar.NoLimit})
+		if len(got.Cookies) != len(mine) {
+			t.Fatalf("NoLimit: %d cookies, want %d", len(got.Cookies), len(mine))
+		}
+	})
+	t.Run("the jar restores what Merge keeps, evicting nothing", func(t *testing.T) {
+		var disk, mine []store.Cookie
+		for i := range 300 {
+			c := used(ck(fmt.Sprintf("c%03d", i), "1", 0), time.Duration(i*7919%300)) // all used at different times
+			c.Secure = i%3 == 0
+			c.HostOnly = i%2 == 0
+			if i%2 == 0 {
+				disk = append(disk, c)
+			} else {
+				mine = append(mine, c)
+			}
+		}
+		got := store.Merge(store.Snapshot{Cookies: disk}, store.Snapshot{Cookies: mine}, store.MergeOptions{Now: now})
+		var evicted []string
+		j := jar.New(jar.Options{Clock: func() time.Time { return now }, OnChange: func(c jar.Change) {
+			evicted = append(evicted, c.Cookie.Name)
+		}})
+		if err := j.Restore(got.JarCookies()); err != nil {
+			t.Fatal(err)
+		}
+		if j.Len() != len(got.Cookies) {
+			t.Fatalf("the jar kept %d of the %d merged cookies", j.Len(), len(got.Cookies))
+		}
+		// The same cookies as a jar given all of them keeps.
+		all := jar.New(jar.Options{Clock: func() time.Time { return now }})
+		if err := all.Restore(append(store.Snapshot{Cookies: disk}.JarCookies(), store.Snapshot{Cookies: mine}.JarCookies()...)); err != nil {
+			t.Fatal(err)
+		}
+		var want, have []string
+		for _, c := range all.All() {
+			want = append(want, c.Key().String())
+		}
+		for _, c := range j.All() {
+			have = append(have, c.Key().String())
+		}
+		if !slices.Equal(have, want) {
+			t.Fatalf("merge kept\n%v\na jar keeps\n%v", have, want)
+		}
+	})
+}

@@ -334,10 +334,12 @@ func LimpetVersion() string {
 
 // TombstoneFor returns the tombstone to record for a change reported by a
 // jar's OnChange: a cookie deleted, by the server (an expiry in the past,
-// Max-Age=0) or by Delete, Clear or ClearSession. ok is false for the other
-// kinds: a cookie that was set is saved as itself, an expired one is dropped
-// by every Merge anyway, and an eviction is the local jar's size limit, not
-// a deletion other processes should apply.
+// Max-Age=0, also for a cookie the jar did not hold) or by Delete, Clear or
+// ClearSession. ok is false for the other kinds: a cookie that was set is
+// saved as itself, an expired one is dropped by every Merge anyway, and an
+// eviction is the local jar's size limit, not a deletion other processes
+// should apply (Merge applies the same limits to the stored state; see
+// MergeOptions).
 func TombstoneFor(ch jar.Change) (t Tombstone, ok bool) {
 	if ch.Kind != jar.ChangeDeleted {
 		return Tombstone{}, false

@@ -24,12 +24,25 @@
 // session, via github.com/gofrs/flock), reads the file, merges the caller's
 // snapshot into it with store.Merge, writes the result and returns it. When
 // N processes save one session, the file ends up with every cookie any of
-// them set, and deletions stay deleted. Update is the same with a function
-// that edits the stored state directly.
+// them set (within the jar's limits, Options.MaxCookiesPerDomain and
+// Options.MaxCookies), and deletions stay deleted. Update is the same with
+// a function that edits the stored state directly.
 //
 // The lock is taken while waiting on the context: a cancelled context
 // makes Save return without writing. Load takes no lock: files are
 // replaced atomically, so a reader sees either the old or the new file.
+//
+// # When another process holds the lock
+//
+// A process that holds the lock for longer than a Save's context lets it
+// wait (a long Update, a process stopped in a debugger) makes the Save
+// fail with a *LockError (wrapping ErrLocked) that says so and names the
+// lock file. Such a Save loses nothing: it keeps its snapshot in a pending
+// file beside the session (".<name>.json.pending-<id>", 0600, the same
+// format), which the next Save or Update of the session, by any process,
+// merges in and removes, and which Load merges into what it returns.
+// Delete removes pending files with the session; Reset moves them aside
+// with it.
 //
 // # Crash safety
 //

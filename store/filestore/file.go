@@ -44,6 +44,64 @@ func (e *FileError) Error() string {
 // Unwrap returns the problem.
 func (e *FileError) Unwrap() error { return e.Err }
 
+// ErrLocked is wrapped by the error of an operation that gave up waiting
+// for a session file's lock (its context ended) while another process, or
+// another File of the same path, held the lock all along. See LockError.
+var ErrLocked = errors.New("filestore: another process holds the session file lock")
+
+// LockError is the problem of a FileError when the lock of the session
+// file could not be taken: another process held it for as long as the
+// operation's context let it wait (a long Update, a process stopped while
+// holding it).
+//
+// A Save that fails so loses nothing: it keeps its snapshot in a pending
+// file beside the session file (Pending), which the next Save or Update of
+// the session, by any process, merges in and removes; Load merges pending
+// files too. Other operations change nothing.
+//
+// LockError wraps ErrLocked, and context.Canceled when the context was
+// canceled; it does not wrap context.DeadlineExceeded: the deadline only
+// bounded the wait, and the problem to report is the other process.
+type LockError struct {
+	// Lock is the lock file.
+	Lock string
+	// Waited is how long the operation waited.
+	Waited time.Duration
+	// Pending is the file that keeps the snapshot of a Save, or "" when
+	// nothing was kept (another operation, or the pending file could not
+	// be written: then PendingErr says why).
+	Pending    string
+	PendingErr error
+	// Err is the context's error.
+	Err error
+}
+
+// Error says that another process holds the lock, names the lock file,
+// and says where a Save's snapshot was kept.
+func (e *LockError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "another process holds the session file lock (%s); gave up after waiting %s", e.Lock,
+		e.Waited.Round(time.Millisecond))
+	if errors.Is(e.Err, context.Canceled) {
+		b.WriteString(" (canceled)")
+	}
+	switch {
+	case e.Pending != "":
+		fmt.Fprintf(&b, "; this save was kept in %s, and the next save of the session merges it", e.Pending)
+	case e.PendingErr != nil:
+		fmt.Fprintf(&b, "; this save could not be kept either: %v", e.PendingErr)
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrLocked, and the context's error when it was canceled.
+func (e *LockError) Unwrap() []error {
+	if errors.Is(e.Err, context.Canceled) {
+		return []error{ErrLocked, e.Err}
+	}
+	return []error{ErrLocked}
+}
+
 // File is one session file at a known path: a session stored at an explicit
 // path, or one of a Store's files.
 //
@@ -91,6 +149,7 @@ func (f *File) lock(ctx context.Context, create bool) (unlock func(), err error)
 	}
 	fl := flock.New(f.lockPath(), flock.SetPermissions(0o600))
 	delay := 100 * time.Microsecond
+	start := time.Now()
 	for {
 		ok, err := fl.TryLock()
 		if err != nil {
@@ -108,7 +167,7 @@ func (f *File) lock(ctx context.Context, create bool) (unlock func(), err error)
 		case <-ctx.Done():
 			t.Stop()
 			f.mu.Unlock()
-			return nil, ctx.Err()
+			return nil, &LockError{Lock: f.lockPath(), Waited: time.Since(start), Err: ctx.Err()}
 		case <-t.C:
 		}
 		delay = min(2*delay, 10*time.Millisecond)
@@ -136,12 +195,14 @@ func (f *File) read() (store.Snapshot, []byte, bool, error) {
 	return snap, raw, true, nil
 }
 
-// Load returns the stored session. The error wraps store.ErrNotFound when
-// the file does not exist; it is a *FileError wrapping store.ErrCorrupt
-// when the file cannot be decoded, and the file is left as it is.
+// Load returns the stored session, with the snapshots of Saves that could
+// not take the lock merged in (see LockError). The error wraps
+// store.ErrNotFound when the file does not exist; it is a *FileError
+// wrapping store.ErrCorrupt when the file cannot be decoded, and the file is
+// left as it is.
 //
-// Load takes the lock only to read a consistent file: files are replaced
-// atomically, so it never sees a half-written one.
+// Load takes no lock: files are replaced atomically, so it never sees a
+// half-written one.
 func (f *File) Load(ctx context.Context) (store.Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Snapshot{}, &FileError{Op: "load", Path: f.path, Err: err}
@@ -152,8 +213,25 @@ func (f *File) Load(ctx context.Context) (store.Snapshot, error) {
 	if err != nil {
 		return store.Snapshot{}, &FileError{Op: "load", Path: f.path, Err: err}
 	}
-	if !exists {
+	pending, vanished, err := f.readPending(false)
+	if err != nil {
+		return store.Snapshot{}, &FileError{Op: "load", Path: f.path, Err: err}
+	}
+	if vanished {
+		// A save merged a pending file into the session file, and removed
+		// it, after the read above: read the session file again.
+		if snap, _, exists, err = f.read(); err != nil {
+			return store.Snapshot{}, &FileError{Op: "load", Path: f.path, Err: err}
+		}
+	}
+	if !exists && len(pending) == 0 {
 		return store.Snapshot{}, &FileError{Op: "load", Path: f.path, Err: store.ErrNotFound}
+	}
+	if len(pending) > 0 {
+		now := f.opts.now()
+		for _, p := range pending {
+			snap = store.Merge(snap, p.snap, f.opts.merge(now))
+		}
 	}
 	return snap.Clone(), nil
 }
@@ -167,14 +245,20 @@ func (f *File) Load(ctx context.Context) (store.Snapshot, error) {
 // session cookies out, but the returned state keeps snap's session cookies;
 // without SavePasswords the file leaves passwords out, and the returned
 // state keeps snap's.
+//
+// When another process holds the lock until ctx ends, Save returns a
+// *FileError whose problem is a *LockError (wrapping ErrLocked), and keeps
+// snap in a pending file that the next Save or Update merges: nothing of
+// snap is lost, though the session file does not have it yet.
 func (f *File) Save(ctx context.Context, snap store.Snapshot) (store.Snapshot, error) {
-	return f.modify(ctx, "save", func(disk store.Snapshot, now time.Time) (store.Snapshot, error) {
-		return store.Merge(disk, snap, store.MergeOptions{Now: now, TombstoneTTL: f.opts.TombstoneTTL}), nil
+	return f.modifyKeeping(ctx, "save", snap, true, func(disk store.Snapshot, now time.Time) (store.Snapshot, error) {
+		return store.Merge(disk, snap, f.opts.merge(now)), nil
 	})
 }
 
-// Update reads the stored session (empty when there is none), calls fn with
-// a copy of it under the lock, and writes what fn left, atomically. When fn
+// Update reads the stored session (empty when there is none; pending
+// files, see LockError, merged in), calls fn with a copy of it under the
+// lock, and writes what fn left, atomically. When fn
 // returns an error nothing is written and that error is returned. Update is
 // for changes that must see the current state (a counter, a rotation);
 // Save is the usual way to store a session.
@@ -192,10 +276,21 @@ func (f *File) Update(ctx context.Context, fn func(*store.Snapshot) error) (stor
 }
 
 func (f *File) modify(ctx context.Context, op string, change func(disk store.Snapshot, now time.Time) (store.Snapshot, error)) (store.Snapshot, error) {
+	return f.modifyKeeping(ctx, op, store.Snapshot{}, false, change)
+}
+
+// modifyKeeping is modify; with keep, a failure to take the lock because
+// another process holds it keeps mine in a pending file.
+func (f *File) modifyKeeping(ctx context.Context, op string, mine store.Snapshot, keep bool,
+	change func(disk store.Snapshot, now time.Time) (store.Snapshot, error)) (store.Snapshot, error) {
 	fail := func(err error) (store.Snapshot, error) {
 		return store.Snapshot{}, &FileError{Op: op, Path: f.path, Err: err}
 	}
 	unlock, err := f.lock(ctx, true)
+	var le *LockError
+	if keep && errors.As(err, &le) {
+		le.Pending, le.PendingErr = f.writePending(mine)
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -205,6 +300,13 @@ func (f *File) modify(ctx context.Context, op string, change func(disk store.Sna
 		return fail(err)
 	}
 	now := f.opts.now()
+	pending, _, err := f.readPending(true)
+	if err != nil {
+		return fail(err)
+	}
+	for _, p := range pending {
+		disk = store.Merge(disk, p.snap, f.opts.merge(now))
+	}
 	next, err := change(disk, now)
 	if err != nil {
 		if op == "update" {
@@ -230,6 +332,10 @@ func (f *File) modify(ctx context.Context, op string, change func(disk store.Sna
 	// out and next may share memory with snap (Merge does not copy); the
 	// cache and the caller each get their own copy.
 	f.cacheRaw, f.cacheSnap = raw, out.Clone()
+	// The session file now holds what the pending files held.
+	for _, p := range pending {
+		_ = os.Remove(p.path) // best effort: one left is merged again, which changes nothing
+	}
 	return next.Clone(), nil
 }
 
@@ -295,9 +401,10 @@ func syncDir(dir string) error {
 	return err
 }
 
-// Delete removes the session file under the lock. The error wraps
-// store.ErrNotFound when there is no file. The lock file stays: removing it
-// could let two processes hold "the" lock at once.
+// Delete removes the session file, and its pending files (see LockError),
+// under the lock. The error wraps store.ErrNotFound when there is neither.
+// The lock file stays: removing it could let two processes hold "the" lock
+// at once.
 func (f *File) Delete(ctx context.Context) error {
 	unlock, err := f.lock(ctx, false)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -307,7 +414,17 @@ func (f *File) Delete(ctx context.Context) error {
 		return &FileError{Op: "delete", Path: f.path, Err: err}
 	}
 	defer unlock()
-	if err := os.Remove(f.path); err != nil {
+	err = os.Remove(f.path)
+	pending := f.pendingPaths()
+	for _, p := range pending {
+		if perr := os.Remove(p); perr != nil && !errors.Is(perr, fs.ErrNotExist) && err == nil {
+			err = perr
+		}
+	}
+	if errors.Is(err, fs.ErrNotExist) && len(pending) > 0 {
+		err = nil
+	}
+	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			err = store.ErrNotFound
 		}
@@ -319,9 +436,10 @@ func (f *File) Delete(ctx context.Context) error {
 
 // Reset moves the session file aside, valid or not, to
 // "<path>.reset-<UTC time>" in the same directory, and returns that path,
-// so that the next Save starts a new session. Nothing is deleted: a corrupt
-// file can still be repaired by hand. The error wraps store.ErrNotFound
-// when there is no file.
+// so that the next Save starts a new session. Its pending files (see
+// LockError) go aside too, to "<that path>.pending-<id>". Nothing is
+// deleted: a corrupt file can still be repaired by hand. The error wraps
+// store.ErrNotFound when there is neither a session file nor a pending one.
 func (f *File) Reset(ctx context.Context) (string, error) {
 	unlock, err := f.lock(ctx, false)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -331,7 +449,10 @@ func (f *File) Reset(ctx context.Context) (string, error) {
 		return "", &FileError{Op: "reset", Path: f.path, Err: err}
 	}
 	defer unlock()
-	if _, err := os.Lstat(f.path); err != nil {
+	_, err = os.Lstat(f.path)
+	exists := err == nil
+	pending := f.pendingPaths()
+	if !exists && (len(pending) == 0 || !errors.Is(err, fs.ErrNotExist)) {
 		if errors.Is(err, fs.ErrNotExist) {
 			err = store.ErrNotFound
 		}
@@ -339,6 +460,19 @@ func (f *File) Reset(ctx context.Context) (string, error) {
 	}
 	stamp := f.opts.now().UTC().Format("20060102T150405.000000000Z")
 	aside := fmt.Sprintf("%s.reset-%s", f.path, stamp)
+	for _, p := range pending {
+		id := strings.TrimPrefix(filepath.Base(p), f.pendingPrefix())
+		if err := os.Rename(p, aside+".pending-"+id); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", &FileError{Op: "reset", Path: f.path, Err: err}
+		}
+	}
+	if !exists {
+		f.cacheRaw, f.cacheSnap = nil, store.Snapshot{}
+		if err := syncDir(filepath.Dir(f.path)); err != nil {
+			return aside, &FileError{Op: "reset", Path: f.path, Err: err}
+		}
+		return aside, nil
+	}
 	if err := os.Rename(f.path, aside); err != nil {
 		return "", &FileError{Op: "reset", Path: f.path, Err: err}
 	}

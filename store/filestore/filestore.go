@@ -35,6 +35,12 @@ type Options struct {
 	// TombstoneTTL is passed to store.Merge; zero means
 	// store.DefaultTombstoneTTL.
 	TombstoneTTL time.Duration
+	// MaxCookiesPerDomain and MaxCookies are passed to store.Merge: a save
+	// keeps the file within the limits of the jars that share it (zero
+	// means the jar's defaults, jar.NoLimit none). Set them to the
+	// jar.Options of the same names when those are not the defaults.
+	MaxCookiesPerDomain int
+	MaxCookies          int
 	// Clock returns the current time; nil means time.Now. It judges
 	// expired cookies and old tombstones and stamps Meta times.
 	Clock func() time.Time
@@ -45,6 +51,11 @@ func (o Options) now() time.Time {
 		return o.Clock()
 	}
 	return time.Now()
+}
+
+func (o Options) merge(now time.Time) store.MergeOptions {
+	return store.MergeOptions{Now: now, TombstoneTTL: o.TombstoneTTL, MaxCookiesPerDomain: o.MaxCookiesPerDomain,
+		MaxCookies: o.MaxCookies}
 }
 
 // Store is a store.Store that keeps each session in a JSON file (the

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/store"
 	"github.com/limpet-http/limpet/store/filestore"
 	"github.com/limpet-http/limpet/store/storetest"
@@ -29,6 +30,8 @@ import (
 var (
 	multiProcs    = flag.Int("multi.procs", 20, "processes in TestMultiProcessSaves")
 	multiRequests = flag.Int("multi.requests", 50, "requests (and saves) per process in TestMultiProcessSaves")
+	limitsProcs   = flag.Int("limits.procs", 10, "processes in TestMultiProcessLimits")
+	limitsReqs    = flag.Int("limits.requests", 30, "requests (each a Session of its own) per process in TestMultiProcessLimits")
 	crashKills    = flag.Int("crash.kills", 200, "child processes SIGKILLed while saving in TestCrashWhileSaving")
 	crashParallel = flag.Int("crash.parallel", 4, "children saving at once in TestCrashWhileSaving")
 )
@@ -43,8 +46,12 @@ func TestMain(m *testing.M) {
 		os.Exit(m.Run())
 	case "client":
 		os.Exit(runChild(clientChild))
+	case "limited":
+		os.Exit(runChild(limitedChild))
 	case "crash":
 		os.Exit(runChild(crashChild))
+	case "holdlock":
+		os.Exit(runChild(holdLockChild))
 	default:
 		fmt.Fprintf(os.Stderr, "unknown %s=%q\n", childEnv, os.Getenv(childEnv))
 		os.Exit(2)
@@ -70,7 +77,10 @@ func envInt(name string) int {
 }
 
 func clientChild(ctx context.Context) error {
-	st, err := filestore.New(filestore.Options{Dir: os.Getenv("LIMPET_TEST_DIR")})
+	// storetest.Writer's jars keep every cookie, and so does the store: the
+	// test stores more cookies for one host than a jar keeps by default.
+	st, err := filestore.New(filestore.Options{Dir: os.Getenv("LIMPET_TEST_DIR"),
+		MaxCookiesPerDomain: jar.NoLimit, MaxCookies: jar.NoLimit})
 	if err != nil {
 		return err
 	}
@@ -79,6 +89,75 @@ func clientChild(ctx context.Context) error {
 		return err
 	}
 	return storetest.Writer(ctx, f, os.Getenv("LIMPET_TEST_URL"), "p", envInt("LIMPET_TEST_PROC"), envInt("LIMPET_TEST_N"))
+}
+
+// limitedChild is clientChild with the default limits of jars and store,
+// and a Session per request, as one command-line run per request has.
+func limitedChild(ctx context.Context) error {
+	st, err := filestore.New(filestore.Options{Dir: os.Getenv("LIMPET_TEST_DIR")})
+	if err != nil {
+		return err
+	}
+	f, err := st.File(os.Getenv("LIMPET_TEST_SESSION"))
+	if err != nil {
+		return err
+	}
+	return storetest.WriterWith(ctx, f, storetest.WriterOptions{SessionPerRequest: true}, os.Getenv("LIMPET_TEST_URL"), "p",
+		envInt("LIMPET_TEST_PROC"), envInt("LIMPET_TEST_N"))
+}
+
+// runWriters runs procs child processes of the given role, each sending n
+// requests to srv and saving the session, and waits for them.
+func runWriters(t *testing.T, role, dir, session, url string, procs, n int) {
+	t.Helper()
+	cmds := make([]*exec.Cmd, procs)
+	outs := make([]strings.Builder, procs)
+	for p := range procs {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), childEnv+"="+role, "LIMPET_TEST_DIR="+dir, "LIMPET_TEST_URL="+url,
+			"LIMPET_TEST_SESSION="+session, "LIMPET_TEST_PROC="+strconv.Itoa(p), "LIMPET_TEST_N="+strconv.Itoa(n))
+		cmd.Stdout, cmd.Stderr = &outs[p], &outs[p]
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds[p] = cmd
+	}
+	for p, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("process %d: %v\n%s", p, err, outs[p].String())
+		}
+	}
+}
+
+// TestMultiProcessLimits runs many processes with the default limits of
+// jars and store, that together set more cookies for one host than a jar
+// keeps: their jars evict, and the server deletes cookies some of them
+// evicted. No deleted cookie comes back, and the file stays within the
+// jar's limit.
+func TestMultiProcessLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	srv, requests := storetest.CookieServer(t)
+	dir := t.TempDir()
+	const session = "127.0.0.1/limits"
+	procs, n := *limitsProcs, *limitsReqs
+	if procs*n <= jar.DefaultMaxCookiesPerDomain {
+		t.Skipf("%d processes x %d requests stay within the limit of %d", procs, n, jar.DefaultMaxCookiesPerDomain)
+	}
+	runWriters(t, "limited", dir, session, srv.URL, procs, n)
+	if t.Failed() {
+		return
+	}
+	got, err := newStoreAt(t, dir).Load(context.Background(), session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.CheckLimitedWriters(t, got, []string{"p"}, procs, n, jar.DefaultMaxCookiesPerDomain)
+	if r := requests.Load(); r != int64(procs*n) {
+		t.Errorf("server saw %d requests, want %d", r, procs*n)
+	}
+	t.Logf("%d processes x %d requests: %d cookies, %d tombstones", procs, n, len(got.Cookies), len(got.Tombstones))
 }
 
 // TestMultiProcessSaves runs many processes that each load, request and save
@@ -93,23 +172,7 @@ func TestMultiProcessSaves(t *testing.T) {
 	dir := t.TempDir()
 	const session = "127.0.0.1/multi"
 	procs, n := *multiProcs, *multiRequests
-	cmds := make([]*exec.Cmd, procs)
-	outs := make([]strings.Builder, procs)
-	for p := range procs {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childEnv+"=client", "LIMPET_TEST_DIR="+dir, "LIMPET_TEST_URL="+srv.URL,
-			"LIMPET_TEST_SESSION="+session, "LIMPET_TEST_PROC="+strconv.Itoa(p), "LIMPET_TEST_N="+strconv.Itoa(n))
-		cmd.Stdout, cmd.Stderr = &outs[p], &outs[p]
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		cmds[p] = cmd
-	}
-	for p, cmd := range cmds {
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("process %d: %v\n%s", p, err, outs[p].String())
-		}
-	}
+	runWriters(t, "client", dir, session, srv.URL, procs, n)
 	if t.Failed() {
 		return
 	}

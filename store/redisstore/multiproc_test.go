@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/store/redisstore"
 	"github.com/limpet-http/limpet/store/storetest"
 )
@@ -64,9 +65,14 @@ func clientChild(ctx context.Context) error {
 	}
 	c := redis.NewClient(&redis.Options{Addr: os.Getenv("LIMPET_TEST_REDIS")})
 	defer c.Close()
-	return writer(ctx, redisstore.New(c, redisstore.Options{}), os.Getenv("LIMPET_TEST_SESSION"),
+	return writer(ctx, redisstore.New(c, noLimits), os.Getenv("LIMPET_TEST_SESSION"),
 		os.Getenv("LIMPET_TEST_URL"), "p", proc, n)
 }
+
+// noLimits configures the stores of storetest.Writers, whose jars keep
+// every cookie: the many-writer test stores more cookies for one host than
+// a jar keeps by default.
+var noLimits = redisstore.Options{MaxCookiesPerDomain: jar.NoLimit, MaxCookies: jar.NoLimit}
 
 // writer runs a storetest.Writer on the named session of st.
 func writer(ctx context.Context, st *redisstore.Store, name, base, kind string, id, n int) error {
@@ -109,7 +115,7 @@ func TestManyWriters(t *testing.T) {
 	for g := range procs {
 		c := newClient(t, addr)
 		wg.Go(func() {
-			gerrs[g] = writer(context.Background(), redisstore.New(c, redisstore.Options{}), session, srv.URL, "g", g, n)
+			gerrs[g] = writer(context.Background(), redisstore.New(c, noLimits), session, srv.URL, "g", g, n)
 		})
 	}
 	wg.Wait()

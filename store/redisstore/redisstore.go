@@ -56,6 +56,12 @@ type Options struct {
 	// TombstoneTTL is passed to store.Merge; zero means
 	// store.DefaultTombstoneTTL.
 	TombstoneTTL time.Duration
+	// MaxCookiesPerDomain and MaxCookies are passed to store.Merge: a save
+	// keeps the stored session within the limits of the jars that share it
+	// (zero means the jar's defaults, jar.NoLimit none). Set them to the
+	// jar.Options of the same names when those are not the defaults.
+	MaxCookiesPerDomain int
+	MaxCookies          int
 	// MaxRetries bounds how many times Save retries after another writer
 	// changed the key between its read and its write; zero means
 	// DefaultMaxRetries. Retries wait a short random time that grows up to
@@ -364,7 +370,8 @@ func (s *Session) Save(ctx context.Context, snap store.Snapshot) (store.Snapshot
 				}
 			}
 			now := opts.now()
-			next = store.Merge(disk, snap, store.MergeOptions{Now: now, TombstoneTTL: opts.TombstoneTTL})
+			next = store.Merge(disk, snap, store.MergeOptions{Now: now, TombstoneTTL: opts.TombstoneTTL,
+				MaxCookiesPerDomain: opts.MaxCookiesPerDomain, MaxCookies: opts.MaxCookies})
 			store.Stamp(&next, now)
 			out = next
 			if opts.DropSessionCookies {

@@ -391,7 +391,7 @@ func TestConcurrentSaves(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	for w := range writers {
-		st := redisstore.New(newClient(t, addr), redisstore.Options{})
+		st := redisstore.New(newClient(t, addr), noLimits) // 400 cookies for one host
 		wg.Go(func() {
 			var mine store.Snapshot
 			for i := range saves {
@@ -509,6 +509,43 @@ func TestOpen(t *testing.T) {
 			}
 			if !strings.HasPrefix(err.Error(), "redisstore: ") || strings.Contains(err.Error(), "hunter2") {
 				t.Errorf("error %q: want the package prefix and no password", err)
+			}
+		})
+	}
+}
+
+// TestLimits: a save keeps the stored session within the jar's limits by
+// default, and within the Options' limits when given.
+func TestLimits(t *testing.T) {
+	addr := startRedis(t)
+	ctx := context.Background()
+	var many store.Snapshot
+	for i := range jar.DefaultMaxCookiesPerDomain + 20 {
+		many.Cookies = append(many.Cookies, cookie(fmt.Sprintf("c%03d", i), "v", t0.Add(time.Duration(i)*time.Second)))
+	}
+	for _, tt := range []struct {
+		name string
+		opts redisstore.Options
+		want int
+	}{
+		{"default", redisstore.Options{}, jar.DefaultMaxCookiesPerDomain},
+		{"per domain", redisstore.Options{MaxCookiesPerDomain: 50}, 50},
+		{"in all", redisstore.Options{MaxCookies: 40}, 40},
+		{"none", redisstore.Options{MaxCookiesPerDomain: jar.NoLimit}, len(many.Cookies)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.Prefix = "limits:" + tt.name + ":"
+			st := newStore(t, addr, tt.opts)
+			if _, err := st.Save(ctx, "s", many); err != nil {
+				t.Fatal(err)
+			}
+			got, err := st.Load(ctx, "s")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The least recently used go: the ones kept are the last ones.
+			if len(got.Cookies) != tt.want || !strings.Contains(names(got), fmt.Sprintf("c%03d=v", len(many.Cookies)-1)) {
+				t.Fatalf("%d cookies stored (%s), want the %d most recently used", len(got.Cookies), names(got), tt.want)
 			}
 		})
 	}
