@@ -294,7 +294,7 @@ func TestDomainFilter(t *testing.T) {
 		{nil, "anything.test", true, true},
 		{[]string{"example.com"}, "example.com", true, true},
 		{[]string{"example.com"}, "example.com", false, true},
-		{[]string{"example.com"}, "app.example.com", true, true}, // a subdomain's cookie
+		{[]string{"example.com"}, "app.example.com", true, true},  // a subdomain's cookie
 		{[]string{"app.example.com"}, "example.com", false, true}, // a parent's domain cookie is sent
 		{[]string{"app.example.com"}, "example.com", true, false}, // a parent's host-only cookie is not
 		{[]string{"example.com"}, "badexample.com", true, false},
@@ -364,7 +364,7 @@ func TestKeepValid(t *testing.T) {
 		c("a", "example.com", false, now.Add(-time.Minute)),  // a domain cookie: another key
 		c("old", "example.com", true, now, func(c *Cookie) { c.Expires = now.Add(-time.Second) }),
 		c("session", "example.com", true, now, func(c *Cookie) { c.Persistent, c.Expires = false, time.Time{} }),
-		c("psl", "com", false, now),        // a domain cookie on a public suffix
+		c("psl", "com", false, now), // a domain cookie on a public suffix
 		c("bad;name", "example.com", true, now),
 		c("ctl", "example.com", true, now, func(c *Cookie) { c.Value = "a\x01b" }),
 		c("__Host-x", "example.com", false, now, func(c *Cookie) { c.Secure = true }), // __Host- needs host-only
