@@ -47,20 +47,29 @@ func chromiumKey(password []byte) []byte {
 	return k
 }
 
+// chromiumCipher returns the AES cipher for a password.
+func chromiumCipher(password []byte) cipher.Block {
+	b, err := aes.NewCipher(chromiumKey(password))
+	if err != nil { // a 16-byte key is always valid
+		panic(err)
+	}
+	return b
+}
+
 var (
-	v10Key   = chromiumKey([]byte("peanuts"))
-	emptyKey = chromiumKey(nil) // what Chromium used when the keyring failed
+	v10Cipher   = sync.OnceValue(func() cipher.Block { return chromiumCipher([]byte("peanuts")) })
+	emptyCipher = sync.OnceValue(func() cipher.Block { return chromiumCipher(nil) }) // what Chromium used when the keyring failed
 )
 
 // decrypter decrypts the values of one Chromium cookie database.
 type decrypter struct {
 	// hostCheck: the plaintext starts with SHA-256(host_key).
 	hostCheck bool
-	// v11Keys returns the keys for "v11" values; called once, lazily.
-	v11Keys func() ([][]byte, error)
+	// v11Keys returns the ciphers for "v11" values; called once, lazily.
+	v11Keys func() ([]cipher.Block, error)
 
 	once   sync.Once
-	v11    [][]byte
+	v11    []cipher.Block
 	v11Err error
 }
 
@@ -69,12 +78,12 @@ type decrypter struct {
 func newDecrypter(schema int, password func() ([]byte, error)) *decrypter {
 	return &decrypter{
 		hostCheck: schema >= hostCheckVersion,
-		v11Keys: func() ([][]byte, error) {
+		v11Keys: func() ([]cipher.Block, error) {
 			pw, err := password()
 			if err != nil {
 				return nil, err
 			}
-			return [][]byte{chromiumKey(pw), emptyKey}, nil
+			return []cipher.Block{chromiumCipher(pw), emptyCipher()}, nil
 		},
 	}
 }
@@ -87,17 +96,17 @@ func (d *decrypter) decrypt(hostKey string, enc []byte) (string, error) {
 	if len(enc) < 3 {
 		return "", errUndecryptable
 	}
-	var keys [][]byte
+	var keys []cipher.Block
 	switch string(enc[:3]) {
 	case "v10":
-		keys = [][]byte{v10Key, emptyKey}
+		keys = []cipher.Block{v10Cipher(), emptyCipher()}
 	case "v11":
 		d.once.Do(func() { d.v11, d.v11Err = d.v11Keys() })
 		if d.v11Err != nil {
 			// Without the keyring's password, only a value that Chromium
 			// encrypted with an empty one (as it did when its keyring
 			// failed) can be read.
-			if v, err := decryptWith([][]byte{emptyKey}, hostKey, enc[3:], d.hostCheck); err == nil {
+			if v, err := decryptWith([]cipher.Block{emptyCipher()}, hostKey, enc[3:], d.hostCheck); err == nil {
 				return v, nil
 			}
 			return "", d.v11Err
@@ -114,17 +123,13 @@ func (d *decrypter) decrypt(hostKey string, enc []byte) (string, error) {
 // SHA-256(hostKey); without the check, the value must also look like a
 // cookie value (UTF-8, no control characters), so that a wrong key whose
 // padding happens to be valid is not taken.
-func decryptWith(keys [][]byte, hostKey string, ct []byte, hostCheck bool) (string, error) {
+func decryptWith(keys []cipher.Block, hostKey string, ct []byte, hostCheck bool) (string, error) {
 	if len(ct) == 0 || len(ct)%aes.BlockSize != 0 {
 		return "", errUndecryptable
 	}
 	err := errUndecryptable
 	buf := make([]byte, len(ct))
-	for _, key := range keys {
-		block, kerr := aes.NewCipher(key)
-		if kerr != nil {
-			return "", fmt.Errorf("browsercookie: %w", kerr)
-		}
+	for _, block := range keys {
 		cipher.NewCBCDecrypter(block, cbcIV).CryptBlocks(buf, ct)
 		pt, ok := unpad(buf)
 		if !ok {
@@ -187,10 +192,7 @@ func encryptChromium(prefix string, password []byte, hostKey, value string, host
 	pt = append(pt, value...)
 	n := aes.BlockSize - len(pt)%aes.BlockSize
 	pt = append(pt, bytes.Repeat([]byte{byte(n)}, n)...)
-	block, err := aes.NewCipher(chromiumKey(password))
-	if err != nil {
-		panic(err)
-	}
+	block := chromiumCipher(password)
 	out := append([]byte(prefix), make([]byte, len(pt))...)
 	cipher.NewCBCEncrypter(block, cbcIV).CryptBlocks(out[len(prefix):], pt)
 	return out
