@@ -77,4 +77,3 @@ func BenchmarkRead(b *testing.B) {
 		})
 	}
 }
-
