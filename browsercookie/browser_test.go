@@ -203,7 +203,7 @@ func testChromium(t *testing.T, keyring bool) {
 func testFirefox(t *testing.T, running bool) {
 	bin := browsertest.Need(t, "firefox-esr", "firefox")
 	app, srvURL := startApp(t)
-	app.CloseAfterLogin = !running
+	app.CloseAfterLogin.Store(!running)
 	home := t.TempDir()
 	prof := browsertest.WriteFirefoxProfilesIni(t, home, "t3st.default-esr")
 	ff := browsertest.StartFirefox(t, bin, prof, browsertest.Env(home), srvURL+"/login")

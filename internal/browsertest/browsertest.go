@@ -25,19 +25,30 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
 )
+
+// T is what the helpers need of a test. *testing.T and *testing.B have
+// it; a testscript command adapts its *testscript.TestScript.
+type T interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
+	Skip(args ...any)
+	Cleanup(func())
+	Failed() bool
+}
 
 // SessionCookie is the name of the cookie the login app sets on login.
 const SessionCookie = "APPSESSION"
 
 // Need returns the path of the first of the programs found in $PATH. When
 // none is, it skips the test, or fails it under LIMPET_INTEROP=require.
-func Need(t testing.TB, names ...string) string {
+func Need(t T, names ...string) string {
 	t.Helper()
 	for _, n := range names {
 		if p, err := exec.LookPath(n); err == nil {
@@ -55,11 +66,11 @@ func Need(t testing.TB, names ...string) string {
 // ShortTempDir returns a new private directory with a short path (Unix
 // socket paths are limited to 108 bytes, and t.TempDir's are long),
 // removed by the test's cleanup.
-func ShortTempDir(t testing.TB) string {
+func ShortTempDir(t T) string {
 	t.Helper()
 	d, err := os.MkdirTemp("", "lbt")
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	t.Cleanup(func() { os.RemoveAll(d) })
 	return d
@@ -78,7 +89,7 @@ type LoginApp struct {
 	// CloseAfterLogin makes /home close the browser window from script once
 	// loaded; Firefox, allowed to (see StartFirefox), then quits cleanly as
 	// when a person closes its last window.
-	CloseAfterLogin bool
+	CloseAfterLogin atomic.Bool
 
 	mu       sync.Mutex
 	sessions map[string]string // session ID → user
@@ -149,7 +160,7 @@ f.submit();
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		closeScript := ""
-		if a.CloseAfterLogin {
+		if a.CloseAfterLogin.Load() {
 			closeScript = "<script>setTimeout(() => window.close(), 200)</script>"
 		}
 		fmt.Fprintf(w, "<!doctype html><html><body><p id=who>welcome %s</p>%s</body></html>", html.EscapeString(u), closeScript)
@@ -175,12 +186,12 @@ func randomHex(n int) string {
 
 // start starts cmd and stops it (SIGTERM, then SIGKILL) in the test's
 // cleanup; its output goes to a log file in dir, shown when the test fails.
-func start(t testing.TB, cmd *exec.Cmd, logName string) *process {
+func start(t T, cmd *exec.Cmd, logName string) *process {
 	t.Helper()
-	logPath := filepath.Join(t.TempDir(), logName+".log")
+	logPath := filepath.Join(ShortTempDir(t), logName+".log")
 	lf, err := os.Create(logPath)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	if cmd.Stdout == nil {
 		cmd.Stdout = lf
@@ -267,19 +278,19 @@ const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Con
 `
 
 // StartBus starts a private D-Bus session bus and returns its address.
-func StartBus(t testing.TB) string {
+func StartBus(t T) string {
 	t.Helper()
 	bin := Need(t, "dbus-daemon")
 	dir := ShortTempDir(t)
 	sock := filepath.Join(dir, "bus")
 	cfg := filepath.Join(dir, "bus.conf")
 	if err := os.WriteFile(cfg, fmt.Appendf(nil, busConfig, sock), 0o600); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	cmd := exec.Command(bin, "--config-file="+cfg, "--nofork", "--nopidfile", "--print-address=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	start(t, cmd, "dbus-daemon")
 	line, err := bufio.NewReader(out).ReadString('\n')
@@ -292,14 +303,14 @@ func StartBus(t testing.TB) string {
 
 // StartKeyring starts a private bus and gnome-keyring-daemon on it with its
 // login keyring unlocked by password. Its files live in a private HOME.
-func StartKeyring(t testing.TB, password string) *Keyring {
+func StartKeyring(t T, password string) *Keyring {
 	t.Helper()
 	bin := Need(t, "gnome-keyring-daemon")
 	addr := StartBus(t)
 	dir := ShortTempDir(t)
 	run := filepath.Join(dir, "run")
 	if err := os.Mkdir(run, 0o700); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	env := []string{
 		"DBUS_SESSION_BUS_ADDRESS=" + addr,
@@ -387,7 +398,7 @@ type Chromium struct {
 // Run loads url in a headless Chromium, waits for the page to settle (the
 // login page's form submission and redirect included) and returns the DOM
 // it printed. Chromium writes its cookie database when it exits.
-func (c Chromium) Run(t testing.TB, url string) string {
+func (c Chromium) Run(t T, url string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -442,13 +453,13 @@ user_pref("dom.allow_scripts_to_close_windows", true);
 // StartFirefox starts a headless Firefox on url with the profile folder
 // profile (created with quiet preferences if it does not exist) and the
 // environment env. The test's cleanup stops it.
-func StartFirefox(t testing.TB, binary, profile string, env []string, url string) *Firefox {
+func StartFirefox(t T, binary, profile string, env []string, url string) *Firefox {
 	t.Helper()
 	if err := os.MkdirAll(profile, 0o700); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	if err := os.WriteFile(filepath.Join(profile, "user.js"), []byte(firefoxPrefs), 0o600); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	cmd := exec.Command(binary, "--headless", "--no-remote", "--profile", profile, url)
 	cmd.Env = append(env, "MOZ_HEADLESS=1", "MOZ_CRASHREPORTER_DISABLE=1")
@@ -458,7 +469,7 @@ func StartFirefox(t testing.TB, binary, profile string, env []string, url string
 // Wait waits for Firefox to exit by itself (after a page closed its last
 // window, see LoginApp.CloseAfterLogin), at most limit, and fails the test
 // if it did not exit, or exited with an error.
-func (f *Firefox) Wait(t testing.TB, limit time.Duration) {
+func (f *Firefox) Wait(t T, limit time.Duration) {
 	t.Helper()
 	select {
 	case <-f.p.done:
@@ -477,11 +488,11 @@ func (f *Firefox) Kill() { f.p.stop(0) }
 // WriteFirefoxProfilesIni lays out home/.mozilla/firefox as Firefox does,
 // with profiles.ini naming the profile folder rel (relative to that
 // folder) as the default profile, and returns the profile's path.
-func WriteFirefoxProfilesIni(t testing.TB, home, rel string) string {
+func WriteFirefoxProfilesIni(t T, home, rel string) string {
 	t.Helper()
 	root := filepath.Join(home, ".mozilla", "firefox")
 	if err := os.MkdirAll(filepath.Join(root, rel), 0o700); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	ini := fmt.Sprintf(`[Profile0]
 Name=default-release
@@ -494,7 +505,7 @@ StartWithLastProfile=1
 Version=2
 `, rel)
 	if err := os.WriteFile(filepath.Join(root, "profiles.ini"), []byte(ini), 0o600); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v", err)
 	}
 	return filepath.Join(root, rel)
 }

@@ -34,7 +34,7 @@ under sessions/HOST_PORT/NAME.json (files 0600). A SESSION argument is a stored 
 		SilenceUsage: true,
 	}
 	cmd.AddCommand(newCmdSessionList(io), newCmdSessionShow(io), newCmdSessionDelete(io), newCmdSessionReset(io),
-		newCmdSessionExport(io), newCmdSessionImport(io))
+		newCmdSessionExport(io), withBrowserImport(newCmdSessionImport(io), io))
 	return cmd
 }
 
