@@ -74,8 +74,10 @@ func firefoxSameSite(sameSite, raw int64) jar.SameSite {
 		return jar.SameSiteLax
 	case 2:
 		return jar.SameSiteStrict
+	case firefoxUnset:
+		return jar.SameSiteDefault
 	}
-	return jar.SameSiteDefault // 256: unset
+	return jar.SameSiteDefault // unknown
 }
 
 // firefoxScheme maps schemeMap.

@@ -347,11 +347,6 @@ func isFile(p string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-func isDir(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
-}
-
 // looksLikePath tells a path from a profile name.
 func looksLikePath(s string) bool {
 	return strings.ContainsRune(s, os.PathSeparator) || strings.ContainsRune(s, '/') || s == "." || s == ".." ||
