@@ -262,17 +262,17 @@ func Read(ctx context.Context, o Options) (*Result, error) {
 // that have not expired at now, one per jar.Key (the most recently
 // updated), ordered by domain, path and name; it counts the others.
 func keepValid(cs []Cookie, now time.Time, sk *Skipped) []Cookie {
-	// Oldest first, so that the newest copy of a key is the one kept.
-	slices.SortStableFunc(cs, func(a, b Cookie) int { return a.Updated.Compare(b.Updated) })
 	j := jar.New(jar.Options{
 		Clock:               func() time.Time { return now },
 		MaxCookies:          jar.NoLimit,
 		MaxCookiesPerDomain: jar.NoLimit,
 		MaxLifetime:         jar.NoLimit,
 	})
-	out := make([]Cookie, 0, len(cs))
+	out := cs[:0] // filtered in place
 	at := make(map[jar.Key]int, len(cs))
 	for _, c := range cs {
+		// Put checks the cookie against the storage model; Delete keeps
+		// the jar, used for nothing else, empty.
 		switch err := j.Put(c.Cookie); {
 		case errors.Is(err, jar.ErrExpired):
 			sk.Expired++
@@ -281,8 +281,11 @@ func keepValid(cs []Cookie, now time.Time, sk *Skipped) []Cookie {
 			sk.Invalid++
 			continue
 		}
+		j.Delete(c.Key())
 		if i, dup := at[c.Key()]; dup {
-			out[i] = c
+			if c.Updated.After(out[i].Updated) {
+				out[i] = c
+			}
 			sk.Duplicate++
 			continue
 		}

@@ -236,6 +236,9 @@ func readChromium(ctx context.Context, db string, o Options, filter domainFilter
 			}
 			return pw, nil
 		})
+		if len(filter) == 0 {
+			out = make([]Cookie, 0, rowCount(ctx, conn, "cookies"))
+		}
 		return query(ctx, conn, "SELECT "+list+" FROM cookies", func(s *sqlite3.Stmt) error {
 			row := chromiumRow{
 				HostKey:         s.ColumnText(0),

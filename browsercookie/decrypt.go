@@ -130,7 +130,7 @@ func decryptWith(keys []cipher.Block, hostKey string, ct []byte, hostCheck bool)
 	err := errUndecryptable
 	buf := make([]byte, len(ct))
 	for _, block := range keys {
-		cipher.NewCBCDecrypter(block, cbcIV).CryptBlocks(buf, ct)
+		decryptCBC(block, buf, ct)
 		pt, ok := unpad(buf)
 		if !ok {
 			continue
@@ -148,6 +148,18 @@ func decryptWith(keys []cipher.Block, hostKey string, ct []byte, hostCheck bool)
 		return string(pt), nil
 	}
 	return "", err
+}
+
+// decryptCBC decrypts ct into dst (of the same length, a multiple of the
+// block size) in CBC mode with Chromium's IV, without the allocation of a
+// cipher.BlockMode per value.
+func decryptCBC(block cipher.Block, dst, ct []byte) {
+	prev := cbcIV
+	for i := 0; i < len(ct); i += aes.BlockSize {
+		block.Decrypt(dst[i:i+aes.BlockSize], ct[i:i+aes.BlockSize])
+		subtle.XORBytes(dst[i:i+aes.BlockSize], dst[i:i+aes.BlockSize], prev)
+		prev = ct[i : i+aes.BlockSize]
+	}
 }
 
 // unpad strips PKCS#7 padding, reporting whether it was valid.

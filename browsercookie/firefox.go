@@ -217,6 +217,9 @@ func readFirefox(ctx context.Context, db string, o Options, filter domainFilter,
 				version, FirefoxNewestSchema, FirefoxNewestSchema))
 		}
 		millis := version >= firefoxMillisSchema
+		if len(filter) == 0 {
+			out = make([]Cookie, 0, rowCount(ctx, conn, "moz_cookies"))
+		}
 		return query(ctx, conn, "SELECT "+list+" FROM moz_cookies", func(s *sqlite3.Stmt) error {
 			row := firefoxRow{
 				Host:             s.ColumnText(0),

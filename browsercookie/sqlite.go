@@ -125,6 +125,16 @@ func query(ctx context.Context, conn *sqlite3.Conn, sql string, row func(*sqlite
 	return classify(stmt.Err())
 }
 
+// rowCount returns the number of rows of table, 0 if it cannot tell.
+func rowCount(ctx context.Context, conn *sqlite3.Conn, table string) int {
+	n := 0
+	query(ctx, conn, "SELECT count(*) FROM "+table, func(s *sqlite3.Stmt) error {
+		n = int(s.ColumnInt64(0))
+		return nil
+	})
+	return n
+}
+
 // columns returns the column names of table, nil when there is no such
 // table.
 func columns(ctx context.Context, conn *sqlite3.Conn, table string) (map[string]bool, error) {
