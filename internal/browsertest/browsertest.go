@@ -324,10 +324,38 @@ func StartKeyring(t T, password string) *Keyring {
 	cmd.Env = append(baseEnv(), env...)
 	cmd.Stdin = strings.NewReader(password)
 	k := &Keyring{Address: addr, Env: env, daemon: start(t, cmd, "gnome-keyring-daemon")}
-	if err := waitForName(addr, "org.freedesktop.secrets", 30*time.Second); err != nil {
+	if err := waitForUnlocked(addr, 30*time.Second); err != nil {
 		t.Fatalf("gnome-keyring-daemon: %v", err)
 	}
 	return k
+}
+
+// waitForUnlocked waits until the Secret Service on the bus at addr serves
+// an unlocked login keyring: a browser started before would fall back to
+// its fixed key.
+func waitForUnlocked(addr string, limit time.Duration) error {
+	if err := waitForName(addr, "org.freedesktop.secrets", limit); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	conn, err := dbus.Connect(addr, dbus.WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	login := conn.Object("org.freedesktop.secrets", "/org/freedesktop/secrets/collection/login")
+	for {
+		v, err := login.GetProperty("org.freedesktop.Secret.Collection.Locked")
+		if locked, ok := v.Value().(bool); err == nil && ok && !locked {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the login keyring is not unlocked: %w", errors.Join(ctx.Err(), err))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // waitForName waits until name has an owner on the bus at addr.
