@@ -71,7 +71,11 @@ func copyAndRead(ctx context.Context, db, tempDir string, read func(*sqlite3.Con
 	if err := conn.Exec("PRAGMA query_only = 1"); err != nil {
 		return fmt.Errorf("browsercookie: %s: %w", db, classify(err))
 	}
-	return read(conn)
+	err = read(conn)
+	if err != nil && !strings.HasPrefix(err.Error(), "browsercookie: ") && ctx.Err() == nil {
+		err = fmt.Errorf("browsercookie: %s: %w", db, err)
+	}
+	return err
 }
 
 // copyFile copies src to a new file dst that only the user can read.
