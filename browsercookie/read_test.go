@@ -50,6 +50,20 @@ func TestReadChromium(t *testing.T) {
 	)
 	o := opts(Chromium, home)
 	o.Domains = []string{"app.example.com", "evil.test"}
+	// The keyring is asked while the private copy is open: check it then.
+	o.SafeStoragePassword = func(context.Context, Browser) ([]byte, error) {
+		dirs, _ := filepath.Glob(filepath.Join(home, "limpet-cookies-*"))
+		if len(dirs) != 1 {
+			t.Fatalf("private copies: %v", dirs)
+		}
+		if fi, err := os.Stat(dirs[0]); err != nil || fi.Mode().Perm() != 0o700 {
+			t.Errorf("private folder: %v, %v", fi.Mode(), err)
+		}
+		if fi, err := os.Stat(filepath.Join(dirs[0], "Cookies")); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("private copy: %v, %v", fi.Mode(), err)
+		}
+		return []byte("pw"), nil
+	}
 	res, err := Read(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
