@@ -37,7 +37,7 @@ The same forms work with --session.`,
 		SilenceUsage: true,
 	}
 	cmd.AddCommand(newCmdSessionList(io), newCmdSessionShow(io), newCmdSessionDelete(io), newCmdSessionReset(io),
-		newCmdSessionExport(io), newCmdSessionImport(io))
+		newCmdSessionExport(io), withBrowserImport(newCmdSessionImport(io), io))
 	return cmd
 }
 
