@@ -85,7 +85,7 @@ type browserImportOptions struct {
 // name to show and the host the name implies ("" for a path).
 func browserImportTarget(arg string) (*filestore.File, string, string, error) {
 	if f, name, err := findSession(arg); err == nil {
-		if looksLikePath(arg) {
+		if isSessionPath(arg) {
 			return f, name, "", nil
 		}
 		return f, name, hostOfSession(name), nil
@@ -94,7 +94,7 @@ func browserImportTarget(arg string) (*filestore.File, string, string, error) {
 	if err != nil {
 		return nil, "", "", err
 	}
-	if looksLikePath(arg) {
+	if isSessionPath(arg) {
 		return f, arg, "", nil
 	}
 	return f, arg, hostOfSession(arg), nil
