@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"sort"
@@ -80,9 +81,7 @@ func (p *printer) headerValue(name, value string) string {
 func (p *printer) requestHead(req *http.Request) {
 	target := req.URL.RequestURI()
 	if !p.secrets {
-		u := *req.URL
-		u.RawQuery = redact.Query(u.RawQuery)
-		target = u.RequestURI()
+		target = redact.RequestURI(req.URL)
 	}
 	fmt.Fprintf(p.w, "%s %s %s\n", p.paint(ansiBold+ansiGreen, req.Method), p.paint(ansiCyan, target), p.paint(ansiBlue, "HTTP/1.1"))
 	host := req.Host
@@ -141,7 +140,8 @@ func (p *printer) headers(h http.Header) {
 const binaryNote = "+-----------------------------------------+\n| NOTE: binary data not shown in terminal |\n+-----------------------------------------+"
 
 // body writes a message body: formatted JSON when asked, a note instead of
-// binary data on a terminal, the bytes as they are otherwise.
+// binary data on a terminal, the bytes as they are otherwise. With
+// redactBody (and without --show-secrets), its secrets are masked first.
 func (p *printer) body(contentType string, b []byte, redactBody bool) {
 	if len(b) == 0 {
 		return
@@ -169,6 +169,17 @@ func (p *printer) body(contentType string, b []byte, redactBody bool) {
 	if p.tty && !bytes.HasSuffix(b, []byte("\n")) {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// redactAttr masks the secrets of the debug log's string values, under
+// the Session's own redaction: a net for what other layers log.
+func redactAttr(groups []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindString {
+		if s := a.Value.String(); redact.Text(s) != s {
+			a.Value = slog.StringValue(redact.Text(s))
+		}
+	}
+	return a
 }
 
 func isBinary(b []byte) bool {

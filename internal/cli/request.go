@@ -19,6 +19,7 @@ import (
 	"github.com/limpet-http/limpet/curlcmd"
 	"github.com/limpet-http/limpet/har"
 	"github.com/limpet-http/limpet/internal/cli/items"
+	"github.com/limpet-http/limpet/internal/redact"
 	"github.com/limpet-http/limpet/jar"
 )
 
@@ -95,7 +96,7 @@ func bindRequestFlags(cmd *cobra.Command, o *RequestOptions) {
 	f.BoolVar(&o.All, "all", false, "print intermediate requests and responses too (redirects)")
 	f.BoolVar(&o.Offline, "offline", false, "build and print the request without sending it")
 	f.StringVar(&o.Pretty, "pretty", "", "all, colors, format or none (default: all on a terminal, none otherwise)")
-	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print credentials, cookie values and tokens instead of masking them")
+	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print credentials, cookie values and tokens in -v, --print, --curl and --har instead of masking them (errors and --debug stay masked)")
 	f.BoolVar(&o.Debug, "debug", false, "log every request and response to stderr (redacted)")
 
 	f.BoolVarP(&o.Download, "download", "d", false, "save the response body to a file, with a progress bar on a terminal")
@@ -323,7 +324,7 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 		} else {
 			what += "; the request was not sent again, as it may have run"
 		}
-		fmt.Fprintf(o.IO.ErrOut, "limpet: %s (%s)\n", what, r.Verdict.Reason)
+		fmt.Fprintf(o.IO.ErrOut, "limpet: %s (%s)\n", what, redact.Text(r.Verdict.Reason))
 	}
 
 	hops := append(append([]*http.Response(nil), resp.History...), resp.Response)
@@ -386,7 +387,11 @@ func (o *RequestOptions) writeBody(ctx context.Context, pr *printer, spec printS
 	if !spec.respBody {
 		return nil
 	}
-	if !pr.format && !pr.tty && !spec.respHead {
+	// The body shown with any part of the exchange is a transcript, with
+	// secrets masked as in the headers; the body alone is the command's
+	// output, as the server sent it.
+	mask := !pr.secrets && (spec.reqHead || spec.reqBody || spec.respHead)
+	if !pr.format && !pr.tty && !spec.respHead && !mask {
 		// Piped body alone and not formatted: stream, without holding it.
 		_, err := io.Copy(o.IO.Out, resp.Body)
 		if err != nil {
@@ -398,7 +403,7 @@ func (o *RequestOptions) writeBody(ctx context.Context, pr *printer, spec printS
 	if err != nil {
 		return err
 	}
-	pr.body(resp.Header.Get("Content-Type"), b, false)
+	pr.body(resp.Header.Get("Content-Type"), b, mask)
 	if spec.respHead && len(b) > 0 && !pr.tty && b[len(b)-1] != '\n' {
 		fmt.Fprintln(pr.w)
 	}
@@ -473,7 +478,7 @@ func (o *RequestOptions) sessionOptions() (limpet.Options, error) {
 	if o.Debug {
 		level = slog.LevelDebug
 	}
-	lo.Logger = slog.New(slog.NewTextHandler(o.IO.ErrOut, &slog.HandlerOptions{Level: level}))
+	lo.Logger = slog.New(slog.NewTextHandler(o.IO.ErrOut, &slog.HandlerOptions{Level: level, ReplaceAttr: redactAttr}))
 	return lo, nil
 }
 
