@@ -168,15 +168,25 @@ func Param(name, value string) string {
 	return value
 }
 
-// isCredential reports whether a value is a credential by its shape,
-// whatever its name: a JWT, or an HTTP authentication scheme and its
-// credentials.
+// isCredential reports whether a field's value is a credential by its
+// shape, whatever its name: a JWT, or an HTTP authentication scheme and
+// credentials that look like some ("Bearer Pw3Rt8Ly5Gd1", not "Basic
+// plan", which a header would mask: see HeaderValue).
 func isCredential(v string) bool {
 	if isJWT(v) {
 		return true
 	}
-	_, ok := authScheme(v)
-	return ok
+	scheme, ok := authScheme(v)
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(scheme) {
+	case "digest", "aws4-hmac-sha256":
+		return true
+	}
+	_, cred, _ := strings.Cut(strings.TrimLeft(v, " \t"), " ")
+	cred = strings.TrimSpace(cred)
+	return isToken68(cred) && looksSecret(cred)
 }
 
 // isJWT reports whether s is shaped like a JWT (or JWS, JWE): base64url

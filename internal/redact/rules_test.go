@@ -397,3 +397,27 @@ func TestBodyHTMLCut(t *testing.T) {
 		}
 	}
 }
+
+// Values are credentials by their shape only when they look like some.
+func TestParamByShape(t *testing.T) {
+	tests := []struct{ name, value, want string }{
+		{"plan", "Basic plan", "Basic plan"},
+		{"note", "Bearer with me", "Bearer with me"},
+		{"upstream", "Bearer Pw3Rt8Ly5Gd1", Mask},
+		{"echo", "Basic YWxpY2U6c2VjcmV0", Mask},
+		{"echo", `Digest username="a", response="6629fae4"`, Mask},
+		{"id", jwtSample, Mask},
+		{"id", "eyJ-not-a-jwt", "eyJ-not-a-jwt"},
+		{"password", "", ""},
+		{"password", "x", Mask},
+		{"redirect_uri", "http://h/cb", "http://h/cb"},
+	}
+	for _, tc := range tests {
+		if got := Param(tc.name, tc.value); got != tc.want {
+			t.Errorf("Param(%q, %q) = %q, want %q", tc.name, tc.value, got, tc.want)
+		}
+	}
+	if got, want := Query("redirect_uri=http%3A%2F%2Fh%2Fcb%3Ftoken%3Dx&state=s"), "redirect_uri=****&state=s"; got != want {
+		t.Errorf("a URL with a token in a parameter: %q, want %q", got, want)
+	}
+}
