@@ -29,7 +29,8 @@ func jsonBody(b []byte) ([]byte, bool) {
 	// are masked (it is the value of a sensitive member, or inside one).
 	var masking []bool
 	inMasked := func() bool { return len(masking) > 0 && masking[len(masking)-1] }
-	sensitiveKey := false // the last key read was sensitive, and its value has not begun
+	sensitiveKey := false     // the last key read was sensitive, and its value has not begun
+	keys := map[string]bool{} // whether each key token seen is sensitive
 	for i := 0; i < len(b); {
 		c := b[i]
 		switch {
@@ -37,11 +38,19 @@ func jsonBody(b []byte) ([]byte, bool) {
 			end, closed := stringEnd(b, i)
 			j := skipSpace(b, end)
 			if closed && j < len(b) && b[j] == ':' {
-				sensitiveKey = IsSensitiveName(jsonString(b[i:end]))
+				key := b[i:end]
+				s, seen := keys[string(key)]
+				if !seen {
+					s = IsSensitiveName(jsonString(key))
+					if len(keys) < 1000 {
+						keys[string(key)] = s
+					}
+				}
+				sensitiveKey = s
 				i = j + 1
 				continue
 			}
-			if sensitiveKey || inMasked() || isCredential(jsonString(b[i:end])) || (!closed && bytes.HasPrefix(b[i+1:end], []byte("eyJ"))) {
+			if sensitiveKey || inMasked() || mayBeCredential(b[i:end]) && isCredential(jsonString(b[i:end])) || (!closed && bytes.HasPrefix(b[i+1:end], []byte("eyJ"))) {
 				if !closed || end-i != len(Mask)+2 || string(b[i+1:end-1]) != Mask {
 					replace(i, end)
 				}
@@ -96,9 +105,19 @@ func stringEnd(b []byte, i int) (int, bool) {
 	return len(b), false
 }
 
+// mayBeCredential reports whether a string token can be a credential by
+// its shape (see isCredential): a JWT starts with eyJ, credentials with a
+// scheme have a space (escapes aside).
+func mayBeCredential(tok []byte) bool {
+	return bytes.HasPrefix(tok, []byte(`"eyJ`)) || bytes.IndexByte(tok, ' ') >= 0 || bytes.IndexByte(tok, '\\') >= 0
+}
+
 // jsonString decodes a JSON string token; one that does not decode (cut
 // short, or with a bad escape) gives its raw content.
 func jsonString(tok []byte) string {
+	if len(tok) >= 2 && tok[len(tok)-1] == '"' && bytes.IndexByte(tok, '\\') < 0 {
+		return string(tok[1 : len(tok)-1])
+	}
 	var s string
 	if json.Unmarshal(tok, &s) == nil {
 		return s

@@ -37,6 +37,7 @@
 package redact
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -63,18 +64,6 @@ func Identifier(s string) string {
 	}
 	sum := sha256.Sum256([]byte(s))
 	return Mask + "~" + hex.EncodeToString(sum[:3])
-}
-
-// sensitiveHeaders are masked whole (but for an auth scheme).
-var sensitiveHeaders = map[string]bool{
-	"Authorization":        true,
-	"Proxy-Authorization":  true,
-	"X-Csrf-Token":         true,
-	"X-Xsrf-Token":         true,
-	"X-Api-Key":            true,
-	"X-Auth-Token":         true,
-	"Api-Key":              true,
-	"X-Amz-Security-Token": true,
 }
 
 // sensitiveParts are the name parts that make a name sensitive wherever
@@ -104,37 +93,103 @@ var describingWords = map[string]bool{
 
 // IsSensitiveName reports whether a header, query parameter, form field or
 // JSON key name usually holds a secret: names that speak of passwords,
-// tokens, secrets, sessions, keys, PINs and the like, but not those that
-// only describe one ("token_type", "expires_in").
+// tokens, secrets, sessions, keys, PINs and the like (Authorization,
+// X-CSRF-Token and X-Api-Key among them), but not those that only describe
+// one ("token_type", "expires_in").
 func IsSensitiveName(name string) bool {
-	if sensitiveHeaders[http.CanonicalHeaderKey(name)] {
-		return true
-	}
-	w := words(name)
-	if len(w) > 1 && describingWords[w[len(w)-1]] {
+	if name == "" {
 		return false
 	}
-	n := strings.ToLower(name)
-	for _, w := range sensitiveParts {
-		if strings.Contains(n, w) {
-			return true
+	var buf [64]byte
+	n := lower(name, buf[:0])
+	for _, p := range sensitiveParts {
+		if bytes.Contains(n, []byte(p)) {
+			return !describing(name, n)
 		}
 	}
-	if sensitiveNames[n] {
+	if sensitiveNames[string(n)] {
 		return true
 	}
-	for _, x := range w {
-		if sensitiveWords[x] {
-			return true
+	if camel := camelWords(name); camel != nil {
+		for _, x := range camel {
+			if sensitiveWords[x] {
+				return !describing(name, n)
+			}
+		}
+		return false
+	}
+	var ws [8][2]int
+	for _, x := range words(n, ws[:0]) {
+		if sensitiveWords[string(n[x[0]:x[1]])] {
+			return !describing(name, n)
 		}
 	}
 	return false
 }
 
-// words splits a name into lower-case words at characters other than
-// letters and digits, and where a lower-case letter meets an upper-case
-// one ("userPin" is "user" and "pin").
-func words(name string) []string {
+// describing reports whether a name of several words ends with one that
+// only describes a secret ("token_type", "tokenType"); n is the name in
+// lower case.
+func describing(name string, n []byte) bool {
+	if camel := camelWords(name); camel != nil {
+		return len(camel) > 1 && describingWords[camel[len(camel)-1]]
+	}
+	var ws [8][2]int
+	w := words(n, ws[:0])
+	if len(w) < 2 {
+		return false
+	}
+	last := w[len(w)-1]
+	return describingWords[string(n[last[0]:last[1]])]
+}
+
+// lower appends the ASCII lower case of s to buf.
+func lower(s string, buf []byte) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	return buf
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// words appends to ws the bounds of the words of a lower-case name: runs
+// of letters and digits.
+func words(n []byte, ws [][2]int) [][2]int {
+	start := -1
+	for i := 0; i <= len(n); i++ {
+		alnum := i < len(n) && isAlnum(n[i])
+		if !alnum && start >= 0 {
+			ws = append(ws, [2]int{start, i})
+			start = -1
+		}
+		if alnum && start < 0 {
+			start = i
+		}
+	}
+	return ws
+}
+
+// camelWords splits a name with lower-to-upper case changes into
+// lower-case words ("userPin" is "user" and "pin"), or returns nil when it
+// has none.
+func camelWords(name string) []string {
+	camel := false
+	for i := 1; i < len(name); i++ {
+		if name[i] >= 'A' && name[i] <= 'Z' && name[i-1] >= 'a' && name[i-1] <= 'z' {
+			camel = true
+			break
+		}
+	}
+	if !camel {
+		return nil
+	}
 	var out []string
 	start := -1
 	for i := 0; i <= len(name); i++ {
@@ -142,7 +197,7 @@ func words(name string) []string {
 		if i < len(name) {
 			c = name[i]
 		}
-		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		alnum := isAlnum(c)
 		boundary := !alnum || (i > 0 && c >= 'A' && c <= 'Z' && name[i-1] >= 'a' && name[i-1] <= 'z')
 		if boundary && start >= 0 {
 			out = append(out, strings.ToLower(name[start:i]))

@@ -6,12 +6,6 @@ import (
 )
 
 var (
-	// pairRe finds name=value pairs: query parameters inside URLs, form
-	// bodies, "key=value" in messages. A value runs to the next '&',
-	// quote, angle bracket, '#' or white space.
-	pairRe = regexp.MustCompile(`([A-Za-z0-9_.~%+\[\]-]+)=([^&\s"'<>#]*)`)
-	// userinfoRe finds the user information of URLs.
-	userinfoRe = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)([^/\s"'<>@?#]*)@`)
 	// quotedMemberRe finds JSON members quoted inside a quoted string
 	// (`\"token\":\"...`), as Go's %q writes a JSON body.
 	quotedMemberRe = regexp.MustCompile(`\\"([^"\\]{1,100})\\"\s*:\s*\\"`)
@@ -34,10 +28,10 @@ func Text(s string) string {
 		s = quotedMembers(s)
 	}
 	if strings.IndexByte(s, '=') >= 0 {
-		s = pairs(s, 0)
+		s = pairs(s)
 	}
 	if strings.Contains(s, "://") {
-		s = userinfoRe.ReplaceAllStringFunc(s, maskUserinfo)
+		s = userinfos(s)
 	}
 	if l := strings.ToLower(s); strings.Contains(l, "bearer") || strings.Contains(l, "basic") {
 		s = authRe.ReplaceAllStringFunc(s, func(m string) string {
@@ -54,17 +48,43 @@ func Text(s string) string {
 	return s
 }
 
-// maskUserinfo masks the user information a userinfoRe match holds.
-func maskUserinfo(m string) string {
-	sub := userinfoRe.FindStringSubmatch(m)
-	scheme, user := sub[1], sub[2]
-	if name, _, hasPass := strings.Cut(user, ":"); hasPass {
-		return scheme + name + ":" + Mask + "@"
+// userinfos masks the user information of the URLs in s: the password
+// ("alice:****@"), or a user name alone, which may be a token ("****@").
+func userinfos(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; ; {
+		j := strings.Index(s[i:], "://")
+		if j < 0 {
+			break
+		}
+		start := i + j + 3
+		end := start
+		for end < len(s) && strings.IndexByte("/ \t\r\n\"'<>?#@", s[end]) < 0 {
+			end++
+		}
+		i = end
+		if end == len(s) || s[end] != '@' || start == end {
+			continue
+		}
+		user := s[start:end]
+		if name, _, hasPass := strings.Cut(user, ":"); hasPass {
+			user = name + ":" + Mask
+		} else {
+			user = Mask
+		}
+		if user == s[start:end] {
+			continue
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(user)
+		last = end
 	}
-	if user == "" || user == Mask {
-		return m
+	if last == 0 {
+		return s
 	}
-	return scheme + Mask + "@"
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // jsonSegments masks the secrets of the JSON objects and arrays in s:
@@ -153,38 +173,52 @@ func quotedMembers(s string) string {
 	return b.String()
 }
 
-// pairs masks the values of sensitive name=value pairs in s, and looks
-// for pairs inside the values of the others ("url=/x?token=..."), down to
-// maxNesting levels.
-func pairs(s string, depth int) string {
-	locs := pairRe.FindAllStringSubmatchIndex(s, -1)
-	if locs == nil {
-		return s
-	}
+// pairs masks the values of sensitive name=value pairs in s: query
+// parameters inside URLs, form bodies, "key=value" in messages, also
+// inside the values of other pairs ("url=/x?token=..."). A name is the run
+// of letters, digits and _.~%+[]- before a '='; a value runs to the next
+// '&', quote, angle bracket, '#' or white space. Command-line flags
+// ("--session=app") are not pairs.
+func pairs(s string) string {
 	var b strings.Builder
 	last := 0
-	for _, l := range locs {
-		name, value := s[l[2]:l[3]], s[l[4]:l[5]]
-		if strings.HasPrefix(name, "-") || value == "" || value == Mask {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '=' {
 			continue
 		}
-		masked := value
-		if Param(unescape(name), unescape(value)) != unescape(value) {
-			masked = Mask
-		} else if depth < maxNesting && strings.IndexByte(value, '=') >= 0 {
-			masked = pairs(value, depth+1)
+		j := i
+		for j > last && isNameByte(s[j-1]) {
+			j--
 		}
-		if masked != value {
-			b.WriteString(s[last:l[4]])
-			b.WriteString(masked)
-			last = l[5]
+		name := s[j:i]
+		if name == "" || name[0] == '-' || !IsSensitiveName(unescape(name)) {
+			continue
 		}
+		k := i + 1
+		for k < len(s) && !isValueEnd(s[k]) {
+			k++
+		}
+		if value := s[i+1 : k]; value == "" || value == Mask {
+			continue
+		}
+		b.WriteString(s[last : i+1])
+		b.WriteString(Mask)
+		last = k
+		i = k - 1
 	}
 	if last == 0 {
 		return s
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+func isNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_.~%+[]-", c) >= 0
+}
+
+func isValueEnd(c byte) bool {
+	return c == '&' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '#' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
 }
 
 // looksSecret tells credentials after "Bearer" or "Basic" in text from
