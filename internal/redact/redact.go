@@ -88,7 +88,7 @@ var sensitiveNames = map[string]bool{
 var describingWords = map[string]bool{
 	"type": true, "name": true, "header": true, "parameter": true, "param": true, "expires": true, "expiry": true,
 	"expiration": true, "in": true, "at": true, "length": true, "count": true, "timeout": true, "policy": true,
-	"hint": true, "url": true, "uri": true, "endpoint": true,
+	"url": true, "uri": true, "endpoint": true,
 }
 
 // IsSensitiveName reports whether a header, query parameter, form field or

@@ -82,7 +82,7 @@ func TestIsSensitiveName(t *testing.T) {
 		// describe a secret without holding one.
 		"shipping": false, "mapping": false, "spinner": false, "classname": false, "pins": false,
 		"token_type": false, "tokenType": false, "expires_in": false, "refresh_token_expires_in": false,
-		"_csrf_header": false, "_csrf_parameter": false, "token_url": false, "session_timeout": false,
+		"_csrf_header": false, "_csrf_parameter": false, "token_url": false, "session_timeout": false, "id_token_hint": true,
 		"zip_code": false, "username": false, "email": false, "state": false, "name": false, "": false,
 	}
 	for name, want := range tests {
