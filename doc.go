@@ -58,4 +58,14 @@
 // With Options.Logger set, each request and response is logged at debug
 // level, with credentials, cookie values, CSRF tokens and token-like query
 // parameters masked.
+//
+// # Secrets in errors
+//
+// Errors returned by Do (and the Session's other senders, Login included)
+// never show secret values: the URL of a *url.Error has its password and
+// token-like query parameters masked, as in the log, and so do the
+// messages of *StatusError (which also masks the tokens of the body it
+// quotes) and *AuthError. A credential is masked whole: "Basic ****", never
+// a part of it or of its Base64. The errors keep their causes, so
+// errors.Is, errors.As and a *url.Error's Timeout answer as before.
 package limpet

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"unicode/utf8"
+
+	"github.com/limpet-http/limpet/internal/redact"
 )
 
 // ErrTooManyRedirects is returned (wrapped) when a request is redirected
@@ -31,18 +33,21 @@ type StatusError struct {
 // MaxErrorBody is the most of a response body a StatusError keeps.
 const MaxErrorBody = 1024
 
-// Error returns e.g. `limpet: POST http://host/api: 403 Forbidden: {"error":...}`.
+// Error returns e.g. `limpet: POST http://host/api: 403 Forbidden: {"error":...}`,
+// with the first 200 bytes of the body. Secrets in the URL and the body
+// (tokens, passwords, by the rules of the debug log) are masked; the Body
+// field keeps the bytes as they came.
 func (e *StatusError) Error() string {
-	msg := fmt.Sprintf("limpet: %s %s: %s", e.Method, e.URL, e.Status)
+	msg := fmt.Sprintf("limpet: %s %s: %s", e.Method, redact.URLString(e.URL), e.Status)
 	if len(e.Body) > 0 {
-		excerpt := e.Body
-		if !utf8.Valid(excerpt) {
+		if !utf8.Valid(e.Body) {
 			return msg + fmt.Sprintf(" (%d bytes of body)", len(e.Body))
 		}
+		excerpt := redact.Body(e.Header.Get("Content-Type"), e.Body)
 		if len(excerpt) > 200 {
 			excerpt = append(excerpt[:200:200], "..."...)
 		}
-		msg += ": " + string(excerpt)
+		msg += ": " + redact.Text(string(excerpt))
 	}
 	return msg
 }

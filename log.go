@@ -10,8 +10,9 @@ import (
 )
 
 // logTransport logs each request as it is sent and each response as it
-// arrives, at debug level, with secrets redacted. It sits innermost, so
-// every attempt and redirect hop is logged.
+// arrives, at debug level, with secrets redacted (package internal/redact:
+// the URL, the headers, and the error of a failed attempt). It sits
+// innermost, so every attempt and redirect hop is logged.
 type logTransport struct {
 	next   http.RoundTripper
 	logger *slog.Logger
@@ -33,7 +34,7 @@ func (t *logTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		t.logger.LogAttrs(context.WithoutCancel(ctx), slog.LevelDebug, "limpet: request failed",
 			slog.String("method", req.Method), slog.String("url", url),
-			slog.Duration("elapsed", elapsed), slog.String("error", err.Error()))
+			slog.Duration("elapsed", elapsed), slog.String("error", redact.Text(err.Error())))
 		return nil, err
 	}
 	t.logger.LogAttrs(ctx, slog.LevelDebug, "limpet: response",

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/limpet-http/limpet/internal/redact"
 )
 
 // Authenticator logs a Session in to a server that keeps a login session
@@ -114,11 +116,13 @@ type AuthError struct {
 	Err error
 }
 
+// Error describes the failure, with secrets (a token in a redirect URL, a
+// password in a quoted body) masked.
 func (e *AuthError) Error() string {
 	if e.Op == "recover" {
-		return fmt.Sprintf("limpet: recovering the session (%s: %s): %v", e.Verdict.Kind, e.Verdict.Reason, e.Err)
+		return redact.Text(fmt.Sprintf("limpet: recovering the session (%s: %s): %v", e.Verdict.Kind, e.Verdict.Reason, e.Err))
 	}
-	return fmt.Sprintf("limpet: %s: %v", e.Op, e.Err)
+	return redact.Text(fmt.Sprintf("limpet: %s: %v", e.Op, e.Err))
 }
 
 // Unwrap returns the cause.

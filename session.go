@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/limpet-http/limpet/internal/redact"
 	"github.com/limpet-http/limpet/jar"
 )
 
@@ -287,7 +288,8 @@ func (s *Session) send(req *http.Request, cancel context.CancelFunc) (*Response,
 func (s *Session) roundTrip(req *http.Request) (*Response, error) {
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, err
+		// The *url.Error names the URL, which may carry tokens.
+		return nil, redact.Error(err)
 	}
 	out := &Response{Response: resp}
 	for prev := resp.Request.Response; prev != nil; prev = prev.Request.Response {
@@ -349,9 +351,9 @@ func (s *Session) NewRequest(ctx context.Context, r *Request) (*http.Request, er
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			return nil, fmt.Errorf("limpet: invalid URL %q: %w", r.URL, ue.Err)
+			return nil, redact.Error(fmt.Errorf("limpet: invalid URL %q: %w", redact.URLString(r.URL), ue.Err))
 		}
-		return nil, fmt.Errorf("limpet: building request: %w", err)
+		return nil, redact.Error(fmt.Errorf("limpet: building request: %w", err))
 	}
 	if err := s.resolve(req, r.URL); err != nil {
 		return nil, err
@@ -397,6 +399,7 @@ func (s *Session) resolve(req *http.Request, raw string) error {
 		req.URL = u
 		req.Host = u.Host
 	}
+	raw = redact.URLString(raw)
 	switch {
 	case u.Scheme == "":
 		return fmt.Errorf("limpet: URL %q has no scheme (use an absolute URL or set Options.BaseURL)", raw)

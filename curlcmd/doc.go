@@ -59,10 +59,13 @@
 // # Secrets
 //
 // By default the command is redacted with limpet's shared rules (package
-// internal/redact), the same as its logs and HAR files: credentials in
-// Authorization headers and URLs, cookie values, CSRF and API-key headers,
-// token-like query parameters, and password or token fields of form, JSON
-// and multipart bodies are masked. A redacted command still runs, but
-// sends the masks. Options.IncludeSecrets gives the real values; read its
-// warning first.
+// internal/redact), the same as its logs, error messages and HAR files:
+// credentials in Authorization headers and URLs, "Bearer ..." values in
+// any header, cookie values, CSRF and API-key headers, token-like query
+// parameters, JWTs, and password, token or PIN fields of form, JSON and
+// multipart bodies are masked. A credential is masked whole ("Basic
+// ****"), never a part of it or of its Base64; a long cookie value shows a
+// fingerprint of itself ("****~3fa2c1") to tell sessions apart. A redacted
+// command still runs, but sends the masks. Options.IncludeSecrets gives the
+// real values; read its warning first.
 package curlcmd

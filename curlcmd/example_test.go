@@ -31,8 +31,8 @@ func ExampleBuild() {
 	}
 	fmt.Println(cmd.Multiline())
 	// Output:
-	// curl 'http://127.0.0.1:8080/api/items?access_token=%2A%2A%2A%2A' \
-	//   -H 'Authorization: Bearer ****.sig' \
+	// curl 'http://127.0.0.1:8080/api/items?access_token=****' \
+	//   -H 'Authorization: Bearer ****' \
 	//   -H 'Content-Type: application/json' \
 	//   -b 'JSESSIONID=****' \
 	//   --compressed \
@@ -61,7 +61,7 @@ func ExampleBuild_session() {
 	}
 	fmt.Println(cmd)
 	// Output:
-	// curl http://127.0.0.1:8080/login -H 'Content-Type: application/x-www-form-urlencoded' -H 'User-Agent: inventory/1.0' --compressed --data-binary 'password=%2A%2A%2A%2A&username=alice'
+	// curl http://127.0.0.1:8080/login -H 'Content-Type: application/x-www-form-urlencoded' -H 'User-Agent: inventory/1.0' --compressed --data-binary 'password=****&username=alice'
 }
 
 // Print the command for every request a Session sends, as it is sent: an
@@ -106,8 +106,8 @@ func ExampleBuild_onRequest() {
 	}
 	resp.Close()
 	// Output:
-	// curl http://api.test/login -X POST -H 'Authorization: Basic ****cmV0' -H 'User-Agent: inventory/1.0' --compressed
-	// curl http://api.test/home -H 'Authorization: Basic ****cmV0' -H 'User-Agent: inventory/1.0' -b 'SESSION=****cdef' --compressed
+	// curl http://api.test/login -X POST -H 'Authorization: Basic ****' -H 'User-Agent: inventory/1.0' --compressed
+	// curl http://api.test/home -H 'Authorization: Basic ****' -H 'User-Agent: inventory/1.0' -b 'SESSION=****~9f9f51' --compressed
 }
 
 // A binary body is piped in from printf, with octal escapes.

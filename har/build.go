@@ -92,6 +92,9 @@ func (r *record) response(red bool) Response {
 	}
 	if r.err != nil {
 		out.Error = r.err.Error()
+		if red {
+			out.Error = redact.Text(out.Error)
+		}
 		return out
 	}
 	if !r.hasResponse {
@@ -255,7 +258,7 @@ func requestCookies(h http.Header, red bool) []Cookie {
 			}
 			name, value, _ := strings.Cut(pair, "=")
 			if red && value != "" {
-				value = redact.Value(value)
+				value = redact.Identifier(strings.Trim(value, `"`))
 			}
 			out = append(out, Cookie{Name: name, Value: value})
 		}
@@ -281,7 +284,7 @@ func responseCookies(h http.Header, at time.Time, red bool) []Cookie {
 			Secure:   c.Secure,
 		}
 		if red && hc.Value != "" {
-			hc.Value = redact.Value(hc.Value)
+			hc.Value = redact.Identifier(hc.Value)
 		}
 		switch {
 		case c.MaxAge > 0:
@@ -305,8 +308,10 @@ func pairs(raw string, red bool, add func(name, value string)) {
 		}
 		k, v, _ := strings.Cut(p, "=")
 		name, value := unescape(k), unescape(v)
-		if red && redact.IsSensitiveName(name) {
-			value = redact.Mask
+		if red {
+			if redact.Query(p) != p {
+				value = redact.Mask
+			}
 		}
 		add(name, value)
 	}
@@ -367,15 +372,16 @@ func multipartParams(contentType string, body []byte, red bool) []Param {
 			return out
 		}
 		p.Value = string(v)
-		if red && redact.IsSensitiveName(p.Name) {
-			p.Value = redact.Value(p.Value)
+		if red {
+			p.Value = redact.Param(p.Name, p.Value)
 		}
 		out = append(out, p)
 	}
 }
 
-// redactable reports whether redact.Body masks fields of bodies of this
-// type, so that a partial body of it cannot be shown safely.
+// redactable reports whether bodies of this type hold fields that
+// redact.Body masks, so that a partial body of it is not shown. Other
+// bodies (HTML pages, plain text) are redacted cut or whole.
 func redactable(contentType string) bool {
 	ct := strings.ToLower(contentType)
 	return strings.Contains(ct, "application/x-www-form-urlencoded") ||
@@ -399,8 +405,8 @@ func renderBody(contentType string, c *capture, red, complete bool) (text, encod
 	} else if !complete && c.n > 0 {
 		comment = fmt.Sprintf("%d bytes, before the end of the body", c.n)
 	}
-	if red && redactable(contentType) && len(b) > 0 {
-		if partial {
+	if red && len(b) > 0 {
+		if partial && redactable(contentType) {
 			return "", "", joinComment(comment, "not shown: a partial body cannot be redacted")
 		}
 		b = redact.Body(contentType, b)

@@ -30,17 +30,20 @@
 //
 // # Secrets
 //
-// A Recorder redacts by default, with the same rules as limpet's debug log
-// (package internal/redact): cookie values in Cookie and Set-Cookie,
-// Authorization and Proxy-Authorization credentials, CSRF and API-key
-// headers, token-like query parameters, and password, token and secret
-// fields of url-encoded, JSON and multipart bodies, in requests and
-// responses. A body cut by the size cap cannot be parsed, so a cut body of
-// those types is left out rather than shown unredacted. Options.
+// A Recorder redacts by default, with the same rules as limpet's debug log,
+// error messages, curl commands and command line (package internal/redact):
+// Authorization and Proxy-Authorization credentials (the scheme stays:
+// "Basic ****"), CSRF and API-key headers, "Bearer ..." values in any
+// header, token-like query parameters, JWTs, and password, token, secret,
+// PIN and similar fields of url-encoded, JSON, multipart and plain-text
+// bodies, and of HTML pages (password and hidden CSRF inputs, CSRF meta
+// tags, tokens in links), in requests and responses. A credential is masked
+// whole, never a part of it or of its Base64. Cookie values show a
+// fingerprint instead ("****~3fa2c1", the start of the value's SHA-256,
+// for values of 16 characters or more), so that a HAR file still tells
+// whether the session changed. A form, JSON or multipart body cut by the
+// size cap is left out rather than shown partly redacted. Options.
 // IncludeSecrets turns redaction off; read its warning first.
-//
-// Other bodies are not inspected: an HTML login page's hidden CSRF input,
-// for example, is recorded as the server sent it.
 //
 // # Bodies and their size
 //

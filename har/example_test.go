@@ -19,7 +19,8 @@ import (
 )
 
 // Record a form login and write the session as a HAR file; the password
-// and the session cookie are masked.
+// is masked, and the session cookie shows a fingerprint of its value (the
+// start of its SHA-256) instead of the value.
 func Example() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/login" {
@@ -57,8 +58,8 @@ func Example() {
 	fmt.Println(e.Response.Cookies[0].Name, e.Response.Cookies[0].Value)
 	// Output:
 	// POST 200
-	// password=%2A%2A%2A%2A&username=alice
-	// JSESSIONID ****CDEF
+	// password=****&username=alice
+	// JSESSIONID ****~2125b2
 }
 
 // Keep only the first kilobyte of each response body, and no request

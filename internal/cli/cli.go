@@ -20,6 +20,7 @@ import (
 
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/internal/cli/items"
+	"github.com/limpet-http/limpet/internal/redact"
 )
 
 // Exit codes, as HTTPie's.
@@ -93,11 +94,12 @@ func exitCode(ctx context.Context, err error) int {
 }
 
 // message words an error for a person: no package prefixes from deep
-// inside, the useful part first.
+// inside, the useful part first, and no secrets (tokens in URLs, quoted
+// bodies, credentials), whichever layer wrote the error.
 func message(err error) string {
 	var ae *items.ArgError
 	if errors.As(err, &ae) {
-		return strings.TrimPrefix(ae.Error(), "items: ")
+		return redact.Text(strings.TrimPrefix(ae.Error(), "items: "))
 	}
 	if m := networkMessage(err); m != "" {
 		return m
@@ -107,7 +109,7 @@ func message(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) {
 		s += " (timed out; see --timeout)"
 	}
-	return s
+	return redact.Text(s)
 }
 
 // NewRootCmd returns the limpet command: a request when its first argument

@@ -107,7 +107,7 @@ func FuzzResponseBody(f *testing.F) {
 			for _, format := range []bool{false, true} {
 				var out strings.Builder
 				p := &printer{w: &out, tty: tty, format: format}
-				if err := p.responseBody(contentType, strings.NewReader(body)); err != nil {
+				if err := p.responseBody(contentType, strings.NewReader(body), false); err != nil {
 					t.Fatal(err)
 				}
 				got := out.String()

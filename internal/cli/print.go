@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"sort"
@@ -82,9 +83,7 @@ func (p *printer) headerValue(name, value string) string {
 func (p *printer) requestHead(req *http.Request) {
 	target := req.URL.RequestURI()
 	if !p.secrets {
-		u := *req.URL
-		u.RawQuery = redact.Query(u.RawQuery)
-		target = u.RequestURI()
+		target = redact.RequestURI(req.URL)
 	}
 	fmt.Fprintf(p.w, "%s %s %s\n", p.paint(ansiBold+ansiGreen, req.Method), p.paint(ansiCyan, target), p.paint(ansiBlue, "HTTP/1.1"))
 	host := req.Host
@@ -151,9 +150,23 @@ func (p *printer) tooLargeNote() string {
 }
 
 // responseBody writes a response body as it arrives. Only a body that may
-// be formatted is read into memory, up to maxFormatBytes; on a terminal a
+// be formatted or must be masked (mask: it is shown with headers, as a
+// transcript) is read into memory, up to maxFormatBytes; on a terminal a
 // binary body is replaced by a note and not read further.
-func (p *printer) responseBody(contentType string, r io.Reader) error {
+func (p *printer) responseBody(contentType string, r io.Reader, mask bool) error {
+	if mask && !p.secrets {
+		// Masking needs the whole body: hold at most maxFormatBytes.
+		b, err := io.ReadAll(io.LimitReader(r, maxFormatBytes+1))
+		if err != nil {
+			return err
+		}
+		if len(b) > maxFormatBytes {
+			fmt.Fprintln(p.w, p.tooLargeNote())
+			return nil
+		}
+		p.body(contentType, b, true)
+		return nil
+	}
 	if !p.format && !p.tty {
 		_, err := io.Copy(p.w, r)
 		return err
@@ -222,7 +235,8 @@ func (t *tailWriter) Write(b []byte) (int, error) {
 const binaryNote = "+-----------------------------------------+\n| NOTE: binary data not shown in terminal |\n+-----------------------------------------+"
 
 // body writes a message body: formatted JSON when asked, a note instead of
-// binary data on a terminal, the bytes as they are otherwise.
+// binary data on a terminal, the bytes as they are otherwise. With
+// redactBody (and without --show-secrets), its secrets are masked first.
 func (p *printer) body(contentType string, b []byte, redactBody bool) {
 	if len(b) == 0 {
 		return
@@ -250,6 +264,17 @@ func (p *printer) body(contentType string, b []byte, redactBody bool) {
 	if p.tty && !bytes.HasSuffix(b, []byte("\n")) {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// redactAttr masks the secrets of the debug log's string values, under
+// the Session's own redaction: a net for what other layers log.
+func redactAttr(groups []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindString {
+		if s := a.Value.String(); redact.Text(s) != s {
+			a.Value = slog.StringValue(redact.Text(s))
+		}
+	}
+	return a
 }
 
 func isBinary(b []byte) bool {

@@ -17,6 +17,7 @@ import (
 	"github.com/limpet-http/limpet/curlcmd"
 	"github.com/limpet-http/limpet/har"
 	"github.com/limpet-http/limpet/internal/cli/items"
+	"github.com/limpet-http/limpet/internal/redact"
 	"github.com/limpet-http/limpet/jar"
 )
 
@@ -94,7 +95,7 @@ func bindRequestFlags(cmd *cobra.Command, o *RequestOptions) {
 	f.BoolVar(&o.All, "all", false, "print intermediate requests and responses too (redirects, retries, logins)")
 	f.BoolVar(&o.Offline, "offline", false, "build and print the request without sending it")
 	f.StringVar(&o.Pretty, "pretty", "", "all, colors, format or none (default: all on a terminal, none otherwise)")
-	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print credentials, cookie values and tokens instead of masking them")
+	f.BoolVar(&o.ShowSecrets, "show-secrets", false, "print credentials, cookie values and tokens in -v, --print, --curl and --har instead of masking them (errors and --debug stay masked)")
 	f.BoolVar(&o.Debug, "debug", false, "log every request and response to stderr (redacted)")
 
 	f.BoolVarP(&o.Download, "download", "d", false, "save the response body to a file named from the response (never replacing one), or write it to stdout when that is not a terminal")
@@ -388,7 +389,7 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 		} else {
 			what += "; the request was not sent again, as it may have run"
 		}
-		fmt.Fprintf(o.IO.ErrOut, "limpet: %s (%s)\n", what, r.Verdict.Reason)
+		fmt.Fprintf(o.IO.ErrOut, "limpet: %s (%s)\n", what, redact.Text(r.Verdict.Reason))
 	}
 
 	// The final exchange, and with --all every one before it.
@@ -486,10 +487,14 @@ func (o *RequestOptions) writeBody(ctx context.Context, pr *printer, spec printS
 	if !spec.respBody {
 		return nil
 	}
+	// The body shown with any part of the exchange is a transcript, with
+	// secrets masked as in the headers; the body alone is the command's
+	// output, as the server sent it.
+	mask := !pr.secrets && (spec.reqHead || spec.reqBody || spec.respHead)
 	tw := &tailWriter{w: pr.w}
 	bp := *pr
 	bp.w = tw
-	if err := bp.responseBody(resp.Header.Get("Content-Type"), resp.Body); err != nil {
+	if err := bp.responseBody(resp.Header.Get("Content-Type"), resp.Body, mask); err != nil {
 		if tw.n > 0 && tw.last != '\n' {
 			fmt.Fprintln(pr.w)
 		}

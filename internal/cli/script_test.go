@@ -94,6 +94,7 @@ func testHandler() http.Handler {
 	})
 	bin := httpbin.New()
 	mux.Handle("/", bin)
+	secretEndpoints(mux)
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
@@ -172,12 +173,14 @@ func TestScripts(t *testing.T) {
 			srv := httptest.NewServer(testHandler())
 			env.Defer(srv.Close)
 			env.Setenv("SRV", srv.URL)
+			env.Setenv("DEADPORT", deadPort())
 			env.Setenv("PORT", srv.URL[strings.LastIndexByte(srv.URL, ':')+1:])
 			env.Setenv("LIMPET_CONFIG_DIR", env.WorkDir+"/config")
 			env.Setenv("NO_COLOR", "")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"noleak": noleak,
 			// mode FILE PERM checks a file's permission bits.
 			// lt A B checks that the integer A (or the content of file A) is less than B.
 			"lt": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -102,8 +102,16 @@ func loadSession(ctx context.Context, arg string) (store.Snapshot, error) {
 	return snap, nil
 }
 
-// showSession prints a session for people, masking secrets.
+// showSession prints a session for people, masking secrets: cookie values
+// and tokens show a fingerprint that tells them apart ("****~3fa2c1", see
+// package internal/redact), CSRF tokens and credentials nothing.
 func showSession(w io.Writer, snap store.Snapshot, secrets bool, now time.Time) {
+	id := func(s string) string {
+		if secrets {
+			return s
+		}
+		return redact.Identifier(s)
+	}
 	mask := func(s string) string {
 		if secrets {
 			return s
@@ -127,7 +135,7 @@ func showSession(w io.Writer, snap store.Snapshot, secrets bool, now time.Time) 
 		if !c.HostOnly {
 			domain = "." + domain
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, domain, c.Path, expiry(c, now), flags(c), mask(c.Value))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, domain, c.Path, expiry(c, now), flags(c), id(c.Value))
 	}
 	tw.Flush()
 	if snap.Headers != nil && len(snap.Headers.List) > 0 {
@@ -144,7 +152,11 @@ func showSession(w io.Writer, snap store.Snapshot, secrets bool, now time.Time) 
 		fmt.Fprintf(w, "\nauth: %s %s\n", snap.Auth.Kind, snap.Auth.User)
 	}
 	if l := snap.Login; l != nil {
-		fmt.Fprintf(w, "\nlogin: %s at %s as %s", l.Flow, l.URL, l.User)
+		u := l.URL
+		if !secrets {
+			u = redact.URLString(u)
+		}
+		fmt.Fprintf(w, "\nlogin: %s at %s as %s", l.Flow, u, l.User)
 		if l.PasswordFrom != "" {
 			fmt.Fprintf(w, " (password from %s)", l.PasswordFrom)
 		}
@@ -155,7 +167,7 @@ func showSession(w io.Writer, snap store.Snapshot, secrets bool, now time.Time) 
 		if !t.Expiry.IsZero() {
 			exp = "expires " + t.Expiry.Local().Format(time.DateTime)
 		}
-		fmt.Fprintf(w, "token %s: %s %s, %s", t.Source, t.TokenType, mask(t.AccessToken), exp)
+		fmt.Fprintf(w, "token %s: %s %s, %s", t.Source, t.TokenType, id(t.AccessToken), exp)
 		if t.RefreshToken != "" {
 			fmt.Fprint(w, ", refresh token held")
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/limpet-http/limpet/internal/redact"
 	"log/slog"
 	"net"
 	"strings"
@@ -66,7 +67,7 @@ func newLogger(io *IOStreams, debug bool) *slog.Logger {
 	if debug {
 		level = slog.LevelDebug
 	}
-	return slog.New(&plainHandler{w: io, text: slog.NewTextHandler(io.ErrOut, &slog.HandlerOptions{Level: level}), level: level})
+	return slog.New(&plainHandler{w: io, text: slog.NewTextHandler(io.ErrOut, &slog.HandlerOptions{Level: level, ReplaceAttr: redactAttr}), level: level})
 }
 
 // plainHandler writes warnings as "limpet: warning: ..." lines and hands
@@ -95,7 +96,7 @@ func (h *plainHandler) Handle(ctx context.Context, r slog.Record) error {
 	if len(extra) > 0 {
 		msg += " (" + strings.Join(extra, "; ") + ")"
 	}
-	_, err := fmt.Fprintln(h.w.ErrOut, "limpet: warning: "+msg)
+	_, err := fmt.Fprintln(h.w.ErrOut, "limpet: warning: "+redact.Text(msg))
 	return err
 }
 

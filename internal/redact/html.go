@@ -10,9 +10,11 @@ import (
 
 // htmlBody masks the secrets a page carries: the value of password inputs
 // and of inputs with a sensitive name (Spring's hidden _csrf, Django's
-// csrfmiddlewaretoken, Rails' authenticity_token), and the content of meta
-// tags with a sensitive name (<meta name="_csrf" content="...">). The rest
-// of the page is kept byte for byte.
+// csrfmiddlewaretoken, Rails' authenticity_token), the content of meta
+// tags with a sensitive name (<meta name="_csrf" content="...">), and the
+// sensitive parameters of URLs in links and forms (a reset link's
+// ?token=). The rest of the page is kept byte for byte. A page cut short
+// inside a tag that has attribute values loses that unfinished tag.
 func htmlBody(body []byte) []byte {
 	z := html.NewTokenizer(bytes.NewReader(body))
 	var out bytes.Buffer
@@ -43,17 +45,27 @@ func htmlBody(body []byte) []byte {
 		}
 		out.Write(raw)
 	}
+	// An unfinished tag at the end is not a token: keep it as it was,
+	// unless it has begun an attribute value, which may be a secret.
+	if tail := body[consumed:]; len(tail) > 0 {
+		if bytes.IndexByte(tail, '=') >= 0 {
+			changed = true
+		} else {
+			out.Write(tail)
+		}
+	}
 	if !changed {
 		return body
-	}
-	// An unfinished tag at the end is not a token: keep it as it was.
-	if consumed < len(body) {
-		out.Write(body[consumed:])
 	}
 	return out.Bytes()
 }
 
-// maskTag masks the secret attribute of an input or meta tag.
+// urlAttrs are the attributes that hold URLs.
+var urlAttrs = map[string]bool{"href": true, "src": true, "action": true, "formaction": true, "data": true, "poster": true, "cite": true}
+
+// maskTag masks the secret attributes of a tag: the value of a password
+// or sensitive input, the content of a sensitive meta tag, and the
+// secrets of URLs.
 func maskTag(t *html.Token) (*html.Token, bool) {
 	var name, typ string
 	for _, a := range t.Attr {
@@ -67,24 +79,41 @@ func maskTag(t *html.Token) (*html.Token, bool) {
 	var key string
 	switch t.Data {
 	case "input":
-		if typ != "password" && !IsSensitiveName(name) {
-			return nil, false
-		}
 		key = "value"
 	case "meta":
-		if !IsSensitiveName(name) {
-			return nil, false
-		}
 		key = "content"
-	default:
-		return nil, false
 	}
 	changed := false
 	for i, a := range t.Attr {
-		if strings.ToLower(a.Key) == key && a.Val != "" {
-			t.Attr[i].Val = Value(a.Val)
-			changed = true
+		k := strings.ToLower(a.Key)
+		switch {
+		case a.Val == "":
+		case k == key:
+			if (t.Data == "input" && typ == "password") || Param(name, a.Val) != a.Val {
+				t.Attr[i].Val = Mask
+				changed = true
+			} else if t.Data == "meta" && strings.EqualFold(attr(t, "http-equiv"), "refresh") {
+				if v := Text(a.Val); v != a.Val {
+					t.Attr[i].Val = v
+					changed = true
+				}
+			}
+		case urlAttrs[k]:
+			if v := URLString(a.Val); v != a.Val {
+				t.Attr[i].Val = v
+				changed = true
+			}
 		}
 	}
 	return t, changed
+}
+
+// attr returns the value of a tag's attribute.
+func attr(t *html.Token, key string) string {
+	for _, a := range t.Attr {
+		if strings.EqualFold(a.Key, key) {
+			return a.Val
+		}
+	}
+	return ""
 }
