@@ -42,8 +42,51 @@ func TestMatrix(t *testing.T) {
 			}
 			wg.Wait()
 			t.Logf("springserver: %s: %d cells checked in %v", version, len(cells), time.Since(began).Round(time.Millisecond))
+			t.Run("expire all cells", func(t *testing.T) { testExpireAllCells(t, srv, cells) })
+			if version == springserver.Boot3 {
+				// One version suffices: the restart pins the cells' ports, whose names contain commas.
+				t.Run("restart keeps the cells' ports", func(t *testing.T) { testMatrixRestart(t, srv, cells) })
+			}
 		})
 	}
+}
+
+// testExpireAllCells: Server.ExpireAllCells ends the sessions of every cell at once.
+func testExpireAllCells(t *testing.T, srv *springserver.Server, cells []springserver.Cell) {
+	var clients []*client
+	for _, cell := range cells {
+		if cell.Login != springserver.LoginDefaultPage || len(clients) == 2 {
+			continue
+		}
+		m := &cellTest{cell: cell}
+		s := m.logIn(t, "user", "password", nil)
+		m.loggedIn(t, s, "user")
+		clients = append(clients, s.c)
+	}
+	if n := srv.ExpireAllCells(t); n < len(clients) {
+		t.Fatalf("ExpireAllCells ended %d sessions, want at least %d", n, len(clients))
+	}
+	for _, c := range clients {
+		if r := c.get("/api/me", jsonAccept); r.Status == http.StatusOK {
+			t.Fatalf("a session survived ExpireAllCells: %v", r)
+		}
+	}
+}
+
+// testMatrixRestart: a restart binds every cell's port again.
+func testMatrixRestart(t *testing.T, srv *springserver.Server, cells []springserver.Cell) {
+	srv.Restart(t)
+	after := srv.Cells()
+	if len(after) != len(cells) {
+		t.Fatalf("%d cells after the restart, %d before", len(after), len(cells))
+	}
+	for i, c := range after {
+		if c.Name != cells[i].Name || c.URL != cells[i].URL {
+			t.Fatalf("cell %d after the restart: %s at %s, before: %s at %s", i, c.Name, c.URL, cells[i].Name, cells[i].URL)
+		}
+	}
+	m := &cellTest{cell: after[len(after)-1]}
+	m.expect(t, "GET /api/me after the restart", newClient(t, m.cell.URL).get("/api/me", jsonAccept), m.entry())
 }
 
 // testMatrixSelection checks the served selection: enough cells, names that encode the dimension values, every value
