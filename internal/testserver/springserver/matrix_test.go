@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -139,6 +141,25 @@ func testMatrixSelection(t *testing.T, cells []springserver.Cell) {
 		}
 	}
 	t.Logf("%d cells; values: %v", len(cells), count)
+
+	// interop/spring/README.md lists the served cells, in order.
+	readme, err := os.ReadFile(filepath.Join("..", "..", "..", "interop", "spring", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	row := regexp.MustCompile(`(?m)^\| (\d+) \| ([a-z-]+) \| ([a-z]+) \| ([a-z-]+) \| ([a-z0-9-]+) \| ([a-z0-9-]+) \| ([a-z0-9-]+) \|$`)
+	for _, m := range row.FindAllStringSubmatch(string(readme), -1) {
+		listed = append(listed, "csrf="+m[2]+",handler="+m[3]+",login="+m[4]+",fail="+m[5]+",expiry="+m[6]+",session="+m[7])
+	}
+	var served []string
+	for _, c := range cells {
+		served = append(served, c.Name)
+	}
+	if !slices.Equal(listed, served) {
+		t.Errorf("interop/spring/README.md lists %d cells, the fixture serves %d; the table must list the served cells "+
+			"in order:\n%s", len(listed), len(served), strings.Join(served, "\n"))
+	}
 }
 
 // cellTest checks one cell. Its steps run one after another (they end all of the cell's sessions).
@@ -255,9 +276,13 @@ func (m *cellTest) anonymous(t *testing.T) {
 	}
 	m.expect(t, "GET / (browser)", c.get("/", htmlAccept), m.entry())
 	if !m.cell.HasLoginPage() {
-		if r := c.get("/login", htmlAccept); r.Status == http.StatusOK {
-			t.Fatalf("a cell without a login page serves GET /login: %v", r)
+		// No page at /login. Where the login configurer permits /login, the 404 is a sendError whose error
+		// dispatch gets the entry point's 401, unless /error is public.
+		want := m.entry()
+		if (m.cell.Login == springserver.LoginProcessingURL || m.cell.Login == springserver.LoginJSONBody) && m.errorPublic() {
+			want = answer{status: 404}
 		}
+		m.expect(t, "GET /login", c.get("/login", htmlAccept), want)
 		return
 	}
 	r := c.get(m.cell.LoginPage, htmlAccept)
