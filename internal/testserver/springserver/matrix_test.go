@@ -255,10 +255,7 @@ func (m *cellTest) csrfRejected(missing, loggedIn bool) answer {
 	}
 }
 
-var (
-	userPattern = regexp.MustCompile(`<p id="user">user</p>`)
-	jsonUser    = `{"user":"user"}`
-)
+var userPattern = regexp.MustCompile(`<p id="user">user</p>`)
 
 // anonymous: the unauthenticated answer, the login page (or its absence) and where its token is.
 func (m *cellTest) anonymous(t *testing.T) {

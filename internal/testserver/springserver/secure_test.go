@@ -18,7 +18,7 @@ func TestSecureCookieAndRestart(t *testing.T) {
 			srv := springserver.Start(t, version, "secure", springserver.Dedicated())
 
 			c := newClient(t, srv.URL)
-			token, page := c.pageToken("/login")
+			_, page := c.pageToken("/login")
 			ck := page.setCookie("JSESSIONID")
 			if ck == nil || !ck.Secure || ck.SameSite != http.SameSiteStrictMode || !ck.HttpOnly {
 				t.Fatalf("JSESSIONID should be Secure, HttpOnly, SameSite=Strict: %v", page)
@@ -40,7 +40,7 @@ func TestSecureCookieAndRestart(t *testing.T) {
 			// Under any other host name the jar withholds the Secure cookie over http: the login POST arrives
 			// without a session, hence without the stored token, and is rejected as CSRF (masked as 401).
 			named := newClientAs(t, srv.URL, "fixture.test")
-			token, page = named.pageToken("/login")
+			token, page := named.pageToken("/login")
 			if page.setCookie("JSESSIONID") == nil || named.cookie("JSESSIONID") != "" {
 				t.Fatalf("the jar should keep but withhold the Secure cookie for http://fixture.test: %v", page)
 			}
