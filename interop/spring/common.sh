@@ -22,7 +22,7 @@ check_version() {
 jvm_for() {
 	case $1 in
 	default) echo bootdefault ;;
-	secure | timeout) echo "$1" ;;
+	secure | timeout | matrix) echo "$1" ;;
 	form | page | cookie | spa | invalid | max | maxprevent | remember | stateless | delcookie | jwt | as) echo chains ;;
 	*) die "unknown profile $1 (see interop/spring/README.md)" ;;
 	esac
@@ -46,7 +46,7 @@ running() {
 base_url() {
 	local key=port port
 	case $2 in
-	default | secure | timeout) ;;
+	default | secure | timeout | matrix) ;;
 	*) key=$2 ;;
 	esac
 	if [ "$key" = port ]; then

@@ -7,8 +7,9 @@
 #
 # VERSION is boot3 (Spring Boot 3.5.7, Spring Security 6.5) or boot4 (Spring Boot 4.0.7, Spring Security 7.0).
 # PROFILE is one of the names in README.md: default, secure, timeout (each its own JVM, Spring Boot's default
-# chain), or a connector of the shared "chains" JVM: form, page, cookie, spa, invalid, max, maxprevent, remember,
-# stateless, delcookie, jwt, as.
+# chain), a connector of the shared "chains" JVM: form, page, cookie, spa, invalid, max, maxprevent, remember,
+# stateless, delcookie, jwt, as; or matrix (its own JVM, one connector per cell of the configuration matrix; the
+# printed URL is its control port, GET URL/test/matrix lists the cells and their ports).
 #
 # The script builds the jar if needed (build.sh, cached), starts the JVM in the background unless it is already
 # running that build, waits until it serves requests and prints the profile's base URL, e.g. http://127.0.0.1:41234, as its

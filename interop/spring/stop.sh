@@ -20,7 +20,7 @@ check_version "$version"
 if [ $# -eq 2 ]; then
 	jvms=("$(jvm_for "$2")")
 else
-	jvms=(bootdefault secure timeout chains)
+	jvms=(bootdefault secure timeout chains matrix)
 fi
 
 for jvm in "${jvms[@]}"; do

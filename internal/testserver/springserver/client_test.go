@@ -24,6 +24,7 @@ type client struct {
 	base string
 	jar  *cookiejar.Jar
 	hc   *http.Client
+	auth string // Authorization sent with every request that sets none (Basic or Bearer credentials)
 }
 
 func newClient(t testing.TB, base string) *client {
@@ -117,16 +118,29 @@ func (r result) String() string {
 // do sends a request; form, when not nil, is sent as an urlencoded body. header values replace defaults.
 func (c *client) do(method, path string, header http.Header, form url.Values) result {
 	c.t.Helper()
-	var body io.Reader
 	if form != nil {
-		body = strings.NewReader(form.Encode())
+		return c.send(method, path, header, "application/x-www-form-urlencoded", form.Encode())
 	}
-	req, err := http.NewRequest(method, c.base+path, body)
+	return c.send(method, path, header, "", "")
+}
+
+// send sends a request with a body of the content type (none when contentType is ""). header values replace
+// defaults; the client's auth, when set and header has no Authorization, is sent as Authorization.
+func (c *client) send(method, path string, header http.Header, contentType, body string) result {
+	c.t.Helper()
+	var rd io.Reader
+	if contentType != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if c.auth != "" {
+		req.Header.Set("Authorization", c.auth)
 	}
 	for name, values := range header {
 		req.Header[name] = values

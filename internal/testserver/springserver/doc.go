@@ -6,6 +6,20 @@
 // have a JVM of their own ("default", "secure", "timeout"); the others are connectors (ports) of one shared "chains"
 // JVM, so a test of many set-ups costs one JVM start per version.
 //
+// # The configuration matrix
+//
+// Profile "matrix" ([MatrixProfile]) is a JVM of its own serving dozens of generated security set-ups (cells), one
+// connector (port) each: CSRF repository × request handler × login kind × failure answer × expiry answer × session
+// management, a covering selection of the possible combinations made by the fixture's Java code. [Server.Cells]
+// describes them ([Cell]: name, dimension values, base URL, login page and URL, field names, where the token lives)
+// from the fixture's ready file, so the Java matrix is the single source of truth; [Cell.Counters] and
+// [Cell.ExpireAll] read a cell's counters and end all its sessions:
+//
+//	srv := springserver.Start(t, springserver.Boot4, springserver.MatrixProfile)
+//	for _, cell := range srv.Cells() {
+//		// cell.URL, cell.Login, cell.HasLoginPage(), cell.LoginURL, ...
+//	}
+//
 // # Starting a server
 //
 //	srv := springserver.Start(t, springserver.Boot4, "default")
@@ -37,4 +51,16 @@
 //	POST /test/echo-reset?key=K     resets that counter
 //	GET  /test/auth-count?user=U    successful authentications of user U
 //	POST /test/auth-reset?user=U    resets that counter
+//	POST /test/session-attr?value=V stores V in the request's session (creating one)
+//	GET  /test/session-attr         the value stored there; 404 without
+//
+// and the matrix profile also (on the control port with ?cell=NAME, or on a cell's own port):
+//
+//	GET  /test/matrix               every cell, as in the ready file
+//	POST /test/matrix/expire        ends every session of every cell, revokes every bearer token
+//	GET  /test/cell                 the cell
+//	GET  /test/cell/counters        the cell's counters (CellCounters)
+//	GET  /test/cell/posts?key=K     executions of the cell's POST /api/items with key K
+//	POST /test/cell/expire          ends every session of the cell, revokes its bearer tokens
+//	POST /test/cell/reset           sets the cell's counters to zero
 package springserver

@@ -45,9 +45,10 @@ var (
 // jvmOf maps each profile to the JVM (Spring profile) that serves it. Profiles of the "chains" JVM are the names
 // of its connectors.
 var jvmOf = map[string]string{
-	"default": "bootdefault",
-	"secure":  "secure",
-	"timeout": "timeout",
+	"default":     "bootdefault",
+	"secure":      "secure",
+	"timeout":     "timeout",
+	MatrixProfile: "matrix",
 
 	"form":       "chains",
 	"page":       "chains",
@@ -92,6 +93,7 @@ type Info struct {
 	SpringSecurity       string         `json:"springSecurity"`       // e.g. "6.5.6"
 	Tomcat               string         `json:"tomcat"`               // e.g. "10.1.48.0"
 	SecurityFilterChains []string       `json:"securityFilterChains"` // SecurityFilterChain bean names
+	Cells                []Cell         `json:"cells"`                // the matrix's cells (profile "matrix"), without URL
 }
 
 // Server is one profile of a running fixture JVM. Its methods are safe for concurrent use; its fields must not
@@ -434,7 +436,7 @@ func (p *process) startLocked(pinned *Info) error {
 			names = append(names, name+":"+strconv.Itoa(port))
 		}
 		sort.Strings(names)
-		args = append(args, "--limpet.ports="+strings.Join(names, ","))
+		args = append(args, "--limpet.ports="+strings.Join(names, ";")) // matrix cell names contain commas
 	}
 	began := time.Now()
 	cmd := exec.Command(p.java, args...)

@@ -31,7 +31,7 @@ func TestProfilesMatchFixture(t *testing.T) {
 	if len(connectors) == 0 {
 		t.Fatal("application-chains.properties has no limpet.connectors")
 	}
-	want := append(slices.Clone(connectors), "default", "secure", "timeout")
+	want := append(slices.Clone(connectors), "default", "secure", "timeout", springserver.MatrixProfile)
 	slices.Sort(want)
 	if got := springserver.Profiles(); !slices.Equal(got, want) {
 		t.Fatalf("Profiles() = %v, fixture serves %v", got, want)
