@@ -135,14 +135,14 @@ func runBrowserImport(ctx context.Context, io *IOStreams, o browserImportOptions
 		}
 		return errors.New(msg + "; the session is unchanged")
 	}
-	cookies := stamp(res.JarCookies(), now)
-	merged, err := f.Save(ctx, store.Snapshot{Cookies: store.CookiesFromJar(cookies)})
+	imported := stamp(res.JarCookies(), now)
+	merged, err := f.Save(ctx, store.Snapshot{Cookies: store.CookiesFromJar(imported)})
 	if err != nil {
 		return err
 	}
 	printImported(io, res, now)
-	fmt.Fprintf(io.ErrOut, "imported %d cookies from %s into session %s; the session holds %d\n",
-		len(res.Cookies), from, name, len(merged.Cookies))
+	fmt.Fprintf(io.ErrOut, "imported %s from %s into session %s; the session holds %s\n",
+		cookies(len(res.Cookies)), from, name, cookies(len(merged.Cookies)))
 	if s := res.Skipped.String(); s != "" {
 		fmt.Fprintf(io.ErrOut, "skipped: %s\n", s)
 	}
