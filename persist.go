@@ -56,9 +56,10 @@ type persistence struct {
 	adopted map[jar.Key]time.Time // cookies being adopted from a merge: not changes of ours
 	lastErr error
 
-	kick chan struct{} // autosave wake-up; capacity 1
-	stop chan struct{} // closed by close
-	done chan struct{} // closed when the autosave goroutine ends
+	kick     chan struct{} // autosave wake-up; capacity 1
+	stop     chan struct{} // closed by close, once
+	stopOnce sync.Once
+	done     chan struct{} // closed when the autosave goroutine ends
 }
 
 func newPersistence(st SessionStore, o Options, logger *slog.Logger) *persistence {
@@ -241,13 +242,10 @@ func (p *persistence) adopt(merged store.Snapshot) {
 }
 
 // close stops autosave and writes what has changed since the last save.
+// It may be called any number of times, from any goroutine.
 func (p *persistence) close(ctx context.Context) error {
 	if p.stop != nil {
-		select {
-		case <-p.stop:
-		default:
-			close(p.stop)
-		}
+		p.stopOnce.Do(func() { close(p.stop) })
 		<-p.done
 	}
 	return p.save(ctx, false)
