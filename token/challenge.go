@@ -261,8 +261,6 @@ func (p *challengeParser) token() string {
 	return p.s[start:p.pos]
 }
 
-func (p *challengeParser) atToken() bool { return p.pos < len(p.s) && isTchar(p.s[p.pos]) }
-
 func (p *challengeParser) skipWS() {
 	for p.pos < len(p.s) && (p.s[p.pos] == ' ' || p.s[p.pos] == '\t') {
 		p.pos++
