@@ -46,6 +46,10 @@ type persistence struct {
 	delay  time.Duration
 	logger *slog.Logger
 	savers []StateSaver
+	// idle, when set, waits until no login runs: a save adopts cookies
+	// other processes saved, and one adopted between two steps of a login
+	// would replace the session the login is building.
+	idle func(ctx context.Context) error
 
 	saveMu sync.Mutex // serialises saves, so snapshots are written in order
 
@@ -163,6 +167,11 @@ func (p *persistence) loop() {
 // save writes the session's state and adopts what the store merged in.
 // Unless force is set, nothing is written when nothing changed.
 func (p *persistence) save(ctx context.Context, force bool) error {
+	if p.idle != nil {
+		if err := p.idle(ctx); err != nil {
+			return fmt.Errorf("limpet: saving the session: %w", err)
+		}
+	}
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()
 	p.mu.Lock()

@@ -141,6 +141,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func (t *retryTransport) shouldRetry(req *http.Request, resp *http.Response, err error) bool {
+	if errors.Is(err, errReplaced) {
+		return false // the Session prepares it again after the login
+	}
 	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || req.Context().Err() != nil) {
 		return false
 	}

@@ -39,12 +39,10 @@ func (a *Authenticator) Check(req *http.Request, resp *limpet.Response) limpet.V
 	if isInternal(req.Context()) {
 		return limpet.Verdict{}
 	}
-	a.untrack(req)
 	if resp == nil || resp.Response == nil {
 		return limpet.Verdict{}
 	}
 	a.noteHost(req.URL)
-	a.guardPin(req, resp)
 	p := a.pathsFor(req.URL)
 	first := resp.Response
 	if len(resp.History) > 0 {

@@ -68,9 +68,9 @@
 //
 // Requests that were in flight with the old session cookie get answers
 // that set new, anonymous session cookies (the servlet container makes a
-// session to save the request in). So a login first waits, briefly, for
-// those answers, starts a recovery on a new server session of its own, and
-// keeps the session cookie it gets, undoing any later answer's.
+// session to save the request in). The Session ignores the cookies of
+// those answers once a login has begun, and holds new requests back while
+// it runs; a recovery also logs in on a new server session of its own.
 //
 // # HTTP Basic, and CSRF only
 //
