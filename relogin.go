@@ -96,9 +96,14 @@ func (k VerdictKind) String() string {
 type Verdict struct {
 	Kind VerdictKind
 	// NotExecuted reports that the response proves the request never
-	// reached the application: a security filter rejected it (a 401, a
-	// redirect to the login page, a CSRF 403). Only then is a
-	// non-idempotent request (POST, PATCH) replayed after a recovery.
+	// reached the application: a security filter rejected it before any
+	// handler ran (a 401 from an authentication entry point, the entry
+	// point's redirect to the login page, a CSRF 403), and it is the
+	// request's own answer, not one reached through the application's
+	// redirects. Only then is a non-idempotent request (POST, PATCH)
+	// replayed after a recovery. An answer that merely names the login page
+	// (a handler that ran, then ended the session and redirected there)
+	// proves nothing: when in doubt, an Authenticator leaves it false.
 	NotExecuted bool
 	// Reason says what showed it, for errors and logs ("302 to /login").
 	Reason string

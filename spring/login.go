@@ -434,9 +434,9 @@ func (a *Authenticator) probe(ctx context.Context, s *limpet.Session, base *url.
 	p := a.pathsFor(base)
 	pr.status, pr.url = resp.StatusCode, resp.Request.URL
 	for _, r := range chain(resp) {
-		if loc, ok := p.loginRedirect(r); ok {
+		if t, ok := p.loginRedirect(r); ok {
 			resp.Close()
-			pr.status, pr.location, pr.why = r.StatusCode, loc, "was redirected to "+loc
+			pr.status, pr.location, pr.why = r.StatusCode, t.path, "was redirected to "+t.path
 			return pr, nil
 		}
 	}

@@ -104,9 +104,15 @@ const PeekSize = 64 << 10
 // Check reads an expired session from a 200 response that is the login
 // page (Tomcat forwards to it, there is no 401 or redirect), a redirect to
 // one of LoginPaths, or a 408 from the Action. The login page proves that
-// the request did not run, so the Session replays it after the login, a
-// POST included: since every login starts at the probe, Tomcat has saved
-// the probe, not the caller's request, and nothing runs twice. A response
+// the request did not run, when it is the request's own answer: Tomcat's
+// FormAuthenticator checks the security constraint before any filter or
+// servlet of the application runs, saves the request and forwards to the
+// login page. So the Session replays it after the login, a POST included:
+// since every login starts at the probe, Tomcat has saved the probe, not
+// the caller's request, and nothing runs twice. The login page, or a
+// redirect to a LoginPaths entry, reached after a redirect of the
+// application's own proves nothing about the first request (it may have
+// run, then ended the session): a POST is not replayed then. A response
 // reached through a redirect from the Action is one Tomcat produced by
 // replaying a saved request itself; it is never treated as expired, so it
 // is never replayed.
@@ -351,19 +357,22 @@ func (a *FormAuth) Check(req *http.Request, resp *limpet.Response) limpet.Verdic
 		return limpet.Verdict{Kind: limpet.SessionExpired, Reason: "408 from " + a.o.Action}
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		if loc, err := resp.Location(); err == nil && a.isLoginPath(loc) {
-			return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: true, Reason: fmt.Sprintf("%d to %s", resp.StatusCode, loc.Path)}
+			return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: len(resp.History) == 0,
+				Reason: fmt.Sprintf("%d to %s", resp.StatusCode, loc.Path)}
 		}
 	case resp.StatusCode == http.StatusOK:
-		for _, h := range resp.History {
+		for i, h := range resp.History {
 			if loc, err := h.Location(); err == nil && a.isLoginPath(loc) {
-				return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: true, Reason: fmt.Sprintf("redirected to %s", loc.Path)}
+				// Only the request's own answer shows that it did not run.
+				return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: i == 0,
+					Reason: fmt.Sprintf("redirected to %s", loc.Path)}
 			}
 		}
 		if ct := resp.Header.Get("Content-Type"); ct != "" && !strings.Contains(strings.ToLower(ct), "html") {
 			return limpet.Verdict{}
 		}
 		if a.isLoginPage(peek(resp, PeekSize)) {
-			return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: true, Reason: "200 login page"}
+			return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: len(resp.History) == 0, Reason: "200 login page"}
 		}
 	}
 	return limpet.Verdict{}
