@@ -330,12 +330,23 @@ func (st *authState) attach(req *http.Request, add func(*http.Request)) error {
 	}
 }
 
-// stale reports whether an answer to a request sent with ctx belongs to a
-// generation that a login, recovery or Exclusive has since replaced: its
-// cookies must not overwrite the ones the new generation set.
-func (st *authState) stale(ctx context.Context) bool {
-	ss := st.stateOf(ctx)
-	return ss != nil && st.gen.Load() > ss.gen
+// store runs f, which puts the cookies of the answer to a request sent
+// with ctx into the jar, unless the answer is stale: it belongs to a
+// generation that a login, recovery or Exclusive has since replaced, and
+// its cookies must not overwrite the ones the new generation set. No
+// generation starts while f runs (else an answer found fresh could be
+// stored after a whole login had run meanwhile, replacing its session).
+func (st *authState) store(ctx context.Context, f func()) {
+	if st == nil {
+		f()
+		return
+	}
+	st.stateMu.RLock()
+	defer st.stateMu.RUnlock()
+	if ss := st.stateOf(ctx); ss != nil && st.gen.Load() > ss.gen {
+		return
+	}
+	f()
 }
 
 // bypassing reports whether ctx belongs to the own requests of s's

@@ -615,12 +615,14 @@ func (t *cookieTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if lines := resp.Header["Set-Cookie"]; len(lines) > 0 && !t.auth.stale(req.Context()) {
-		if t.raw != nil {
-			t.raw.SetCookieHeaders(req.URL, lines)
-		} else if cs := resp.Cookies(); len(cs) > 0 {
-			t.jar.SetCookies(req.URL, cs)
-		}
+	if lines := resp.Header["Set-Cookie"]; len(lines) > 0 {
+		t.auth.store(req.Context(), func() {
+			if t.raw != nil {
+				t.raw.SetCookieHeaders(req.URL, lines)
+			} else if cs := resp.Cookies(); len(cs) > 0 {
+				t.jar.SetCookies(req.URL, cs)
+			}
+		})
 	}
 	for _, h := range t.onResponse {
 		if err := h(resp); err != nil {
