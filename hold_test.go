@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/jar"
+	"github.com/limpet-http/limpet/store/filestore"
 )
 
 // stepServer logs in in two steps, as a servlet container's form login
@@ -327,3 +329,78 @@ func TestRequestsWaitForTheLoginInProgress(t *testing.T) {
 		t.Errorf("%d logins, want 2", n)
 	}
 }
+
+// A save during a login adopts nothing into it: another process's newer
+// session cookie, adopted between the login's steps, would replace the
+// session the login builds.
+func TestSaveDuringLoginAdoptsNothingIntoIt(t *testing.T) {
+	ss := newStepServer(t)
+	path := filepath.Join(t.TempDir(), "s.json")
+	saving := make(chan struct{}, 1)
+	logs := slog.New(handlerFunc(func(r slog.Record) {
+		if strings.Contains(r.Message, "saving the session waits") {
+			select {
+			case saving <- struct{}{}:
+			default:
+			}
+		}
+	}))
+	a := &stepAuth{}
+	s := newSession(t, limpet.Options{BaseURL: ss.URL, Authenticator: a, Store: filestore.Open(path, filestore.Options{}),
+		ManualSave: true, Logger: logs})
+	other := newSession(t, limpet.Options{BaseURL: ss.URL, Store: filestore.Open(path, filestore.Options{}), ManualSave: true})
+	ctx := context.Background()
+	if err := s.Login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := s.Post(ctx, "/expire", nil); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Close()
+	}
+	saved := make(chan error, 1)
+	a.between = func() {
+		// Another process saves a session cookie newer than the login's.
+		u, _ := url.Parse(ss.URL)
+		other.Jar().SetCookies(u, []*http.Cookie{{Name: "JSESSIONID", Value: "other-process", Path: "/"}})
+		if err := other.Save(ctx); err != nil {
+			t.Error(err)
+		}
+		go func() { saved <- s.Save(ctx) }()
+		select { // the save has either adopted what it found, or waits for the login
+		case err := <-saved:
+			if err != nil {
+				t.Error(err)
+			}
+			saved <- nil
+		case <-saving:
+		case <-time.After(30 * time.Second):
+			t.Error("the save neither ended nor waited")
+		}
+	}
+	resp, err := s.Get(ctx, "/api/me")
+	if err != nil {
+		t.Fatalf("the request that met the expired session: %v", err)
+	}
+	resp.Close()
+	if err := within(t, saved, "the save"); err != nil {
+		t.Fatal(err)
+	}
+	if c := sessionCookie(s); !strings.HasPrefix(c, "auth-") {
+		t.Errorf("the jar holds JSESSIONID=%q, want the authenticated session", c)
+	}
+	if n := ss.logins.Load(); n != 2 {
+		t.Errorf("%d logins, want 2", n)
+	}
+}
+
+// handlerFunc is a slog handler calling f for every record.
+type handlerFunc func(slog.Record)
+
+func (h handlerFunc) Enabled(context.Context, slog.Level) bool { return true }
+func (h handlerFunc) Handle(_ context.Context, r slog.Record) error {
+	h(r)
+	return nil
+}
+func (h handlerFunc) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h handlerFunc) WithGroup(string) slog.Handler      { return h }

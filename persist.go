@@ -46,10 +46,12 @@ type persistence struct {
 	delay  time.Duration
 	logger *slog.Logger
 	savers []StateSaver
-	// idle, when set, waits until no login runs: a save adopts cookies
-	// other processes saved, and one adopted between two steps of a login
-	// would replace the session the login is building.
-	idle func(ctx context.Context) error
+	// auth, when set, is the Session's Authenticator state: a save adopts
+	// cookies other processes saved, and one adopted between two steps of
+	// a login would replace the session the login is building. So a save
+	// waits until no login runs, and adopts nothing when one started
+	// while it was writing (the login's changes are saved next).
+	auth *authState
 
 	saveMu sync.Mutex // serialises saves, so snapshots are written in order
 
@@ -167,10 +169,13 @@ func (p *persistence) loop() {
 // save writes the session's state and adopts what the store merged in.
 // Unless force is set, nothing is written when nothing changed.
 func (p *persistence) save(ctx context.Context, force bool) error {
-	if p.idle != nil {
-		if err := p.idle(ctx); err != nil {
+	var gen uint64
+	if p.auth != nil {
+		g, err := p.auth.idle(ctx)
+		if err != nil {
 			return fmt.Errorf("limpet: saving the session: %w", err)
 		}
+		gen = g
 	}
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()
@@ -200,7 +205,11 @@ func (p *persistence) save(ctx context.Context, force bool) error {
 		p.mu.Unlock()
 		return fmt.Errorf("limpet: saving the session: %w", err)
 	}
-	p.adopt(merged)
+	if p.auth == nil {
+		p.adopt(merged)
+	} else {
+		p.auth.unchanged(gen, func() { p.adopt(merged) })
+	}
 	return nil
 }
 

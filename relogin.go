@@ -271,19 +271,36 @@ func (st *authState) admit(ctx context.Context) (uint64, error) {
 	}
 }
 
-// idle waits until no login, recovery or Exclusive runs.
-func (st *authState) idle(ctx context.Context) error {
-	for {
+// idle waits until no login, recovery or Exclusive runs, and returns the
+// generation, for unchanged.
+func (st *authState) idle(ctx context.Context) (uint64, error) {
+	for logged := false; ; {
 		st.stateMu.RLock()
-		held := st.held
+		g, held := st.gen.Load(), st.held
 		st.stateMu.RUnlock()
 		if held == nil {
-			return nil
+			return g, nil
 		}
+		if !logged && st.logger != nil {
+			st.logger.DebugContext(ctx, "limpet: saving the session waits for the login in progress")
+		}
+		logged = true
 		if err := st.wait(ctx, held, true); err != nil {
-			return err
+			return 0, err
 		}
 	}
+}
+
+// unchanged runs f unless a login, recovery or Exclusive started since
+// generation g; none starts while f runs. It reports whether f ran.
+func (st *authState) unchanged(g uint64, f func()) bool {
+	st.stateMu.RLock()
+	defer st.stateMu.RUnlock()
+	if st.held != nil || st.gen.Load() != g {
+		return false
+	}
+	f()
+	return true
 }
 
 // wait waits for held to be closed, or ctx to end.
@@ -455,14 +472,17 @@ func (s *Session) sendWithAuth(req *http.Request, cancel context.CancelFunc) (*R
 		return nil, err
 	}
 	ctx := req.Context()
-	nested := st.stateOf(ctx) != nil
+	parent := st.stateOf(ctx)
+	nested := parent != nil
 	pristine := req.Header.Clone() // layers below add cookies and credentials in place
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	body := req.Body // the first attempt's; later ones open their own
 	var rec *Recovery
 	for replaced := 0; ; {
-		g := st.gen.Load()
-		if !nested {
+		var g uint64
+		if nested {
+			g = parent.gen // its answers are as stale as its parent's
+		} else {
 			var err error
 			if g, err = st.admit(ctx); err != nil {
 				closeReader(body)

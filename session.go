@@ -129,9 +129,7 @@ func New(o Options) (*Session, error) {
 	s.client = &http.Client{Transport: s.rt, CheckRedirect: s.checkRedirect}
 	s.public = &defaultsTransport{s: s, next: s.rt}
 	if s.persist != nil {
-		if s.authn != nil {
-			s.persist.idle = s.authn.idle
-		}
+		s.persist.auth = s.authn
 		if err := s.persist.load(context.Background()); err != nil {
 			return nil, err
 		}
