@@ -175,11 +175,44 @@ func (a *FormAuth) Login(ctx context.Context, s *limpet.Session) error {
 	return fmt.Errorf("%w: twice, after starting at %s", ErrLoginNotStarted, a.o.Probe)
 }
 
-// Recover logs in again (see Login): after an expired session, or when a
-// stale cookie was sent, in which case the probe finds the session alive
-// and no credentials are posted.
+// Recover logs in again (see Login), on a session of its own: it first
+// drops the session cookie, so that the probe makes Tomcat start a new
+// session. The session the jar held may be one Tomcat made for an
+// earlier answer (with the login page), and requests still on their way
+// may carry it: Tomcat changes a session's id each time it shows the
+// login page for it, so one of them, processed while the login runs,
+// would leave the login's credentials with an id Tomcat no longer knows
+// (408, and the login started over).
 func (a *FormAuth) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
+	if a.o.Probe != "" {
+		a.dropSession(ctx, s)
+	}
 	return a.Login(ctx, s)
+}
+
+// dropSession deletes the session cookies the jar of s sends to the probe.
+func (a *FormAuth) dropSession(ctx context.Context, s *limpet.Session) {
+	req, err := s.NewRequest(ctx, &limpet.Request{URL: a.o.Probe})
+	if err != nil {
+		return
+	}
+	if j, ok := s.Jar().(*jar.Jar); ok {
+		for _, c := range j.CookiesFor(req.URL) {
+			if c.Name == a.o.CookieName {
+				j.Delete(c.Key())
+			}
+		}
+		return
+	}
+	// Another jar: delete the cookie at each path that covers the probe.
+	var gone []*http.Cookie
+	for p := req.URL.Path; ; p = defaultPath(&url.URL{Path: p}) {
+		gone = append(gone, &http.Cookie{Name: a.o.CookieName, Path: p, MaxAge: -1})
+		if p == "/" {
+			break
+		}
+	}
+	s.Jar().SetCookies(req.URL, gone)
 }
 
 func (a *FormAuth) loginOnce(ctx context.Context, s *limpet.Session) error {
@@ -492,15 +525,7 @@ func (a *FormAuth) logout(ctx context.Context, s *limpet.Session) error {
 			err = fmt.Errorf("tomcat: logout: %s answered %d", a.o.LogoutURL, e.status)
 		}
 	}
-	if j, ok := s.Jar().(*jar.Jar); ok {
-		if req, rerr := s.NewRequest(ctx, &limpet.Request{URL: a.o.Probe}); rerr == nil {
-			for _, c := range j.CookiesFor(req.URL) {
-				if c.Name == a.o.CookieName {
-					j.Delete(c.Key())
-				}
-			}
-		}
-	}
+	a.dropSession(ctx, s)
 	return err
 }
 
