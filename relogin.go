@@ -176,7 +176,7 @@ type authState struct {
 	hasFail  bool
 	cooldown time.Duration
 
-	stateMu sync.RWMutex  // write: starting or ending a generation; read: attaching a request's cookies
+	stateMu sync.RWMutex  // write: starting or ending a generation; read: attaching or storing cookies, adopting a save
 	gen     atomic.Uint64 // incremented (under stateMu) when a login, recovery or Exclusive starts
 	held    chan struct{} // non-nil while one runs, closed when it ends; guarded by stateMu
 }
@@ -383,17 +383,25 @@ func (s *Session) Login(ctx context.Context) error {
 	st := s.authn
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	g := st.begin()
-	err := st.a.Login(st.ownContext(ctx, g), s)
-	if err == nil {
-		st.okGen, st.hasFail = g, false
-	}
-	st.end()
-	if err != nil {
+	if err := st.run(ctx, func(ctx context.Context, g uint64) error {
+		err := st.a.Login(ctx, s)
+		if err == nil {
+			st.okGen, st.hasFail = g, false
+		}
+		return err
+	}); err != nil {
 		return &AuthError{Op: "login", Err: err}
 	}
 	s.StateChanged()
 	return nil
+}
+
+// run runs f in a new generation, with the context for the
+// Authenticator's own requests; st.mu is held.
+func (st *authState) run(ctx context.Context, f func(ctx context.Context, g uint64) error) error {
+	g := st.begin()
+	defer st.end()
+	return f(st.ownContext(ctx, g), g)
 }
 
 // Exclusive runs f as the Session runs a login: never at the same time as
@@ -410,9 +418,7 @@ func (s *Session) Exclusive(ctx context.Context, f func(ctx context.Context) err
 	st := s.authn
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	g := st.begin()
-	defer st.end()
-	return f(st.ownContext(ctx, g))
+	return st.run(ctx, func(ctx context.Context, _ uint64) error { return f(ctx) })
 }
 
 // StateChanged tells the Session that its Authenticator's saved state (a
@@ -437,15 +443,15 @@ func (s *Session) recover(ctx context.Context, g uint64, v Verdict) (bool, error
 	if cur != g && st.okGen == cur {
 		return false, nil
 	}
-	ng := st.begin()
-	err := st.a.Recover(st.ownContext(ctx, ng), s, v)
-	if err != nil {
-		st.hasFail, st.failGen, st.failErr, st.failAt = true, ng, err, time.Now()
-	} else {
-		st.hasFail, st.okGen = false, ng
-	}
-	st.end()
-	if err != nil {
+	if err := st.run(ctx, func(ctx context.Context, g uint64) error {
+		err := st.a.Recover(ctx, s, v)
+		if err != nil {
+			st.hasFail, st.failGen, st.failErr, st.failAt = true, g, err, time.Now()
+		} else {
+			st.hasFail, st.okGen = false, g
+		}
+		return err
+	}); err != nil {
 		return false, err
 	}
 	s.StateChanged()
