@@ -97,7 +97,8 @@ const PeekSize = 64 << 10
 // means bad credentials (ErrBadCredentials), a 408 or 400 means the login
 // session was lost, and the login starts again at the probe, once. The
 // login is confirmed by the probe, which also consumes the request Tomcat
-// saved.
+// saved. A recovery (Recover) first drops the session cookie, so that the
+// probe starts a session of its own.
 //
 // # Expiry and replay
 //
