@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Body is a request body. Every Body can be sent more than once (for
@@ -152,11 +153,47 @@ func (b multipartBody) prepare() (func() (io.ReadCloser, error), string, int64, 
 	}
 	ctype := probe.FormDataContentType()
 	open := func() (io.ReadCloser, error) {
-		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(b.write(pw, boundary)) }()
-		return pr, nil
+		return &lazyPipe{write: func(w io.Writer) error { return b.write(w, boundary) }}, nil
 	}
 	return open, ctype, -1, nil
+}
+
+// lazyPipe is a body encoded by a goroutine as it is read. The goroutine
+// starts with the first Read, so that a body that is never sent (a request
+// built and dropped, a replay that was not needed) leaves nothing behind;
+// Close stops it.
+type lazyPipe struct {
+	write func(io.Writer) error
+
+	mu     sync.Mutex
+	r      *io.PipeReader // nil until the first Read
+	closed bool
+}
+
+func (p *lazyPipe) Read(b []byte) (int, error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return 0, io.ErrClosedPipe
+	}
+	if p.r == nil {
+		pr, pw := io.Pipe()
+		p.r = pr
+		go func() { pw.CloseWithError(p.write(pw)) }()
+	}
+	r := p.r
+	p.mu.Unlock()
+	return r.Read(b)
+}
+
+func (p *lazyPipe) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	if p.r != nil {
+		return p.r.Close() // the writer's next Write fails, and it ends
+	}
+	return nil
 }
 
 // write encodes the parts; it runs in the goroutine feeding the pipe and

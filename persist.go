@@ -46,6 +46,12 @@ type persistence struct {
 	delay  time.Duration
 	logger *slog.Logger
 	savers []StateSaver
+	// auth, when set, is the Session's Authenticator state: a save adopts
+	// cookies other processes saved, and one adopted between two steps of
+	// a login would replace the session the login is building. So a save
+	// waits until no login runs, and adopts nothing when one started
+	// while it was writing (the login's changes are saved next).
+	auth *authState
 
 	saveMu sync.Mutex // serialises saves, so snapshots are written in order
 
@@ -56,9 +62,10 @@ type persistence struct {
 	adopted map[jar.Key]time.Time // cookies being adopted from a merge: not changes of ours
 	lastErr error
 
-	kick chan struct{} // autosave wake-up; capacity 1
-	stop chan struct{} // closed by close
-	done chan struct{} // closed when the autosave goroutine ends
+	kick     chan struct{} // autosave wake-up; capacity 1
+	stop     chan struct{} // closed by close, once
+	stopOnce sync.Once
+	done     chan struct{} // closed when the autosave goroutine ends
 }
 
 func newPersistence(st SessionStore, o Options, logger *slog.Logger) *persistence {
@@ -182,6 +189,14 @@ func (p *persistence) loop() {
 // save writes the session's state and adopts what the store merged in.
 // Unless force is set, nothing is written when nothing changed.
 func (p *persistence) save(ctx context.Context, force bool) error {
+	var gen uint64
+	if p.auth != nil {
+		g, err := p.auth.idle(ctx)
+		if err != nil {
+			return fmt.Errorf("limpet: saving the session: %w", err)
+		}
+		gen = g
+	}
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()
 	p.mu.Lock()
@@ -210,7 +225,11 @@ func (p *persistence) save(ctx context.Context, force bool) error {
 		p.mu.Unlock()
 		return fmt.Errorf("limpet: saving the session: %w", err)
 	}
-	p.adopt(merged)
+	if p.auth == nil {
+		p.adopt(merged)
+	} else {
+		p.auth.unchanged(gen, func() { p.adopt(merged) })
+	}
 	return nil
 }
 
@@ -261,13 +280,10 @@ func (p *persistence) adopt(merged store.Snapshot) {
 }
 
 // close stops autosave and writes what has changed since the last save.
+// It may be called any number of times, from any goroutine.
 func (p *persistence) close(ctx context.Context) error {
 	if p.stop != nil {
-		select {
-		case <-p.stop:
-		default:
-			close(p.stop)
-		}
+		p.stopOnce.Do(func() { close(p.stop) })
 		<-p.done
 	}
 	return p.save(ctx, false)

@@ -299,3 +299,28 @@ func TestAutosaveCoalescesAndFlushesOnClose(t *testing.T) {
 		t.Error("Store with a caller's Jar: want an error")
 	}
 }
+
+// Close may be called from several goroutines at once (a signal handler
+// and a deferred Close, say): each returns, none panics.
+func TestConcurrentClose(t *testing.T) {
+	for i := 0; i < 300; i++ {
+		s, err := limpet.New(limpet.Options{Store: filestore.Open(filepath.Join(t.TempDir(), "s.json"), filestore.Options{})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for j := 0; j < 32; j++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if err := s.Close(); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+	}
+}

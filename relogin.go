@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -18,11 +20,26 @@ import (
 // client to recover: log in again, refresh a token, fetch a new CSRF token.
 //
 // The Session calls Login and Recover one at a time, never concurrently
-// with each other; Prepare and Check may be called from many goroutines at
-// once. Requests that Login and Recover send through the Session are not
-// prepared, checked or replayed. Implementations live in packages such as
-// spring; an Authenticator that also implements StateSaver has its state
-// saved with the session (Options.Store).
+// with each other (nor with Session.Exclusive); Prepare and Check may be
+// called from many goroutines at once. Requests that Login and Recover
+// send through the Session with the context they get are the
+// Authenticator's own: not prepared, checked or replayed.
+//
+// While Login or Recover runs, the Session keeps the session theirs: other
+// requests wait before they are prepared (and one prepared just before
+// waits, and is prepared again, rather than leave with the half-made
+// session), and answers to requests sent before the login began do not
+// change the cookie jar: a server that met an expired session in them
+// sets a new, anonymous session cookie, which would replace the one the
+// login builds. Their verdicts still count: a request whose answer shows
+// the session gone is replayed after the login that started since, with
+// no login of its own. Requests that Prepare sends with its request's
+// context are not held (they would wait for a login that may wait for
+// Prepare's own locks).
+//
+// Implementations live in packages such as spring; an Authenticator that
+// also implements StateSaver has its state saved with the session
+// (Options.Store).
 type Authenticator interface {
 	// Login establishes an authenticated session.
 	Login(ctx context.Context, s *Session) error
@@ -81,9 +98,14 @@ func (k VerdictKind) String() string {
 type Verdict struct {
 	Kind VerdictKind
 	// NotExecuted reports that the response proves the request never
-	// reached the application: a security filter rejected it (a 401, a
-	// redirect to the login page, a CSRF 403). Only then is a
-	// non-idempotent request (POST, PATCH) replayed after a recovery.
+	// reached the application: a security filter rejected it before any
+	// handler ran (a 401 from an authentication entry point, the entry
+	// point's redirect to the login page, a CSRF 403), and it is the
+	// request's own answer, not one reached through the application's
+	// redirects. Only then is a non-idempotent request (POST, PATCH)
+	// replayed after a recovery. An answer that merely names the login page
+	// (a handler that ran, then ended the session and redirected there)
+	// proves nothing: when in doubt, an Authenticator leaves it false.
 	NotExecuted bool
 	// Reason says what showed it, for errors and logs ("302 to /login").
 	Reason string
@@ -128,18 +150,39 @@ func (e *AuthError) Error() string {
 // Unwrap returns the cause.
 func (e *AuthError) Unwrap() error { return e.Err }
 
-// authState is the Session's side of its Authenticator: single-flight
-// recovery, and a guard against retrying a recovery that just failed.
+// authState is the Session's side of its Authenticator: one login or
+// recovery at a time (single flight), the session's generation, the hold
+// on new requests while a login runs, and a guard against retrying a
+// recovery that just failed.
+//
+// How a login keeps its session: each login, recovery or Exclusive starts
+// a new generation (begin) and ends it (end). Between the two, requests
+// that are not the Authenticator's own wait (admit), so nothing leaves with
+// the half-made session of the login. A request is prepared in the
+// generation it was admitted in, and its cookies are attached in that same
+// generation or not at all: when a login started in between, it is stopped
+// before it leaves (errReplaced) and prepared again after the login. An
+// answer to a request sent in an older generation is stale: its
+// Set-Cookie headers never reach the jar (a servlet container answers a
+// request that carried an expired session with a new, anonymous session
+// cookie, which would replace the login's own). Its verdict still counts:
+// when it shows the session gone, the request is replayed once the login
+// that started since has ended, without a login of its own.
 type authState struct {
-	a   Authenticator
-	gen atomic.Uint64 // incremented by every successful login or recovery
+	a      Authenticator
+	logger *slog.Logger
 
-	mu       sync.Mutex // held while logging in or recovering; guards failGen, failErr, failAt
+	mu       sync.Mutex // held while logging in, recovering or running Exclusive; guards the fields below it
+	okGen    uint64     // the generation of the last successful login or recovery
 	failGen  uint64
 	failErr  error
 	failAt   time.Time
 	hasFail  bool
 	cooldown time.Duration
+
+	stateMu sync.RWMutex  // write: starting or ending a generation; read: attaching or storing cookies, adopting a save
+	gen     atomic.Uint64 // incremented (under stateMu) when a login, recovery or Exclusive starts
+	held    chan struct{} // non-nil while one runs, closed when it ends; guarded by stateMu
 }
 
 // RecoveryCooldown is how long a failed login or recovery is remembered:
@@ -147,30 +190,196 @@ type authState struct {
 // instead of each trying to log in with credentials that just failed.
 const RecoveryCooldown = 5 * time.Second
 
-type authBypassKey struct{}
+// maxReplaced bounds how often one request is stopped before it leaves
+// because a login started after it was prepared; after that it waits for
+// the login and goes with the new session as it was prepared.
+const maxReplaced = 3
 
-// authGenKey carries, in a request's context, the login generation the
-// request was sent under.
-type authGenKey struct{}
+// errReplaced stops a request, prepared before a login started, from
+// leaving with cookies of the new session: sendWithAuth prepares it again.
+var errReplaced = errors.New("limpet: a login started after the request was prepared")
 
-// staleResponse reports whether a response to a request sent with ctx
-// belongs to a session that a newer login has replaced: its cookies must
-// not overwrite the ones that login set (a late answer to a request that
-// met the expired session carries a fresh, anonymous session cookie).
-func (s *Session) staleResponse(ctx context.Context) bool {
-	if s.authn == nil {
-		return false
-	}
-	g, ok := ctx.Value(authGenKey{}).(uint64)
-	return ok && s.authn.gen.Load() > g
+// sendKey carries a *sendState in the context of a request that the
+// Session sends with its Authenticator's help, or that the Authenticator
+// sends itself.
+type sendKey struct{}
+
+// sendState is what the Session's layers know of a request it sends.
+type sendState struct {
+	st  *authState
+	gen uint64 // the generation the request was prepared in
+	// own marks the Authenticator's own requests (Login, Recover,
+	// Exclusive): not prepared, checked or held.
+	own bool
+	// nested marks a request sent with a context that already carried a
+	// sendState of the Session, such as one an Authenticator sends from
+	// Prepare: it is not held (the login may be waiting for a lock its
+	// sender holds).
+	nested bool
+	// replaceable: it may be stopped before it leaves, and prepared again
+	// (its body can be sent again, and maxReplaced is not reached).
+	replaceable bool
+	// wire is set while the Session sends it (its attempts and redirects),
+	// not while it is prepared or checked.
+	wire atomic.Bool
 }
 
-// bypassing reports whether ctx belongs to an Authenticator's own requests.
-func bypassing(ctx context.Context) bool { return ctx.Value(authBypassKey{}) != nil }
+// stateOf returns the sendState of this Session in ctx, or nil.
+func (st *authState) stateOf(ctx context.Context) *sendState {
+	if st == nil {
+		return nil
+	}
+	ss, _ := ctx.Value(sendKey{}).(*sendState)
+	if ss == nil || ss.st != st {
+		return nil
+	}
+	return ss
+}
+
+// ownContext returns the context for the Authenticator's own requests in
+// generation g.
+func (st *authState) ownContext(ctx context.Context, g uint64) context.Context {
+	return context.WithValue(ctx, sendKey{}, &sendState{st: st, gen: g, own: true})
+}
+
+// begin starts a generation: from now on new requests wait, and answers
+// to requests sent before are stale. st.mu is held.
+func (st *authState) begin() uint64 {
+	st.stateMu.Lock()
+	defer st.stateMu.Unlock()
+	st.held = make(chan struct{})
+	return st.gen.Add(1)
+}
+
+// end lets waiting requests go. st.mu is held.
+func (st *authState) end() {
+	st.stateMu.Lock()
+	defer st.stateMu.Unlock()
+	close(st.held)
+	st.held = nil
+}
+
+// admit waits until no login, recovery or Exclusive runs, and returns the
+// generation to prepare a request in.
+func (st *authState) admit(ctx context.Context) (uint64, error) {
+	for logged := false; ; logged = true {
+		st.stateMu.RLock()
+		g, held := st.gen.Load(), st.held
+		st.stateMu.RUnlock()
+		if held == nil {
+			return g, nil
+		}
+		if err := st.wait(ctx, held, logged); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// idle waits until no login, recovery or Exclusive runs, and returns the
+// generation, for unchanged.
+func (st *authState) idle(ctx context.Context) (uint64, error) {
+	for logged := false; ; {
+		st.stateMu.RLock()
+		g, held := st.gen.Load(), st.held
+		st.stateMu.RUnlock()
+		if held == nil {
+			return g, nil
+		}
+		if !logged && st.logger != nil {
+			st.logger.DebugContext(ctx, "limpet: saving the session waits for the login in progress")
+		}
+		logged = true
+		if err := st.wait(ctx, held, true); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// unchanged runs f unless a login, recovery or Exclusive started since
+// generation g; none starts while f runs. It reports whether f ran.
+func (st *authState) unchanged(g uint64, f func()) bool {
+	st.stateMu.RLock()
+	defer st.stateMu.RUnlock()
+	if st.held != nil || st.gen.Load() != g {
+		return false
+	}
+	f()
+	return true
+}
+
+// wait waits for held to be closed, or ctx to end.
+func (st *authState) wait(ctx context.Context, held <-chan struct{}, logged bool) error {
+	if !logged && st.logger != nil {
+		st.logger.DebugContext(ctx, "limpet: waiting for the login in progress")
+	}
+	select {
+	case <-held:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// attach adds the jar's cookies to req (with add) unless a login started
+// since the request was prepared: then the request is either stopped
+// (errReplaced: its first attempt, when it can be prepared again) or,
+// for a redirect or a body that cannot be sent again, made to wait for the
+// login and sent with the new session. The Authenticator's own requests,
+// nested ones and those not being sent by the Session go at once.
+func (st *authState) attach(req *http.Request, add func(*http.Request)) error {
+	ss := st.stateOf(req.Context())
+	if ss == nil || ss.own || ss.nested || !ss.wire.Load() {
+		add(req)
+		return nil
+	}
+	first := req.Response == nil // not a redirect
+	for logged := false; ; logged = true {
+		st.stateMu.RLock()
+		held, moved := st.held, st.gen.Load() != ss.gen
+		if held == nil && !(moved && first && ss.replaceable) {
+			add(req) // under the read lock: no login starts while the jar is read
+			st.stateMu.RUnlock()
+			return nil
+		}
+		st.stateMu.RUnlock()
+		if first && ss.replaceable {
+			return errReplaced
+		}
+		if err := st.wait(req.Context(), held, logged); err != nil {
+			return err
+		}
+	}
+}
+
+// store runs f, which puts the cookies of the answer to a request sent
+// with ctx into the jar, unless the answer is stale: it belongs to a
+// generation that a login, recovery or Exclusive has since replaced, and
+// its cookies must not overwrite the ones the new generation set. No
+// generation starts while f runs (else an answer found fresh could be
+// stored after a whole login had run meanwhile, replacing its session).
+func (st *authState) store(ctx context.Context, f func()) {
+	if st == nil {
+		f()
+		return
+	}
+	st.stateMu.RLock()
+	defer st.stateMu.RUnlock()
+	if ss := st.stateOf(ctx); ss != nil && st.gen.Load() > ss.gen {
+		return
+	}
+	f()
+}
+
+// bypassing reports whether ctx belongs to the own requests of s's
+// Authenticator.
+func (s *Session) bypassing(ctx context.Context) bool {
+	ss := s.authn.stateOf(ctx)
+	return ss != nil && ss.own
+}
 
 // Login logs the Session in with its Authenticator now, instead of on the
-// first request that needs it. It returns an *AuthError on failure, and
-// nil without an Authenticator.
+// first request that needs it. Requests started meanwhile wait for it. It
+// returns an *AuthError on failure, and nil without an Authenticator.
 func (s *Session) Login(ctx context.Context) error {
 	if s.authn == nil {
 		return nil
@@ -178,13 +387,42 @@ func (s *Session) Login(ctx context.Context) error {
 	st := s.authn
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if err := st.a.Login(context.WithValue(ctx, authBypassKey{}, true), s); err != nil {
+	if err := st.run(ctx, func(ctx context.Context, g uint64) error {
+		err := st.a.Login(ctx, s)
+		if err == nil {
+			st.okGen, st.hasFail = g, false
+		}
+		return err
+	}); err != nil {
 		return &AuthError{Op: "login", Err: err}
 	}
-	st.gen.Add(1)
-	st.hasFail = false
 	s.StateChanged()
 	return nil
+}
+
+// run runs f in a new generation, with the context for the
+// Authenticator's own requests; st.mu is held.
+func (st *authState) run(ctx context.Context, f func(ctx context.Context, g uint64) error) error {
+	g := st.begin()
+	defer st.end()
+	return f(st.ownContext(ctx, g), g)
+}
+
+// Exclusive runs f as the Session runs a login: never at the same time as
+// a login, a recovery or another Exclusive; requests started meanwhile
+// wait until f returns, and the cookies that answers to requests sent
+// before set are ignored. The requests f sends through the Session with
+// the context it gets are the Authenticator's own: not prepared, checked
+// or replayed. An Authenticator's logout runs this way. f must not call
+// Login. Without an Authenticator, f just runs.
+func (s *Session) Exclusive(ctx context.Context, f func(ctx context.Context) error) error {
+	if s.authn == nil {
+		return f(ctx)
+	}
+	st := s.authn
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.run(ctx, func(ctx context.Context, _ uint64) error { return f(ctx) })
 }
 
 // StateChanged tells the Session that its Authenticator's saved state (a
@@ -195,25 +433,31 @@ func (s *Session) StateChanged() {
 	}
 }
 
-// recover runs the Authenticator's recovery unless another goroutine
-// already recovered since gen. It reports whether this call recovered.
-func (s *Session) recover(ctx context.Context, gen uint64, v Verdict) (bool, error) {
+// recover runs the Authenticator's recovery for a request prepared in
+// generation g, unless a login or recovery succeeded since: then the
+// request is only replayed. It reports whether this call recovered.
+func (s *Session) recover(ctx context.Context, g uint64, v Verdict) (bool, error) {
 	st := s.authn
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.gen.Load() != gen {
-		return false, nil
-	}
-	if st.hasFail && st.failGen == gen && time.Since(st.failAt) < st.cooldown {
+	cur := st.gen.Load()
+	if st.hasFail && st.failGen == cur && time.Since(st.failAt) < st.cooldown {
 		return false, st.failErr
 	}
-	err := st.a.Recover(context.WithValue(ctx, authBypassKey{}, true), s, v)
-	if err != nil {
-		st.hasFail, st.failGen, st.failErr, st.failAt = true, gen, err, time.Now()
+	if cur != g && st.okGen == cur {
+		return false, nil
+	}
+	if err := st.run(ctx, func(ctx context.Context, g uint64) error {
+		err := st.a.Recover(ctx, s, v)
+		if err != nil {
+			st.hasFail, st.failGen, st.failErr, st.failAt = true, g, err, time.Now()
+		} else {
+			st.hasFail, st.okGen = false, g
+		}
+		return err
+	}); err != nil {
 		return false, err
 	}
-	st.hasFail = false
-	st.gen.Add(1)
 	s.StateChanged()
 	return true, nil
 }
@@ -237,54 +481,81 @@ func (s *Session) sendWithAuth(req *http.Request, cancel context.CancelFunc) (*R
 		}
 		return nil, err
 	}
+	ctx := req.Context()
+	parent := st.stateOf(ctx)
+	nested := parent != nil
 	pristine := req.Header.Clone() // layers below add cookies and credentials in place
-	gen := st.gen.Load()
-	req = req.WithContext(context.WithValue(req.Context(), authGenKey{}, gen))
-	if err := st.a.Prepare(req); err != nil {
-		return fail(fmt.Errorf("limpet: preparing request: %w", err))
-	}
-	resp, err := s.roundTrip(req)
-	if err != nil {
-		return fail(err)
-	}
-	v := st.a.Check(req, resp)
-	if v.Kind == OK {
-		return resp.withCancel(cancel), nil
-	}
-	rec := Recovery{Verdict: v}
-	recovered, err := s.recover(req.Context(), gen, v)
-	if err != nil {
-		drain(resp.Body)
-		return fail(&AuthError{Op: "recover", Verdict: v, Err: err})
-	}
-	rec.Recovered = recovered
-	canReplay := (idempotent(req.Method) || v.NotExecuted) && (req.Body == nil || req.Body == http.NoBody || req.GetBody != nil)
-	if !canReplay {
-		resp.Recoveries = append(resp.Recoveries, rec)
-		return resp.withCancel(cancel), nil
-	}
-	drain(resp.Body)
-	again := req.Clone(context.WithValue(req.Context(), authGenKey{}, st.gen.Load()))
-	again.Header = pristine
-	if req.GetBody != nil {
-		body, err := req.GetBody()
-		if err != nil {
-			return fail(fmt.Errorf("limpet: replaying request body: %w", err))
+	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	body := req.Body // the first attempt's; later ones open their own
+	var rec *Recovery
+	for replaced := 0; ; {
+		var g uint64
+		if nested {
+			g = parent.gen // its answers are as stale as its parent's
+		} else {
+			var err error
+			if g, err = st.admit(ctx); err != nil {
+				closeReader(body)
+				return fail(err)
+			}
 		}
-		again.Body = body
+		ss := &sendState{st: st, gen: g, nested: nested, replaceable: replayable && replaced < maxReplaced}
+		r := req.Clone(context.WithValue(ctx, sendKey{}, ss))
+		r.Header = pristine.Clone()
+		switch {
+		case body != nil:
+			r.Body, body = body, nil
+		case req.GetBody != nil:
+			b, err := req.GetBody()
+			if err != nil {
+				return fail(fmt.Errorf("limpet: replaying request body: %w", err))
+			}
+			r.Body = b
+		}
+		if err := st.a.Prepare(r); err != nil {
+			closeBody(r)
+			return fail(fmt.Errorf("limpet: preparing request: %w", err))
+		}
+		ss.wire.Store(true)
+		resp, err := s.roundTrip(r)
+		ss.wire.Store(false)
+		if errors.Is(err, errReplaced) {
+			replaced++
+			continue
+		}
+		if err != nil {
+			return fail(err)
+		}
+		v := st.a.Check(r, resp)
+		if v.Kind == OK {
+			if rec != nil {
+				resp.Recoveries = append(resp.Recoveries, *rec)
+			}
+			return resp.withCancel(cancel), nil
+		}
+		if rec != nil {
+			drain(resp.Body)
+			return fail(&AuthError{Op: "recover", Verdict: v, Err: ErrNotRecovered})
+		}
+		rec = &Recovery{Verdict: v}
+		recovered, err := s.recover(ctx, g, v)
+		if err != nil {
+			drain(resp.Body)
+			return fail(&AuthError{Op: "recover", Verdict: v, Err: err})
+		}
+		rec.Recovered = recovered
+		if !(idempotent(r.Method) || v.NotExecuted) || !replayable {
+			resp.Recoveries = append(resp.Recoveries, *rec)
+			return resp.withCancel(cancel), nil
+		}
+		drain(resp.Body)
+		rec.Replayed = true // the loop sends it again, prepared in the new generation
 	}
-	if err := st.a.Prepare(again); err != nil {
-		return fail(fmt.Errorf("limpet: preparing replay: %w", err))
+}
+
+// closeReader closes a request body that will not be sent.
+func closeReader(body io.ReadCloser) {
+	if body != nil {
+		body.Close()
 	}
-	resp2, err := s.roundTrip(again)
-	if err != nil {
-		return fail(err)
-	}
-	rec.Replayed = true
-	if v2 := st.a.Check(again, resp2); v2.Kind != OK {
-		drain(resp2.Body)
-		return fail(&AuthError{Op: "recover", Verdict: v2, Err: ErrNotRecovered})
-	}
-	resp2.Recoveries = append(resp2.Recoveries, rec)
-	return resp2.withCancel(cancel), nil
 }

@@ -189,7 +189,10 @@ func TestConcurrentExpiryLogsInOnce(t *testing.T) {
 			if err != nil || resp.StatusCode != 200 {
 				failures.Add(1)
 				if err == nil {
+					t.Errorf("request %d: %d, recoveries %+v", i, resp.StatusCode, resp.Recoveries)
 					resp.Close()
+				} else {
+					t.Errorf("request %d: %v", i, err)
 				}
 				return
 			}

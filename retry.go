@@ -31,8 +31,10 @@ const NoRetries = -1
 // idempotent requests (GET, HEAD, OPTIONS, TRACE, PUT, DELETE, or any
 // request with an Idempotency-Key header) up to DefaultMaxRetries times,
 // after a connection failure or a 429, 502, 503 or 504 response, waiting
-// an exponential, jittered backoff or the server's Retry-After (capped),
-// and never past the request's context.
+// an exponential, jittered backoff or the server's Retry-After (capped).
+// A wait never runs past the request's context: when the time the request
+// has left (its Timeout, the Session's, or the context's deadline) is
+// shorter than the wait, the last response (or error) is returned at once.
 type RetryPolicy struct {
 	// Max is the most retries of one request: zero means
 	// DefaultMaxRetries, NoRetries none.
@@ -115,6 +117,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 				wait = ra
 			}
 		}
+		if dl, ok := req.Context().Deadline(); ok && time.Until(dl) <= wait {
+			// The request would time out while waiting: the answer (or
+			// the error) it got says more than a timeout would.
+			return resp, err
+		}
 		if t.p.OnRetry != nil {
 			t.p.OnRetry(req, resp, err, wait)
 		}
@@ -142,6 +149,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func (t *retryTransport) shouldRetry(req *http.Request, resp *http.Response, err error) bool {
+	if errors.Is(err, errReplaced) {
+		return false // the Session prepares it again after the login
+	}
 	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || req.Context().Err() != nil) {
 		return false
 	}

@@ -101,12 +101,61 @@ func TestRetryConnectionFailuresAndContext(t *testing.T) {
 	}
 	// A Retry-After wait ends with the context.
 	f := &flaky{fail: 5, retryAfter: "20"}
-	srv := httptest.NewServer(f)
+	arrived := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.ServeHTTP(w, r)
+		arrived <- struct{}{}
+	}))
 	defer srv.Close()
-	s2 := newSession(t, limpet.Options{})
-	_, err = s2.Do(context.Background(), &limpet.Request{URL: srv.URL, Timeout: 100 * time.Millisecond})
-	if !errors.Is(err, context.DeadlineExceeded) || f.attempts.Load() != 1 {
-		t.Errorf("err %v after %d attempts; want the deadline while waiting", err, f.attempts.Load())
+	s2 := newSession(t, limpet.Options{Timeout: limpet.NoTimeout})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-arrived
+		cancel()
+	}()
+	_, err = s2.Do(ctx, &limpet.Request{URL: srv.URL})
+	if !errors.Is(err, context.Canceled) || f.attempts.Load() != 1 {
+		t.Errorf("err %v after %d attempts; want the cancellation while waiting", err, f.attempts.Load())
+	}
+}
+
+// A Retry-After longer than the time the request has left is not waited
+// for: the 503 comes back at once, instead of a timeout, whether the time
+// is the Request's Timeout, the Session's, or the context's deadline.
+func TestRetryAfterBeyondTheTimeLeft(t *testing.T) {
+	withDeadline := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.Background(), 3*time.Second)
+	}
+	background := func() (context.Context, context.CancelFunc) { return context.Background(), func() {} }
+	cases := []struct {
+		name string
+		o    limpet.Options
+		r    limpet.Request
+		ctx  func() (context.Context, context.CancelFunc)
+	}{
+		{"Request.Timeout", limpet.Options{}, limpet.Request{Timeout: 3 * time.Second}, background},
+		{"Options.Timeout", limpet.Options{Timeout: 3 * time.Second}, limpet.Request{}, background},
+		{"context deadline", limpet.Options{Timeout: limpet.NoTimeout}, limpet.Request{}, withDeadline},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := &flaky{fail: 5, retryAfter: "20"}
+			srv := httptest.NewServer(f)
+			defer srv.Close()
+			s := newSession(t, c.o)
+			ctx, cancel := c.ctx()
+			defer cancel()
+			r := c.r
+			r.URL = srv.URL
+			resp, err := s.Do(ctx, &r)
+			if err != nil {
+				t.Fatalf("err %v, want the 503", err)
+			}
+			resp.Close()
+			if resp.StatusCode != http.StatusServiceUnavailable || f.attempts.Load() != 1 {
+				t.Errorf("status %d after %d attempts, want 503 after 1", resp.StatusCode, f.attempts.Load())
+			}
+		})
 	}
 }
 

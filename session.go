@@ -77,7 +77,7 @@ func New(o Options) (*Session, error) {
 		s.base = u
 	}
 	if o.Authenticator != nil {
-		s.authn = &authState{a: o.Authenticator, cooldown: RecoveryCooldown}
+		s.authn = &authState{a: o.Authenticator, logger: o.Logger, cooldown: RecoveryCooldown}
 	}
 	if o.Store != nil {
 		if s.jar != nil {
@@ -125,11 +125,12 @@ func New(o Options) (*Session, error) {
 	if rj, ok := s.jar.(rawCookieJar); ok {
 		cookies.raw = rj
 	}
-	cookies.stale = s.staleResponse
+	cookies.auth = s.authn
 	s.rt = &authTransport{s: s, next: newRetryTransport(cookies, o.Retry)}
 	s.client = &http.Client{Transport: s.rt, CheckRedirect: s.checkRedirect}
 	s.public = &defaultsTransport{s: s, next: s.rt}
 	if s.persist != nil {
+		s.persist.auth = s.authn
 		if err := s.persist.load(context.Background()); err != nil {
 			return nil, err
 		}
@@ -270,7 +271,7 @@ func (s *Session) DoHTTP(req *http.Request) (*Response, error) {
 // send sends req (through the Authenticator's checks when there is one)
 // and ties cancel, the request's timeout, to the response body.
 func (s *Session) send(req *http.Request, cancel context.CancelFunc) (*Response, error) {
-	if s.authn != nil && !bypassing(req.Context()) {
+	if s.authn != nil && !s.bypassing(req.Context()) {
 		return s.sendWithAuth(req, cancel)
 	}
 	resp, err := s.roundTrip(req)
@@ -590,25 +591,20 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 type cookieTransport struct {
 	jar        http.CookieJar
 	raw        rawCookieJar // jar as a rawCookieJar, or nil
-	stale      func(context.Context) bool
+	auth       *authState   // the Authenticator's state, or nil
 	next       http.RoundTripper
 	onRequest  []func(*http.Request) error
 	onResponse []func(*http.Response) error
 }
 
 func (t *cookieTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if t.raw != nil {
-		if jarHeader := t.raw.CookieHeader(req.URL); jarHeader != "" {
-			if prev := req.Header.Get("Cookie"); prev != "" {
-				jarHeader = prev + "; " + jarHeader
-			}
-			req.Header["Cookie"] = []string{jarHeader}
+	if t.auth != nil {
+		if err := t.auth.attach(req, t.addCookies); err != nil {
+			closeBody(req)
+			return nil, err
 		}
 	} else {
-		// As http.Client does with its Jar.
-		for _, c := range t.jar.Cookies(req.URL) {
-			req.AddCookie(c)
-		}
+		t.addCookies(req)
 	}
 	for _, h := range t.onRequest {
 		if err := h(req); err != nil {
@@ -620,12 +616,14 @@ func (t *cookieTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if lines := resp.Header["Set-Cookie"]; len(lines) > 0 && !t.stale(req.Context()) {
-		if t.raw != nil {
-			t.raw.SetCookieHeaders(req.URL, lines)
-		} else if cs := resp.Cookies(); len(cs) > 0 {
-			t.jar.SetCookies(req.URL, cs)
-		}
+	if lines := resp.Header["Set-Cookie"]; len(lines) > 0 {
+		t.auth.store(req.Context(), func() {
+			if t.raw != nil {
+				t.raw.SetCookieHeaders(req.URL, lines)
+			} else if cs := resp.Cookies(); len(cs) > 0 {
+				t.jar.SetCookies(req.URL, cs)
+			}
+		})
 	}
 	for _, h := range t.onResponse {
 		if err := h(resp); err != nil {
@@ -634,6 +632,23 @@ func (t *cookieTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	return resp, nil
+}
+
+// addCookies adds the jar's cookies for req's URL to its Cookie header.
+func (t *cookieTransport) addCookies(req *http.Request) {
+	if t.raw != nil {
+		if jarHeader := t.raw.CookieHeader(req.URL); jarHeader != "" {
+			if prev := req.Header.Get("Cookie"); prev != "" {
+				jarHeader = prev + "; " + jarHeader
+			}
+			req.Header["Cookie"] = []string{jarHeader}
+		}
+		return
+	}
+	// As http.Client does with its Jar.
+	for _, c := range t.jar.Cookies(req.URL) {
+		req.AddCookie(c)
+	}
 }
 
 func closeBody(req *http.Request) {

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -644,5 +645,38 @@ func TestDigestRetryDoesNotDuplicateCookies(t *testing.T) {
 	want := []string{"", "b=2", "b=2; a=1"}
 	if strings.Join(seen, "|") != strings.Join(want, "|") {
 		t.Errorf("Cookie headers %q, want %q", seen, want)
+	}
+}
+
+// A request built with a Multipart body and never sent leaves nothing
+// running behind it (goleak-style: the goroutines' stacks are searched for
+// the body's writer, polling a bounded number of times).
+func TestUnsentMultipartLeaksNothing(t *testing.T) {
+	s := newSession(t, limpet.Options{})
+	writers := func() int {
+		buf := make([]byte, 1<<20)
+		for {
+			n := runtime.Stack(buf, true)
+			if n < len(buf) {
+				return strings.Count(string(buf[:n]), "limpet.multipartBody.write")
+			}
+			buf = make([]byte, 2*len(buf))
+		}
+	}
+	for i := 0; i < 20; i++ {
+		req, err := s.NewRequest(context.Background(), &limpet.Request{Method: http.MethodPost, URL: "http://127.0.0.1:9/",
+			Body: limpet.Multipart(limpet.Part{Name: "a", Value: "1"}, limpet.Part{Name: "f", Content: []byte("data")})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = req
+	}
+	n := writers()
+	for i := 0; i < 100 && n > 0; i++ { // up to about 2 s for writers to end
+		time.Sleep(20 * time.Millisecond)
+		n = writers()
+	}
+	if n > 0 {
+		t.Fatalf("%d multipart writers still running for 20 requests that were never sent", n)
 	}
 }

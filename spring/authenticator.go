@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/limpet-http/limpet"
-	"github.com/limpet-http/limpet/jar"
 )
 
 // kind is what an Authenticator logs in with.
@@ -44,17 +43,10 @@ type Authenticator struct {
 
 	// ioMu serialises the Authenticator's own exchanges with the server:
 	// logging in, looking for a CSRF token, logging out. Login and Recover
-	// take it while the Session holds its recovery lock; Prepare takes it
-	// alone, and nothing holding it waits for the Session's lock.
+	// take it while the Session holds its recovery lock (and holds new
+	// requests back); Prepare takes it alone, and nothing holding it waits
+	// for the Session's lock.
 	ioMu sync.Mutex
-	// gate is held (write) while logging in, recovering or logging out;
-	// Prepare passes it (read) before sending, so that no request starts
-	// with the session that a login is replacing. Taken before ioMu.
-	gate sync.RWMutex
-
-	flightMu sync.Mutex                    // guards flights and idle
-	flights  map[*http.Request]func() bool // requests in flight (see track), with their context hooks' stops
-	idle     chan struct{}                 // closed when flights empties while a login waits
 
 	mu   sync.Mutex      // guards the fields below; never held during I/O
 	sess *limpet.Session // the Session, once Login, Recover or Logout ran
@@ -75,22 +67,7 @@ type Authenticator struct {
 	loginURL        string    // the processing URL used last
 	userParam       string    // the fields used last
 	passParam       string
-	// pin is the session cookie a login established; superseded lists
-	// the session cookie values logins replaced (the newest last). Check
-	// puts pin back when the answer to a request sent with a superseded
-	// value (in flight during the login) replaces it with the new,
-	// anonymous session a servlet container makes for such a request.
-	pin        *pinnedCookie
-	superseded []string
-	paths      *pathsCache // pathsFor's last result
-}
-
-// pinnedCookie is the session cookie a login established.
-type pinnedCookie struct {
-	value string
-	line  string      // the Set-Cookie line that set it, if an answer did
-	jar   *jar.Cookie // else the jar's copy, when the Session uses limpet's jar
-	url   *url.URL    // the URL of the answer or jar lookup
+	paths           *pathsCache // pathsFor's last result
 }
 
 // token is a CSRF token and how to send it.
@@ -157,8 +134,10 @@ func (a *Authenticator) String() string {
 }
 
 // internalKey marks the context of the Authenticator's own requests that
-// go through the Session's checks (logout, token searches), so that Prepare
-// and Check leave them alone.
+// go through the Session's checks (a token search from Prepare), so that
+// Prepare and Check leave them alone. The Session does not hold them back
+// while a login runs: they carry the context of the request being
+// prepared.
 type internalKey struct{}
 
 func internal(ctx context.Context) context.Context {
@@ -185,8 +164,6 @@ func (a *Authenticator) BindSession(s *limpet.Session) { a.bind(s) }
 // server refuses the login.
 func (a *Authenticator) Login(ctx context.Context, s *limpet.Session) error {
 	a.bind(s)
-	a.gate.Lock()
-	defer a.gate.Unlock()
 	a.ioMu.Lock()
 	defer a.ioMu.Unlock()
 	return a.login(ctx, s, false)
@@ -211,8 +188,6 @@ func (a *Authenticator) login(ctx context.Context, s *limpet.Session, fresh bool
 // token shows the session is gone).
 func (a *Authenticator) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
 	a.bind(s)
-	a.gate.Lock()
-	defer a.gate.Unlock()
 	a.ioMu.Lock()
 	defer a.ioMu.Unlock()
 	switch v.Kind {
@@ -241,13 +216,10 @@ func (a *Authenticator) Prepare(req *http.Request) error {
 	if isInternal(req.Context()) {
 		return nil
 	}
-	a.gate.RLock() // wait for a login in progress
-	a.gate.RUnlock()
 	if a.kind == basicKind && req.Header.Get("Authorization") == "" {
 		req.Header.Set("Authorization", a.basic)
 	}
 	if safeMethod(req.Method) || a.o.CSRF.Disabled {
-		a.track(req)
 		return nil
 	}
 	t, ok := a.current(req.URL)
@@ -257,7 +229,6 @@ func (a *Authenticator) Prepare(req *http.Request) error {
 	if ok {
 		a.attach(req, t)
 	}
-	a.track(req)
 	return nil
 }
 

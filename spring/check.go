@@ -22,16 +22,33 @@ const maxPeek = 64 << 10
 // docs/spring.md ("What happens on the wire"):
 //
 //   - limpet.CSRFRejected for an unsafe request refused before it ran (a
-//     403; for Basic and CSRF, also a 401 or a redirect to the login page,
-//     as Spring answers an anonymous caller) when it carried no token, a
-//     stale one, one in a placement the server never accepted, or the
-//     answer set a new CSRF cookie. A 403 to a token that worked before is
-//     an authorization refusal and is returned as it is.
+//     403; for Basic and CSRF, also a 401 or the entry point's redirect to
+//     the login page, as Spring answers an anonymous caller) when it
+//     carried no token, a stale one, one in a placement the server never
+//     accepted, or the answer set a new CSRF cookie. A 403 to a token that
+//     worked before is an authorization refusal and is returned as it is.
 //   - limpet.SessionExpired for a 401 (after any redirects), a redirect to
 //     the login page or to one of Options.ExpiredURLs, a 200 that begins
 //     with one of Options.ExpiredMarkers, or a 200 page that is the login
-//     form (a server-side forward). NotExecuted is set when the request's
-//     own answer shows it, so that a POST is replayed after the login.
+//     form (a server-side forward).
+//   - limpet.OK for a redirect to the login page with a "logout" query
+//     parameter (Spring's logout success URL, /login?logout): the request
+//     ended the session itself, on purpose; the next request that needs a
+//     session logs in again.
+//
+// NotExecuted (the Session replays a POST or PATCH only then) is set only
+// for answers that Spring Security's filters give before any handler runs,
+// as the request's own answer (not after a redirect of the application's):
+// a 401 (an AuthenticationEntryPoint), the entry point's redirect to the
+// login page, which carries no query (LoginUrlAuthenticationEntryPoint,
+// from ExceptionTranslationFilter), a redirect to an ExpiredURLs entry
+// (SessionManagementFilter's invalidSessionUrl, ConcurrentSessionFilter's
+// expiredUrl), ConcurrentSessionFilter's expiry text, the login form
+// forwarded in place of the page, and a CSRF refusal (CsrfFilter runs
+// before authorization). A redirect to the login page with a query
+// (/login?logout, /login?error, an application's own) is not proof: a
+// handler that ran and ended the session answers that way. docs/spring.md
+// lists the answers and why.
 //
 // Check reads the start of a 200 page or text body to recognise it; the
 // caller still reads the whole body.
@@ -39,28 +56,29 @@ func (a *Authenticator) Check(req *http.Request, resp *limpet.Response) limpet.V
 	if isInternal(req.Context()) {
 		return limpet.Verdict{}
 	}
-	a.untrack(req)
 	if resp == nil || resp.Response == nil {
 		return limpet.Verdict{}
 	}
 	a.noteHost(req.URL)
-	a.guardPin(req, resp)
 	p := a.pathsFor(req.URL)
 	first := resp.Response
 	if len(resp.History) > 0 {
 		first = resp.History[0]
 	}
-	hop, hopLoc := -1, ""
+	hop, target := -1, loginTarget{}
 	for i, r := range chain(resp) {
-		if loc, ok := p.loginRedirect(r); ok {
-			hop, hopLoc = i, loc
+		if t, ok := p.loginRedirect(r); ok {
+			hop, target = i, t
 			break
 		}
 	}
+	// entry: the request's own answer is a security filter's redirect,
+	// made before any handler ran.
+	entry := hop == 0 && target.filter
 
 	if !safeMethod(req.Method) && !a.o.CSRF.Disabled {
 		refused := first.StatusCode == http.StatusForbidden ||
-			a.kind != formKind && (first.StatusCode == http.StatusUnauthorized || hop == 0)
+			a.kind != formKind && (first.StatusCode == http.StatusUnauthorized || entry)
 		if refused {
 			if v, ok := a.csrfVerdict(req, resp, first.StatusCode); ok {
 				return v
@@ -73,8 +91,11 @@ func (a *Authenticator) Check(req *http.Request, resp *limpet.Response) limpet.V
 		return limpet.Verdict{}
 	}
 	if hop >= 0 {
-		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: hop == 0,
-			Reason: fmt.Sprintf("redirect to %s", hopLoc)}
+		if target.logout {
+			return limpet.Verdict{}
+		}
+		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: entry,
+			Reason: fmt.Sprintf("redirect to %s", target.where)}
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
 		final := req
@@ -250,10 +271,11 @@ func mediaType(ct string) string {
 
 // paths are the Authenticator's configured places, resolved to paths.
 type paths struct {
-	login   string   // the login page's path
-	process string   // the processing URL's path
-	failure *url.URL // the failure URL
-	expired []string // paths of ExpiredURLs
+	login      string     // the login page's path
+	loginQuery string     // the login page's query, as configured (usually none)
+	process    string     // the processing URL's path
+	failure    *url.URL   // the failure URL
+	expired    []*url.URL // ExpiredURLs, resolved
 }
 
 // pathsFor resolves the configured places against the login page's URL,
@@ -296,7 +318,7 @@ func (a *Authenticator) computePaths(ref, base *url.URL, processURL string) path
 		}
 		return u
 	}
-	p := paths{login: base.Path, failure: res(a.o.FailureURL)}
+	p := paths{login: base.Path, loginQuery: base.RawQuery, failure: res(a.o.FailureURL)}
 	switch {
 	case processURL != "":
 		p.process = res(processURL).Path
@@ -306,7 +328,7 @@ func (a *Authenticator) computePaths(ref, base *url.URL, processURL string) path
 		p.process = p.login
 	}
 	for _, e := range a.o.ExpiredURLs {
-		p.expired = append(p.expired, res(e).Path)
+		p.expired = append(p.expired, res(e))
 	}
 	return p
 }
@@ -330,36 +352,90 @@ func isRedirect(status int) bool {
 	return false
 }
 
+// loginTarget is where a redirect to the login page or to an
+// expired-session URL goes.
+type loginTarget struct {
+	path  string // its path
+	where string // its path and query, for messages
+	// filter: a redirect Spring Security's filters make before any
+	// handler runs: the login page as LoginUrlAuthenticationEntryPoint
+	// sends it (without a query), or an ExpiredURLs entry
+	// (invalidSessionUrl, expiredUrl).
+	filter bool
+	// logout: the login page with a "logout" parameter, the logout
+	// success URL (a logout, or a handler that ended the session, ran).
+	logout bool
+}
+
 // loginRedirect reports whether r redirects to the login page or to an
-// expired-session URL, and returns the target's path.
-func (p paths) loginRedirect(r *http.Response) (string, bool) {
+// expired-session URL, and where.
+func (p paths) loginRedirect(r *http.Response) (loginTarget, bool) {
 	if r == nil || !isRedirect(r.StatusCode) {
-		return "", false
+		return loginTarget{}, false
 	}
 	var from *url.URL
 	if r.Request != nil {
 		from = r.Request.URL
 	}
-	return p.isLoginLocation(r.Header.Get("Location"), from)
+	return p.loginLocation(r.Header.Get("Location"), from)
 }
 
 // isLoginLocation reports whether the Location loc (resolved against from)
 // is the login page or an expired-session URL; it returns its path.
 func (p paths) isLoginLocation(loc string, from *url.URL) (string, bool) {
+	t, ok := p.loginLocation(loc, from)
+	return t.path, ok
+}
+
+// loginLocation reads a Location (resolved against from): whether it is
+// the login page or an expired-session URL, and which kind of redirect
+// it is. A ;jsessionid= path parameter (a servlet container's URL
+// rewriting, when the session was created in the answer) is ignored.
+func (p paths) loginLocation(loc string, from *url.URL) (loginTarget, bool) {
 	if loc == "" {
-		return "", false
+		return loginTarget{}, false
 	}
 	u, err := url.Parse(loc)
 	if err != nil {
-		return "", false
+		return loginTarget{}, false
 	}
 	if from != nil {
 		u = from.ResolveReference(u)
 	}
-	if u.Path == p.login || slices.Contains(p.expired, u.Path) {
-		return u.Path, true
+	path := withoutSessionID(u.Path)
+	t := loginTarget{path: path, where: path}
+	if u.RawQuery != "" {
+		t.where += "?" + u.RawQuery
 	}
-	return "", false
+	for _, e := range p.expired {
+		if matchesFailure(&url.URL{Path: path, RawQuery: u.RawQuery}, e) {
+			t.filter = true
+			return t, true
+		}
+	}
+	if path != p.login {
+		return loginTarget{}, false
+	}
+	q := u.Query()
+	_, t.logout = q["logout"]
+	t.filter = u.RawQuery == p.loginQuery
+	return t, true
+}
+
+// withoutSessionID removes ;jsessionid=... path parameters from a path.
+func withoutSessionID(path string) string {
+	for {
+		i := strings.Index(strings.ToLower(path), ";jsessionid=")
+		if i < 0 {
+			return path
+		}
+		rest := path[i+1:]
+		if j := strings.IndexByte(rest, '/'); j >= 0 {
+			path = path[:i] + rest[j:]
+		} else {
+			path = path[:i]
+		}
+	}
 }
 
 // isLoginPageResponse reports whether a 200 answer to req is the login

@@ -69,6 +69,9 @@ func TestCheck(t *testing.T) {
 	form := func() *spring.Authenticator {
 		return spring.FormLogin("u", "p", spring.Options{ExpiredURLs: []string{"/invalid"}})
 	}
+	expiredQuery := func() *spring.Authenticator {
+		return spring.FormLogin("u", "p", spring.Options{ExpiredURLs: []string{"/login?expired"}})
+	}
 	basic := func() *spring.Authenticator { return spring.Basic("u", "p", spring.Options{}) }
 	csrf := func() *spring.Authenticator { return spring.CSRF(spring.Options{}) }
 	withToken := http.Header{"X-Csrf-Token": {"dG9rZW4"}}
@@ -93,6 +96,20 @@ func TestCheck(t *testing.T) {
 			limpet.SessionExpired, true, "redirect to /login"},
 		{"401 after the handler's redirect", form, exchange{method: "POST", path: "/api/orders", header: withToken,
 			redirects: []string{"303 /orders/7"}, status: 401}, limpet.SessionExpired, true, "401 to GET /orders/7"},
+		{"POST answered by the logout success URL: it ran and ended the session", form, exchange{method: "POST",
+			path: "/api/checkout", header: withToken, redirects: []string{"302 http://127.0.0.1:8080/login?logout"}, status: 200,
+			ctype: "text/html", body: springPage}, limpet.OK, false, ""},
+		{"POST redirected to the login page with a query", form, exchange{method: "POST", path: "/api/echo", header: withToken,
+			redirects: []string{"302 /login?timeout"}, status: 200, ctype: "text/html", body: springPage},
+			limpet.SessionExpired, true, "redirect to /login?timeout"},
+		{"POST redirected to the login page with a session id in the path", form, exchange{method: "POST", path: "/api/echo",
+			header: withToken, redirects: []string{"302 /login;jsessionid=0A1B", "302 /login"}, status: 200, ctype: "text/html",
+			body: springPage}, limpet.SessionExpired, false, "redirect to /login"},
+		{"POST redirected to an expired URL with a query", expiredQuery, exchange{method: "POST", path: "/api/echo", header: withToken,
+			redirects: []string{"302 /login?expired"}, status: 200, ctype: "text/html", body: springPage},
+			limpet.SessionExpired, false, "redirect to /login?expired"},
+		{"Basic: POST answered by the logout success URL", basic, exchange{method: "POST", path: "/api/checkout", header: withToken,
+			redirects: []string{"302 /login?logout"}, status: 200, ctype: "text/html", body: springPage}, limpet.OK, false, ""},
 		{"redirect to invalidSessionUrl", form, exchange{method: "GET", path: "/api/me",
 			redirects: []string{"302 /invalid"}, status: 200, ctype: "text/plain", body: "session invalid"},
 			limpet.SessionExpired, false, "redirect to /invalid"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -51,6 +52,7 @@ func TestDefaultChain(t *testing.T) {
 				{"S11 logout", testS11},
 				{"logout of a session already gone", testLogoutGone},
 				{"S12 expired session then POST", testS12},
+				{"a POST that ran, then ended the session", testHandlerEndedSession},
 				{"S20 session TTL", testS20TTL},
 				{"X1 32 goroutines on an expired session", testX1},
 				{"X2 persisted session in a new Session", testX2},
@@ -487,6 +489,48 @@ func testS12(t *testing.T, f *fixture) {
 	}
 	if n := len(post.bodies); n != 2 {
 		t.Fatalf("%d login POSTs, want 2", n)
+	}
+}
+
+// testHandlerEndedSession: a POST whose handler ran, then ended the session and redirected to /login?logout, is
+// not sent again. The answer names the login page, but it is not the entry point's redirect (which carries no
+// query): it proves nothing about the request, which ran exactly once. The next request logs in again.
+func testHandlerEndedSession(t *testing.T, f *fixture) {
+	for _, tt := range []struct {
+		name   string
+		header http.Header
+	}{{"no Accept", nil}, {"browser Accept", htmlAccept}} {
+		t.Run(tt.name, func(t *testing.T) {
+			key := "checkout-" + f.Version + "-" + strings.ReplaceAll(tt.name, " ", "-")
+			f.resetEchoes(key)
+			post := &captured{method: http.MethodPost, path: "/login"}
+			checkout := &captured{method: http.MethodPost, path: "/api/checkout"}
+			o := limpet.Options{Header: tt.header}
+			post.hook(&o)
+			checkout.hook(&o)
+			s := f.newSession(spring.FormLogin("user", "password", spring.Options{Probe: "/api/me"}), o)
+			mustLogin(t, s)
+			resp, _ := send(t, s, &limpet.Request{Method: http.MethodPost, URL: "/api/checkout?key=" + key,
+				Body: limpet.Form(url.Values{"item": {"limpet"}})})
+			if first := checkout.responses[0]; first.StatusCode != http.StatusFound || first.Header.Get("Location") != f.URL+"/login?logout" {
+				t.Fatalf("checkout answered %d %q, want 302 to /login?logout", first.StatusCode, first.Header.Get("Location"))
+			}
+			if n := f.echoes(key); n != 1 {
+				t.Fatalf("the checkout ran %d times, want exactly 1", n)
+			}
+			if len(checkout.bodies) != 1 || len(resp.Recoveries) != 0 || len(post.bodies) != 1 {
+				t.Fatalf("%d checkout POSTs, %d login POSTs, recoveries %+v: want 1, 1 (the first login), none",
+					len(checkout.bodies), len(post.bodies), resp.Recoveries)
+			}
+			resp2, body := get(t, s, "/api/me", nil)
+			if resp2.StatusCode != http.StatusOK || body != "user" {
+				t.Fatalf("after the checkout: %d %q", resp2.StatusCode, body)
+			}
+			recovered(t, resp2, limpet.SessionExpired)
+			if n := f.echoes(key); n != 1 || len(post.bodies) != 2 {
+				t.Fatalf("the checkout ran %d times, %d login POSTs; want 1 and 2", n, len(post.bodies))
+			}
+		})
 	}
 }
 

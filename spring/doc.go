@@ -62,15 +62,21 @@
 // or a 200 that is the login form, means the server session is gone. The
 // Session then logs in once, whatever the number of goroutines that saw
 // it, and replays each request once: always for GET, HEAD, PUT and DELETE,
-// and for POST and PATCH when the answer proves the request never ran (it
-// was the request's own answer, not one after a redirect). The response's
-// Recoveries say what happened.
+// and for POST and PATCH only when the answer proves the request never
+// ran: it is the request's own answer (not one after a redirect), and one
+// that Spring Security's filters give before any handler runs (a 401, the
+// entry point's redirect to the bare login page, an ExpiredURLs redirect,
+// a CSRF refusal). A redirect to /login?logout (a logout, or a handler
+// that ended the session) is taken as it is, and a redirect to the login
+// page with another query proves nothing: such a POST is not replayed.
+// The response's Recoveries say what happened; docs/spring.md lists the
+// answers and why.
 //
 // Requests that were in flight with the old session cookie get answers
 // that set new, anonymous session cookies (the servlet container makes a
-// session to save the request in). So a login first waits, briefly, for
-// those answers, starts a recovery on a new server session of its own, and
-// keeps the session cookie it gets, undoing any later answer's.
+// session to save the request in). The Session ignores the cookies of
+// those answers once a login has begun, and holds new requests back while
+// it runs; a recovery also logs in on a new server session of its own.
 //
 // # HTTP Basic, and CSRF only
 //

@@ -131,7 +131,9 @@ func (a *Authenticator) setToken(t token, epoch uint64) {
 // drops the session cookie first, so that the login page starts a server
 // session of its own: requests still in flight with the old cookie make
 // the container create sessions too (a 401 saves the request in one), and
-// their CSRF tokens must not mix with the login's. A login that is not
+// their CSRF tokens must not mix with the login's. (The Session keeps the
+// cookies of their answers out of the jar meanwhile, and holds new
+// requests back: see limpet.Authenticator.) A login that is not
 // fresh keeps the session, which a concurrent-session limit
 // (maxSessionsPreventsLogin) counts as the user's own.
 func (a *Authenticator) formLogin(ctx context.Context, s *limpet.Session, fresh bool) error {
@@ -139,9 +141,7 @@ func (a *Authenticator) formLogin(ctx context.Context, s *limpet.Session, fresh 
 	if err != nil {
 		return err
 	}
-	a.drain(ctx) // the answers to requests sent before the login set cookies of their own
 	a.resetCSRF()
-	a.unpin(s, base)
 	if fresh {
 		a.dropSessionCookie(s, base)
 	}
@@ -159,7 +159,6 @@ func (a *Authenticator) formLogin(ctx context.Context, s *limpet.Session, fresh 
 		if h := secureCookieHint(s.Jar(), pg); h != "" {
 			hint = h
 		}
-		a.pinFrom(s, pg.url, pg.header) // the login page's session carries the token
 		var parsed *htmlform.Page
 		var form *htmlform.Form
 		if pg.status/100 == 2 {
@@ -195,7 +194,6 @@ func (a *Authenticator) formLogin(ctx context.Context, s *limpet.Session, fresh 
 		a.mu.Lock()
 		a.loginURL = target.String()
 		a.mu.Unlock()
-		a.restorePin(s) // a request in flight may have replaced it meanwhile
 		resp, err := s.Do(ctx, &limpet.Request{Method: http.MethodPost, URL: target.String(), Header: header,
 			Body: limpet.Form(values), MaxRedirects: limpet.NoRedirects})
 		if err != nil {
@@ -222,9 +220,6 @@ func (a *Authenticator) formLogin(ctx context.Context, s *limpet.Session, fresh 
 				a.mu.Lock()
 				a.cookieMasked = masked
 				a.mu.Unlock()
-			}
-			if setsCookie(resp.Header, a.o.SessionCookie) {
-				a.pinFrom(s, target, resp.Header) // the rotated, authenticated session
 			}
 			return a.confirmLogin(ctx, s, base, hint)
 		case loginFailed:
@@ -362,7 +357,6 @@ func (a *Authenticator) loginFailure(ctx context.Context, s *limpet.Session, ler
 // takes the new CSRF token from its answer when it shows one.
 func (a *Authenticator) confirmLogin(ctx context.Context, s *limpet.Session, base *url.URL, hint string) error {
 	epoch := a.resetCSRF()
-	a.restorePin(s)
 	pr, err := a.probe(ctx, s, base)
 	if err != nil {
 		return err
@@ -439,9 +433,9 @@ func (a *Authenticator) probe(ctx context.Context, s *limpet.Session, base *url.
 	p := a.pathsFor(base)
 	pr.status, pr.url = resp.StatusCode, resp.Request.URL
 	for _, r := range chain(resp) {
-		if loc, ok := p.loginRedirect(r); ok {
+		if t, ok := p.loginRedirect(r); ok {
 			resp.Close()
-			pr.status, pr.location, pr.why = r.StatusCode, loc, "was redirected to "+loc
+			pr.status, pr.location, pr.why = r.StatusCode, t.path, "was redirected to "+t.path
 			return pr, nil
 		}
 	}

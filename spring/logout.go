@@ -23,14 +23,22 @@ import (
 // so that a store saves it. A request sent afterwards logs in again when
 // the server asks for it, as after an expiry.
 //
-// Logout should not run while other requests of the Session are in
-// flight: one of them may log the session in again.
+// It runs as the Session's Exclusive (limpet.Session.Exclusive): requests
+// started meanwhile wait for it, then log in again when the server asks.
+// A request already in flight when it starts may also log the session in
+// again, when its answer shows the session gone.
 func (a *Authenticator) Logout(ctx context.Context, s *limpet.Session) error {
 	a.bind(s)
-	a.gate.Lock()
-	defer a.gate.Unlock()
-	a.ioMu.Lock()
-	defer a.ioMu.Unlock()
+	return s.Exclusive(ctx, func(ctx context.Context) error {
+		a.ioMu.Lock()
+		defer a.ioMu.Unlock()
+		return a.logout(ctx, s)
+	})
+}
+
+// logout is Logout's exchange with the server; it runs as the Session's
+// Exclusive, with ioMu held.
+func (a *Authenticator) logout(ctx context.Context, s *limpet.Session) error {
 	base, err := a.baseURL(s)
 	if err != nil {
 		return err
@@ -118,12 +126,6 @@ func (a *Authenticator) postLogout(ctx context.Context, s *limpet.Session, targe
 // session cookies, the CSRF and remember-me cookies and the CSRF token.
 func (a *Authenticator) clearLocal(s *limpet.Session, base *url.URL) {
 	a.resetCSRF()
-	a.mu.Lock()
-	if a.pin != nil {
-		a.supersedeLocked(a.pin.value)
-		a.pin = nil
-	}
-	a.mu.Unlock()
 	host := strings.ToLower(base.Hostname())
 	named := map[string]bool{a.o.CSRF.Cookie: true, a.o.RememberMeParam: true, a.o.SessionCookie: true}
 	if j, ok := s.Jar().(*jar.Jar); ok {

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/limpet-http/limpet"
@@ -98,16 +97,23 @@ const PeekSize = 64 << 10
 // means bad credentials (ErrBadCredentials), a 408 or 400 means the login
 // session was lost, and the login starts again at the probe, once. The
 // login is confirmed by the probe, which also consumes the request Tomcat
-// saved.
+// saved. A recovery (Recover) first drops the session cookie, so that the
+// probe starts a session of its own.
 //
 // # Expiry and replay
 //
 // Check reads an expired session from a 200 response that is the login
 // page (Tomcat forwards to it, there is no 401 or redirect), a redirect to
 // one of LoginPaths, or a 408 from the Action. The login page proves that
-// the request did not run, so the Session replays it after the login, a
-// POST included: since every login starts at the probe, Tomcat has saved
-// the probe, not the caller's request, and nothing runs twice. A response
+// the request did not run, when it is the request's own answer: Tomcat's
+// FormAuthenticator checks the security constraint before any filter or
+// servlet of the application runs, saves the request and forwards to the
+// login page. So the Session replays it after the login, a POST included:
+// since every login starts at the probe, Tomcat has saved the probe, not
+// the caller's request, and nothing runs twice. The login page, or a
+// redirect to a LoginPaths entry, reached after a redirect of the
+// application's own proves nothing about the first request (it may have
+// run, then ended the session): a POST is not replayed then. A response
 // reached through a redirect from the Action is one Tomcat produced by
 // replaying a saved request itself; it is never treated as expired, so it
 // is never replayed.
@@ -115,25 +121,19 @@ const PeekSize = 64 << 10
 // # Concurrent requests
 //
 // Each request Tomcat answers with the login page also sets a new,
-// unauthenticated session cookie. When many requests meet an expired
-// session at once, the responses that arrive after the new login would
-// overwrite its cookie in the jar. So, once logged in, FormAuth sends the
-// authenticated session id first in the Cookie header of requests within
-// the cookie's host and path (Tomcat takes the first valid session id, so
-// a stale one after it is ignored), and puts the authenticated cookie back
-// into the jar when a stale response replaced it.
+// unauthenticated session cookie, and a request sent with the login's
+// half-made session would be saved in it and change its id (Tomcat then
+// answers the credentials with 408). The Session takes care of both:
+// requests wait while a login runs, and answers to requests sent before it
+// do not change the jar (see limpet.Authenticator).
 type FormAuth struct {
 	user, password string
 	o              Options
 	created        time.Time
-
-	mu  sync.Mutex      // guards pin and s; held while the jar is repaired
-	pin *pinned         // the authenticated session; nil before a login
-	s   *limpet.Session // the Session of the last login
 }
 
-// pinned is an authenticated session cookie.
-type pinned struct {
+// sessionID is a session cookie a login step is sent with.
+type sessionID struct {
 	name, value string
 	host, path  string
 }
@@ -167,9 +167,6 @@ func (a *FormAuth) Login(ctx context.Context, s *limpet.Session) error {
 	if a.o.Probe == "" {
 		return errors.New("tomcat: Options.Probe is required: a protected page without side effects")
 	}
-	a.mu.Lock()
-	a.s = s
-	a.mu.Unlock()
 	for range 2 {
 		err := a.loginOnce(ctx, s)
 		if !errors.Is(err, errRestart) {
@@ -179,11 +176,44 @@ func (a *FormAuth) Login(ctx context.Context, s *limpet.Session) error {
 	return fmt.Errorf("%w: twice, after starting at %s", ErrLoginNotStarted, a.o.Probe)
 }
 
-// Recover logs in again (see Login): after an expired session, or when a
-// stale cookie was sent, in which case the probe finds the session alive
-// and no credentials are posted.
+// Recover logs in again (see Login), on a session of its own: it first
+// drops the session cookie, so that the probe makes Tomcat start a new
+// session. The session the jar held may be one Tomcat made for an
+// earlier answer (with the login page), and requests still on their way
+// may carry it: Tomcat changes a session's id each time it shows the
+// login page for it, so one of them, processed while the login runs,
+// would leave the login's credentials with an id Tomcat no longer knows
+// (408, and the login started over).
 func (a *FormAuth) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
+	if a.o.Probe != "" {
+		a.dropSession(ctx, s)
+	}
 	return a.Login(ctx, s)
+}
+
+// dropSession deletes the session cookies the jar of s sends to the probe.
+func (a *FormAuth) dropSession(ctx context.Context, s *limpet.Session) {
+	req, err := s.NewRequest(ctx, &limpet.Request{URL: a.o.Probe})
+	if err != nil {
+		return
+	}
+	if j, ok := s.Jar().(*jar.Jar); ok {
+		for _, c := range j.CookiesFor(req.URL) {
+			if c.Name == a.o.CookieName {
+				j.Delete(c.Key())
+			}
+		}
+		return
+	}
+	// Another jar: delete the cookie at each path that covers the probe.
+	var gone []*http.Cookie
+	for p := req.URL.Path; ; p = defaultPath(&url.URL{Path: p}) {
+		gone = append(gone, &http.Cookie{Name: a.o.CookieName, Path: p, MaxAge: -1})
+		if p == "/" {
+			break
+		}
+	}
+	s.Jar().SetCookies(req.URL, gone)
 }
 
 func (a *FormAuth) loginOnce(ctx context.Context, s *limpet.Session) error {
@@ -192,7 +222,7 @@ func (a *FormAuth) loginOnce(ctx context.Context, s *limpet.Session) error {
 
 	// 1. The probe: the login page, or the page itself if the session is
 	// alive.
-	probe, err := a.send(ctx, s, follow, http.MethodGet, a.o.Probe, nil, a.currentPin())
+	probe, err := a.send(ctx, s, follow, http.MethodGet, a.o.Probe, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -204,9 +234,8 @@ func (a *FormAuth) loginOnce(ctx context.Context, s *limpet.Session) error {
 		if a.isLoginPage(probe.body) {
 			return fmt.Errorf("%w: %s looks like a login page, but has no form with a password input", ErrNoLoginForm, a.o.Probe)
 		}
-		return a.pinFrom(s, probe, a.currentPin()) // alive: keep (or learn) the session it was sent with
+		return nil // alive: the session the jar holds is authenticated
 	}
-	a.setPin(nil)
 	loginID := a.sessionFrom(s, probe)
 
 	// 2. The credentials, to the action as Tomcat wrote it.
@@ -244,7 +273,7 @@ func (a *FormAuth) loginOnce(ctx context.Context, s *limpet.Session) error {
 		return fmt.Errorf("%w: %s answered %d%s after the login", ErrSessionNotEstablished, a.o.Probe, confirm.status,
 			map[bool]string{true: " with the login page", false: ""}[a.isLoginPage(confirm.body)])
 	}
-	return a.pinFrom(s, confirm, authID)
+	return nil
 }
 
 // exchange is what loginOnce keeps of a response.
@@ -262,7 +291,7 @@ func (e *exchange) title() string {
 
 // send sends one request of the login through the Session, without its
 // Authenticator, the given session id first in the Cookie header.
-func (a *FormAuth) send(ctx context.Context, s *limpet.Session, c *http.Client, method, target string, form url.Values, id *pinned) (*exchange, error) {
+func (a *FormAuth) send(ctx context.Context, s *limpet.Session, c *http.Client, method, target string, form url.Values, id *sessionID) (*exchange, error) {
 	r := &limpet.Request{Method: method, URL: target, Header: http.Header{"Accept": {"text/html"}}}
 	if form != nil {
 		r.Body = limpet.Form(form)
@@ -288,7 +317,7 @@ func (a *FormAuth) send(ctx context.Context, s *limpet.Session, c *http.Client, 
 
 // sessionFrom returns the session the response set, or else the one the
 // jar holds for the response's URL.
-func (a *FormAuth) sessionFrom(s *limpet.Session, e *exchange) *pinned {
+func (a *FormAuth) sessionFrom(s *limpet.Session, e *exchange) *sessionID {
 	if p := a.setBy(e); p != nil {
 		return p
 	}
@@ -297,7 +326,7 @@ func (a *FormAuth) sessionFrom(s *limpet.Session, e *exchange) *pinned {
 
 // setBy returns the session a response set: its last Set-Cookie of
 // CookieName.
-func (a *FormAuth) setBy(e *exchange) *pinned {
+func (a *FormAuth) setBy(e *exchange) *sessionID {
 	for i := len(e.setCookie) - 1; i >= 0; i-- {
 		c := e.setCookie[i]
 		if c.Name == a.o.CookieName && c.Value != "" && c.MaxAge >= 0 {
@@ -305,103 +334,35 @@ func (a *FormAuth) setBy(e *exchange) *pinned {
 			if path == "" {
 				path = defaultPath(e.url)
 			}
-			return &pinned{name: c.Name, value: c.Value, host: strings.ToLower(e.url.Hostname()), path: path}
+			return &sessionID{name: c.Name, value: c.Value, host: strings.ToLower(e.url.Hostname()), path: path}
 		}
 	}
 	return nil
 }
 
 // fromJar returns the jar's session cookie for u.
-func (a *FormAuth) fromJar(s *limpet.Session, u *url.URL) *pinned {
+func (a *FormAuth) fromJar(s *limpet.Session, u *url.URL) *sessionID {
 	if j, ok := s.Jar().(*jar.Jar); ok {
 		for _, c := range j.CookiesFor(u) {
 			if c.Name == a.o.CookieName {
-				return &pinned{name: c.Name, value: c.Value, host: c.Domain, path: c.Path}
+				return &sessionID{name: c.Name, value: c.Value, host: c.Domain, path: c.Path}
 			}
 		}
 		return nil
 	}
 	for _, c := range s.Jar().Cookies(u) {
 		if c.Name == a.o.CookieName {
-			return &pinned{name: c.Name, value: c.Value, host: strings.ToLower(u.Hostname()), path: defaultPath(u)}
+			return &sessionID{name: c.Name, value: c.Value, host: strings.ToLower(u.Hostname()), path: defaultPath(u)}
 		}
 	}
 	return nil
 }
 
-// pinFrom records the authenticated session: id when known, else the one
-// the response shows, and makes sure the jar holds it.
-func (a *FormAuth) pinFrom(s *limpet.Session, e *exchange, id *pinned) error {
-	if set := a.setBy(e); set != nil {
-		id = set // the server set a new id on the page itself
-	}
-	if id == nil {
-		id = a.fromJar(s, e.url)
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.pin = id
-	if id != nil {
-		a.repairLocked(s.Jar(), e.url)
-	}
-	return nil
-}
-
-func (a *FormAuth) currentPin() *pinned {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.pin
-}
-
-func (a *FormAuth) setPin(p *pinned) {
-	a.mu.Lock()
-	a.pin = p
-	a.mu.Unlock()
-}
-
-// repairLocked puts the pinned cookie back into the jar when the jar holds
-// another value for it. The caller holds a.mu.
-func (a *FormAuth) repairLocked(cj http.CookieJar, u *url.URL) {
-	p := a.pin
-	if j, ok := cj.(*jar.Jar); ok {
-		for _, c := range j.CookiesFor(u) {
-			if c.Name != p.name || c.Path != p.path {
-				continue
-			}
-			if c.Value != p.value {
-				c.Value = p.value
-				_ = j.Put(c) // a cookie the jar held validates again
-			}
-			return
-		}
-		_ = j.Put(jar.Cookie{Name: p.name, Value: p.value, Domain: p.host, Path: p.path, HostOnly: true, HttpOnly: true})
-		return
-	}
-	for _, c := range cj.Cookies(u) {
-		if c.Name == p.name && c.Value == p.value {
-			return
-		}
-	}
-	cj.SetCookies(u, []*http.Cookie{{Name: p.name, Value: p.value, Path: p.path, HttpOnly: true}})
-}
-
-// Prepare puts the authenticated session id first in the Cookie header of
-// requests within the session cookie's host and path (see FormAuth).
-func (a *FormAuth) Prepare(req *http.Request) error {
-	p := a.currentPin()
-	if p == nil || !p.covers(req.URL) {
-		return nil
-	}
-	v := p.name + "=" + p.value
-	if prev := req.Header.Get("Cookie"); prev != "" {
-		v += "; " + prev
-	}
-	req.Header.Set("Cookie", v)
-	return nil
-}
+// Prepare does nothing: the jar holds the session (limpet.Authenticator).
+func (a *FormAuth) Prepare(req *http.Request) error { return nil }
 
 // covers reports whether the cookie is sent to u (host and path match).
-func (p *pinned) covers(u *url.URL) bool {
+func (p *sessionID) covers(u *url.URL) bool {
 	if !strings.EqualFold(u.Hostname(), p.host) {
 		return false
 	}
@@ -430,39 +391,25 @@ func (a *FormAuth) Check(req *http.Request, resp *limpet.Response) limpet.Verdic
 		return limpet.Verdict{Kind: limpet.SessionExpired, Reason: "408 from " + a.o.Action}
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		if loc, err := resp.Location(); err == nil && a.isLoginPath(loc) {
-			return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: true, Reason: fmt.Sprintf("%d to %s", resp.StatusCode, loc.Path)}
+			return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: len(resp.History) == 0,
+				Reason: fmt.Sprintf("%d to %s", resp.StatusCode, loc.Path)}
 		}
 	case resp.StatusCode == http.StatusOK:
-		for _, h := range resp.History {
+		for i, h := range resp.History {
 			if loc, err := h.Location(); err == nil && a.isLoginPath(loc) {
-				return a.expired(req, resp, fmt.Sprintf("redirected to %s", loc.Path))
+				// Only the request's own answer shows that it did not run.
+				return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: i == 0,
+					Reason: fmt.Sprintf("redirected to %s", loc.Path)}
 			}
 		}
 		if ct := resp.Header.Get("Content-Type"); ct != "" && !strings.Contains(strings.ToLower(ct), "html") {
 			return limpet.Verdict{}
 		}
 		if a.isLoginPage(peek(resp, PeekSize)) {
-			return a.expired(req, resp, "200 login page")
+			return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: len(resp.History) == 0, Reason: "200 login page"}
 		}
 	}
 	return limpet.Verdict{}
-}
-
-// expired is the verdict for a login page; when the request was sent with
-// another session than the authenticated one and the jar lost the
-// authenticated cookie to this response, the cookie is put back.
-func (a *FormAuth) expired(req *http.Request, resp *limpet.Response, reason string) limpet.Verdict {
-	final := resp.Request
-	if final == nil {
-		final = req
-	}
-	sent := firstCookie(final, a.o.CookieName)
-	a.mu.Lock()
-	if a.pin != nil && a.s != nil && sent != a.pin.value && a.pin.covers(final.URL) {
-		a.repairLocked(a.s.Jar(), final.URL)
-	}
-	a.mu.Unlock()
-	return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: true, Reason: reason}
 }
 
 // peek returns up to n bytes of the body and leaves the whole body
@@ -476,23 +423,6 @@ func peek(resp *limpet.Response, n int) []byte {
 		io.Closer
 	}{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
 	return head
-}
-
-// firstCookie returns the value of the first cookie called name in req's
-// Cookie header: the session id Tomcat tries first.
-func firstCookie(req *http.Request, name string) string {
-	if req == nil {
-		return ""
-	}
-	for _, line := range req.Header.Values("Cookie") {
-		for part := range strings.SplitSeq(line, ";") {
-			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-			if ok && k == name {
-				return v
-			}
-		}
-	}
-	return ""
 }
 
 // isAction reports whether u is the login form's action: its last path
@@ -578,13 +508,16 @@ func defaultPath(u *url.URL) string {
 }
 
 // Logout requests Options.LogoutURL (through the Session, without this
-// Authenticator, following redirects) and forgets the session: the
-// authenticated cookie is no longer sent first, and the jar's session
-// cookie for the probe is deleted. It returns an error when the logout
-// request fails; a server that answers with the login page, as Tomcat's
-// examples do, has logged out.
+// Authenticator, following redirects) and forgets the session: the jar's
+// session cookie for the probe is deleted. It runs as the Session's
+// Exclusive: requests started meanwhile wait for it. It returns an error
+// when the logout request fails; a server that answers with the login
+// page, as Tomcat's examples do, has logged out.
 func (a *FormAuth) Logout(ctx context.Context, s *limpet.Session) error {
-	a.setPin(nil)
+	return s.Exclusive(ctx, func(ctx context.Context) error { return a.logout(ctx, s) })
+}
+
+func (a *FormAuth) logout(ctx context.Context, s *limpet.Session) error {
 	var err error
 	if a.o.LogoutURL != "" {
 		var e *exchange
@@ -593,15 +526,7 @@ func (a *FormAuth) Logout(ctx context.Context, s *limpet.Session) error {
 			err = fmt.Errorf("tomcat: logout: %s answered %d", a.o.LogoutURL, e.status)
 		}
 	}
-	if j, ok := s.Jar().(*jar.Jar); ok {
-		if req, rerr := s.NewRequest(ctx, &limpet.Request{URL: a.o.Probe}); rerr == nil {
-			for _, c := range j.CookiesFor(req.URL) {
-				if c.Name == a.o.CookieName {
-					j.Delete(c.Key())
-				}
-			}
-		}
-	}
+	a.dropSession(ctx, s)
 	return err
 }
 

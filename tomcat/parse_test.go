@@ -92,6 +92,9 @@ func TestCheck(t *testing.T) {
 	base := "http://127.0.0.1:1/examples/jsp/security/protected/index.jsp"
 	post303 := &http.Response{StatusCode: 303, Header: http.Header{"Location": {"/examples/jsp/security/protected/index.jsp"}},
 		Request: &http.Request{Method: http.MethodPost, URL: mustURL("http://127.0.0.1:1/examples/jsp/security/protected/j_security_check")}}
+	// The application ran a POST and redirected (POST/redirect/GET); the page it redirected to needs a session.
+	appRedirect := &http.Response{StatusCode: 303, Header: http.Header{"Location": {"/examples/jsp/security/protected/index.jsp"}},
+		Request: &http.Request{Method: http.MethodPost, URL: mustURL("http://127.0.0.1:1/examples/jsp/security/protected/order.jsp")}}
 	toLogin := &http.Response{StatusCode: 302, Header: http.Header{"Location": {"/app/login"}}, Request: &http.Request{Method: http.MethodGet, URL: mustURL(base)}}
 	tests := []struct {
 		name          string
@@ -113,6 +116,11 @@ func TestCheck(t *testing.T) {
 		{"redirect to a login path, not followed", tomcat.Options{LoginPaths: []string{"/app/login"}},
 			&limpet.Response{Response: &http.Response{StatusCode: 302, Header: http.Header{"Location": {"/app/login"}}, Body: http.NoBody,
 				Request: &http.Request{Method: http.MethodPost, URL: mustURL(base), Header: http.Header{}}}}, limpet.SessionExpired, true, "302 to /app/login"},
+		{"login page after the application's own redirect", tomcat.Options{},
+			response(200, "text/html", loginPage, base, appRedirect), limpet.SessionExpired, false, "200 login page"},
+		{"redirect to a login path after the application's own redirect", tomcat.Options{LoginPaths: []string{"/app/login"}},
+			response(200, "text/html", "<p>sign in</p>", "http://127.0.0.1:1/app/login", appRedirect, toLogin), limpet.SessionExpired, false,
+			"redirected to /app/login"},
 		{"custom fingerprint", tomcat.Options{IsLoginPage: func(b []byte) bool { return bytes.Contains(b, []byte("sign in")) }},
 			response(200, "text/html", "<p>sign in</p>", base), limpet.SessionExpired, true, "200 login page"},
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -25,13 +26,60 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(tomcatserver.Run(m)) }
 
-// loginWatch records what the client sent to and got from j_security_check.
+// loginWatch records what the client sent to and got from j_security_check,
+// and tags every request the Session sends (each attempt and redirect hop)
+// with a query parameter of its own, counting them: Tomcat writes a
+// request's access log line just after sending the response, so a client
+// holding its answer may not see that line yet, and the lines of
+// concurrent requests come in any order. Counting the tagged lines tells
+// when the log holds them all (see lines).
 type loginWatch struct {
 	posts    atomic.Int32
 	mu       sync.Mutex
 	urls     []string
 	statuses []int
 	before   func() // runs before each login POST is sent
+	tag      string
+	sent     atomic.Int32
+}
+
+// middleware adds limpetrun=TAG to the query of each request.
+func (w *loginWatch) middleware(next http.RoundTripper) http.RoundTripper {
+	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		r := req.Clone(req.Context())
+		if r.URL.RawQuery != "" {
+			r.URL.RawQuery += "&"
+		}
+		r.URL.RawQuery += "limpetrun=" + w.tag
+		w.sent.Add(1)
+		return next.RoundTrip(r)
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+// lines waits until the access log holds a line for every request the
+// Session sent, and returns those lines.
+func (w *loginWatch) lines(t *testing.T, srv *tomcatserver.Server) []logLine {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var mine []logLine
+		for _, l := range accessLog(t, srv) {
+			if strings.Contains(l.query, "limpetrun="+w.tag) {
+				mine = append(mine, l)
+			}
+		}
+		if len(mine) >= int(w.sent.Load()) {
+			return mine
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the access log holds %d of the %d requests sent", len(mine), w.sent.Load())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func (w *loginWatch) onRequest(r *http.Request) error {
@@ -62,12 +110,13 @@ func probe(ctxPath string) string { return ctxPath + tomcatserver.ProtectedPage 
 // watch on its login POSTs.
 func newFormSession(t *testing.T, srv *tomcatserver.Server, ctxPath, user, password string, o limpet.Options) (*limpet.Session, *tomcat.FormAuth, *loginWatch) {
 	t.Helper()
-	w := &loginWatch{}
+	w := &loginWatch{tag: marker(t)}
 	a := tomcat.FormLogin(user, password, tomcat.Options{Probe: probe(ctxPath), LogoutURL: probe(ctxPath) + "?logoff=true"})
 	o.BaseURL = srv.URL
 	o.Authenticator = a
 	o.OnRequest = append(o.OnRequest, w.onRequest)
 	o.OnResponse = append(o.OnResponse, w.onResponse)
+	o.Middleware = append(o.Middleware, w.middleware)
 	s, err := limpet.New(o)
 	if err != nil {
 		t.Fatal(err)
@@ -247,37 +296,6 @@ func accessLog(t *testing.T, srv *tomcatserver.Server) []logLine {
 	return out
 }
 
-// waitForLog returns the access log once it holds a line with the given
-// query marker: Tomcat writes a line just after sending the response.
-func waitForLog(t *testing.T, srv *tomcatserver.Server, sentinel string) []logLine {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		lines := accessLog(t, srv)
-		for _, l := range lines {
-			if strings.Contains(l.query, sentinel) {
-				return lines
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no access log line for %s", sentinel)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// sentinel sends a request whose log line, once written, follows those of
-// every request answered before it.
-func sentinel(t *testing.T, srv *tomcatserver.Server) string {
-	m := "sentinel=" + marker(t)
-	resp, err := http.Get(srv.URL + "/examples/index.html?" + m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return m
-}
-
 // T5: a POST that meets the expired session did not run; after the login
 // (from the probe, so Tomcat saved and replayed only the probe) the
 // Session replays it once: the server ran it exactly once.
@@ -297,9 +315,8 @@ func TestExpiredSessionPOSTRunsOnce(t *testing.T) {
 		!resp.Recoveries[0].Verdict.NotExecuted || w.posts.Load() != 2 {
 		t.Fatalf("status %d, rows %d, recoveries %+v, login POSTs %d\n%s", resp.StatusCode, strings.Count(body, row), resp.Recoveries, w.posts.Load(), body)
 	}
-	lines := waitForLog(t, srv, sentinel(t, srv))
 	var ran, refused int
-	for _, l := range lines {
+	for _, l := range w.lines(t, srv) {
 		if l.method == "POST" && strings.Contains(l.query, "t5="+m) {
 			switch l.user {
 			case tomcatserver.ExamplesUser:
@@ -371,7 +388,6 @@ func TestConcurrentExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	expire(t, srv, tomcatserver.ExamplesPath)
-	startLines := len(waitForLog(t, srv, sentinel(t, srv)))
 	const n = 32
 	m := marker(t)
 	var wg sync.WaitGroup
@@ -398,22 +414,24 @@ func TestConcurrentExpiry(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if w.posts.Load() != 2 {
-		t.Errorf("login POSTs sent: %d, want 2 (the first login and one re-login)", w.posts.Load())
+	w.mu.Lock()
+	statuses := fmt.Sprint(w.statuses)
+	w.mu.Unlock()
+	if w.posts.Load() != 2 || statuses != "[303 303]" {
+		t.Errorf("login POSTs sent: %d answered %s, want 2 answered 303 (the first login and one re-login)", w.posts.Load(), statuses)
 	}
-	lines := waitForLog(t, srv, sentinel(t, srv))[startLines:]
 	logins := 0
 	ran := map[string]int{}
-	for _, l := range lines {
+	for _, l := range w.lines(t, srv) {
 		if l.method == "POST" && tomcat.IsAction(l.path, tomcat.DefaultAction) {
 			logins++
 		}
 		if l.method == "POST" && strings.Contains(l.query, "x1="+m) && l.user == tomcatserver.ExamplesUser {
-			ran[l.query]++
+			ran[strings.Split(l.query, "&")[0]]++
 		}
 	}
-	if logins != 1 {
-		t.Errorf("the access log shows %d login POSTs after the expiry, want 1", logins)
+	if logins != 2 {
+		t.Errorf("the access log shows %d login POSTs, want 2", logins)
 	}
 	if len(ran) != n {
 		t.Errorf("the access log shows %d of the %d POSTs run as %s", len(ran), n, tomcatserver.ExamplesUser)
@@ -424,6 +442,152 @@ func TestConcurrentExpiry(t *testing.T) {
 		}
 	}
 }
+
+// A request started while the Session logs in again goes after the login,
+// with the new session. Sent in the middle, with the login's half-made
+// session, Tomcat would save it in that session and change the session's
+// id, and the login's credentials would then meet a session Tomcat no
+// longer knows (408, and a login started over).
+func TestRequestDuringReloginWaits(t *testing.T) {
+	srv := tomcatserver.Start(t)
+	logs := &waitLog{seen: make(chan struct{}, 1)}
+	var relogin atomic.Bool
+	var s *limpet.Session
+	m := marker(t)
+	late := make(chan error, 1)
+	lateAnswered := make(chan struct{}, 1)
+	// Below the cookies: sees the re-login's credentials POST before it is
+	// sent, and starts the late request then.
+	hold := func(next http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			if strings.Contains(req.URL.RawQuery, "late="+m) {
+				resp, err := next.RoundTrip(req)
+				lateAnswered <- struct{}{}
+				return resp, err
+			}
+			if req.Method == http.MethodPost && tomcat.IsAction(req.URL.Path, tomcat.DefaultAction) && relogin.CompareAndSwap(true, false) {
+				go func() {
+					resp, err := s.Post(context.Background(), probe(tomcatserver.ExamplesPath)+"?late="+m,
+						limpet.Form(url.Values{"dataName": {"late"}, "dataValue": {m}}))
+					if err == nil {
+						body, rerr := resp.Text()
+						switch {
+						case rerr != nil:
+							err = rerr
+						case resp.StatusCode != 200 || !strings.Contains(body, loggedInAs(tomcatserver.ExamplesUser)) || len(resp.Recoveries) != 0:
+							err = fmt.Errorf("late request: %d, recoveries %+v", resp.StatusCode, resp.Recoveries)
+						}
+					}
+					late <- err
+				}()
+				select { // the late request is either on its way (and answered) or held back
+				case <-lateAnswered:
+				case <-logs.seen:
+				case <-time.After(30 * time.Second):
+					t.Error("the late request was neither sent nor held")
+				}
+			}
+			return next.RoundTrip(req)
+		})
+	}
+	s, _, w := newFormSession(t, srv, tomcatserver.ExamplesPath, tomcatserver.ExamplesUser, tomcatserver.ExamplesPassword,
+		limpet.Options{Middleware: []func(http.RoundTripper) http.RoundTripper{hold}, Logger: slog.New(logs)})
+	if err := s.Login(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	expire(t, srv, tomcatserver.ExamplesPath)
+	relogin.Store(true)
+	resp, err := s.Get(t.Context(), probe(tomcatserver.ExamplesPath))
+	if body := text(t, resp, err); !strings.Contains(body, loggedInAs(tomcatserver.ExamplesUser)) {
+		t.Fatalf("after the re-login: %d\n%s", resp.StatusCode, body)
+	}
+	select {
+	case err := <-late:
+		if err != nil {
+			t.Error(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the late request did not end")
+	}
+	w.mu.Lock()
+	statuses := fmt.Sprint(w.statuses)
+	w.mu.Unlock()
+	if statuses != "[303 303]" {
+		t.Errorf("the login POSTs were answered %s, want [303 303]: one login, one re-login", statuses)
+	}
+	ran := 0
+	for _, l := range w.lines(t, srv) {
+		if l.method == "POST" && strings.Contains(l.query, "late="+m) && l.user == tomcatserver.ExamplesUser {
+			ran++
+		}
+	}
+	if ran != 1 {
+		t.Errorf("the late POST ran %d times as %s, want 1", ran, tomcatserver.ExamplesUser)
+	}
+}
+
+// A recovery logs in on a session of its own. The session the jar holds
+// when the login starts may be one Tomcat made for an earlier answer (the
+// login page), and requests still on their way may carry it; Tomcat changes
+// a session's id each time it shows the login page for it, so one of them,
+// processed while the login runs, would leave the login's credentials with
+// an id Tomcat no longer knows (408, and a second login POST: X1 saw it
+// once in 200 runs under load). So the recovery's first request, the
+// probe, carries no session cookie at all.
+func TestRecoveryStartsOnItsOwnSession(t *testing.T) {
+	srv := tomcatserver.Start(t)
+	var mu sync.Mutex
+	var probes []string // the Cookie headers of the GETs of the probe page
+	rec := func(r *http.Request) error {
+		if r.Method == http.MethodGet && r.URL.Path == probe(tomcatserver.ExamplesPath) {
+			mu.Lock()
+			probes = append(probes, r.Header.Get("Cookie"))
+			mu.Unlock()
+		}
+		return nil
+	}
+	s, _, w := newFormSession(t, srv, tomcatserver.ExamplesPath, tomcatserver.ExamplesUser, tomcatserver.ExamplesPassword,
+		limpet.Options{OnRequest: []func(*http.Request) error{rec}})
+	if err := s.Login(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	expire(t, srv, tomcatserver.ExamplesPath)
+	mu.Lock()
+	probes = nil
+	mu.Unlock()
+	// The caller's request meets the login page, and keeps the new
+	// (anonymous) session Tomcat made for it.
+	resp, err := s.Get(t.Context(), probe(tomcatserver.ExamplesPath))
+	if body := text(t, resp, err); !strings.Contains(body, loggedInAs(tomcatserver.ExamplesUser)) {
+		t.Fatalf("after the recovery: %d\n%s", resp.StatusCode, body)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// The caller's request, the login's probe, its confirmation, the replay.
+	if len(probes) != 4 || !strings.Contains(probes[0], "JSESSIONID=") || strings.Contains(probes[1], "JSESSIONID=") {
+		t.Fatalf("Cookie headers of the probe GETs %q: want the caller's with its session, then the login's without any", probes)
+	}
+	if w.posts.Load() != 2 {
+		t.Errorf("%d login POSTs, want 2", w.posts.Load())
+	}
+}
+
+// waitLog is a slog handler that reports when the Session logs that a
+// request waits for a login.
+type waitLog struct{ seen chan struct{} }
+
+func (h *waitLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h *waitLog) Handle(_ context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, "waiting for the login") {
+		select {
+		case h.seen <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+func (h *waitLog) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *waitLog) WithGroup(string) slog.Handler      { return h }
 
 // X2: a process restarted between steps goes on in the saved session
 // without logging in.
