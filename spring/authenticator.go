@@ -207,8 +207,8 @@ func (a *Authenticator) Recover(ctx context.Context, s *limpet.Session, v limpet
 // first (see CSRFOptions), once per login; when none is found the request
 // goes without, and a rejection makes Recover look again.
 //
-// Where the token goes follows Spring Security's rules (spring-interop.md
-// §2.5): a cookie's value in CSRFOptions.CookieHeader, raw, or masked once
+// Where the token goes follows Spring Security's rules (docs/spring.md,
+// "CSRF tokens, whatever the configuration"): a cookie's value in CSRFOptions.CookieHeader, raw, or masked once
 // the raw value was refused; a page's token in the form body of a
 // url-encoded request (replacing any field of that name), else in the
 // header the page names, or in the query once the header was refused.
