@@ -102,7 +102,7 @@ func message(err error) string {
 		return redact.Text(strings.TrimPrefix(ae.Error(), "items: "))
 	}
 	if m := networkMessage(err); m != "" {
-		return m
+		return redact.Text(m)
 	}
 	s := err.Error()
 	s = strings.TrimPrefix(s, "limpet: ")

@@ -157,15 +157,14 @@ func (p *printer) responseBody(contentType string, r io.Reader, mask bool) error
 	if mask && !p.secrets {
 		// Masking needs the whole body: hold at most maxFormatBytes.
 		b, err := io.ReadAll(io.LimitReader(r, maxFormatBytes+1))
-		if err != nil {
-			return err
-		}
 		if len(b) > maxFormatBytes {
 			fmt.Fprintln(p.w, p.tooLargeNote())
-			return nil
+			return err
 		}
+		// A body cut short (a timeout, a reset) is shown as far as it
+		// came, masked like a whole one.
 		p.body(contentType, b, true)
-		return nil
+		return err
 	}
 	if !p.format && !p.tty {
 		_, err := io.Copy(p.w, r)

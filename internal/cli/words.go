@@ -8,6 +8,7 @@ import (
 	"github.com/limpet-http/limpet/internal/redact"
 	"log/slog"
 	"net"
+	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -121,6 +122,12 @@ func networkMessage(err error) string {
 		var se interface{ Unwrap() error }
 		if errors.As(op.Err, &se) && se.Unwrap() != nil {
 			why = se.Unwrap().Error()
+		}
+		// The URL says which request failed (a redirect's target, a
+		// login step); the Session masked its secrets already.
+		var ue *url.Error
+		if errors.As(err, &ue) && ue.URL != "" {
+			addr += " for " + strings.ToUpper(ue.Op) + " " + ue.URL
 		}
 		return fmt.Sprintf("cannot connect to %s: %s (is the server running, and is the URL right?)", addr, why)
 	}
