@@ -43,10 +43,26 @@ func isSessionPath(arg string) bool {
 		filepath.IsAbs(arg) || strings.HasPrefix(a, "/") || (strings.Contains(a, "/") && strings.HasSuffix(a, ".json"))
 }
 
+// sessionDir finds the sessions the commands name: stored ones under the
+// configuration directory, and session files given by path.
+type sessionDir struct {
+	configDir func() (string, error)
+	homeDir   func() (string, error)
+}
+
+// store returns the store of named sessions.
+func (sd sessionDir) store() (*filestore.Store, error) {
+	dir, err := sd.configDir()
+	if err != nil {
+		return nil, err
+	}
+	return filestore.New(filestore.Options{Dir: dir})
+}
+
 // expandHome replaces a leading "~/" with the home directory.
-func expandHome(path string) string {
+func (sd sessionDir) expandHome(path string) string {
 	if rest, ok := strings.CutPrefix(filepath.ToSlash(path), "~/"); ok {
-		if home, err := os.UserHomeDir(); err == nil {
+		if home, err := sd.homeDir(); err == nil {
 			return filepath.Join(home, filepath.FromSlash(rest))
 		}
 	}
@@ -67,15 +83,15 @@ func hostKey(u *url.URL, hostHeader string) (string, error) {
 	return strings.TrimSuffix(key, "/x"), nil
 }
 
-// sessionFile finds the file of a session argument for a request to u: a
+// file finds the file of a session argument for a request to u: a
 // path; HOST_PORT/NAME, which must be the request's host; or NAME, kept
 // for the request's host as HTTPie lays sessions out. It returns the
 // stored name too ("" for a path).
-func sessionFile(arg string, u *url.URL, hostHeader string) (*filestore.File, string, error) {
+func (sd sessionDir) file(arg string, u *url.URL, hostHeader string) (*filestore.File, string, error) {
 	if isSessionPath(arg) {
-		return filestore.Open(expandHome(arg), filestore.Options{}), "", nil
+		return filestore.Open(sd.expandHome(arg), filestore.Options{}), "", nil
 	}
-	st, err := filestore.New(filestore.Options{})
+	st, err := sd.store()
 	if err != nil {
 		return nil, "", err
 	}
@@ -110,9 +126,9 @@ func hostOfKey(dir string) string {
 	return dir
 }
 
-// openCLISession loads the session named by --session or
-// --session-read-only; nil when neither is given.
-func openCLISession(name, readOnlyName string, ireq *items.Request) (*cliSession, error) {
+// open loads the session named by --session or --session-read-only; nil
+// when neither is given.
+func (sd sessionDir) open(name, readOnlyName string, ireq *items.Request) (*cliSession, error) {
 	arg, ro := name, false
 	if readOnlyName != "" {
 		if name != "" {
@@ -124,7 +140,7 @@ func openCLISession(name, readOnlyName string, ireq *items.Request) (*cliSession
 		return nil, nil
 	}
 	host, _ := ireq.Get("Host")
-	f, name, err := sessionFile(arg, ireq.URL, host)
+	f, name, err := sd.file(arg, ireq.URL, host)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +293,7 @@ func unwrapPathError(err error) error {
 
 // apply binds the Session to the file and records the request's headers
 // to store, as HTTPie does.
-func (cs *cliSession) apply(lo *limpet.Options, ireq *items.Request, o *RequestOptions) {
+func (cs *cliSession) apply(lo *limpet.Options, ireq *items.Request, now time.Time) {
 	if cs.readOnly {
 		lo.Store = readOnlyStore{cs.file}
 	} else {
@@ -310,7 +326,7 @@ func (cs *cliSession) apply(lo *limpet.Options, ireq *items.Request, o *RequestO
 		}
 	}
 	if changed {
-		sh := &store.Headers{Updated: time.Now()}
+		sh := &store.Headers{Updated: now}
 		for _, h := range merged {
 			sh.List = append(sh.List, store.Header{Name: h.Name, Value: h.Value})
 		}
@@ -326,11 +342,11 @@ func storableHeader(name string) bool {
 }
 
 // recordAuth stores how the session authenticates (never the password).
-func (cs *cliSession) recordAuth(kind, user string) {
+func (cs *cliSession) recordAuth(kind, user string, now time.Time) {
 	if cs.readOnly {
 		return
 	}
-	cs.newAuth = &store.Auth{Kind: kind, User: user, Updated: time.Now()}
+	cs.newAuth = &store.Auth{Kind: kind, User: user, Updated: now}
 }
 
 // SaveState adds the headers and auth kind recorded by this run.
@@ -355,18 +371,18 @@ func (r readOnlyStore) Save(_ context.Context, s store.Snapshot) (store.Snapshot
 	return s, nil
 }
 
-// findSession resolves a session argument of the session commands: a
-// path, a full stored name ("localhost_8080/app"), or a bare name that is
-// unique among the stored sessions.
-func findSession(arg string) (*filestore.File, string, error) {
+// find resolves a session argument of the session commands: a path, a
+// full stored name ("localhost_8080/app"), or a bare name that is unique
+// among the stored sessions.
+func (sd sessionDir) find(arg string) (*filestore.File, string, error) {
 	if isSessionPath(arg) {
-		path := expandHome(arg)
+		path := sd.expandHome(arg)
 		if _, err := os.Stat(path); err != nil {
 			return nil, "", fmt.Errorf("session file %s: %w", arg, unwrapPathError(err))
 		}
 		return filestore.Open(path, filestore.Options{}), arg, nil
 	}
-	st, err := filestore.New(filestore.Options{})
+	st, err := sd.store()
 	if err != nil {
 		return nil, "", err
 	}
