@@ -464,15 +464,22 @@ func (r *recipeAuthenticator) guard() func(*http.Request) error {
 }
 
 func newRecipeAuthenticator(l store.Login, session string, io *IOStreams, getenv func(string) string) (*recipeAuthenticator, error) {
+	r := &recipeAuthenticator{recipe: l, session: session, io: io, getenv: getenv}
 	pw := ""
 	if l.PasswordFrom == "stored" {
 		pw = l.Password
+	} else if l.Flow == flowBasic {
+		// Basic sends the password with every request: take it now from
+		// where it is at hand (never a prompt), rather than send a wrong
+		// one first.
+		pw, _ = r.storedPassword()
 	}
 	inner, err := buildAuthenticator(l, pw)
 	if err != nil {
 		return nil, err
 	}
-	return &recipeAuthenticator{recipe: l, session: session, io: io, getenv: getenv, inner: inner}, nil
+	r.inner = inner
+	return r, nil
 }
 
 func (r *recipeAuthenticator) current() limpet.Authenticator {
@@ -481,20 +488,31 @@ func (r *recipeAuthenticator) current() limpet.Authenticator {
 	return r.inner
 }
 
-func (r *recipeAuthenticator) password() (string, error) {
+// storedPassword returns the password from where the recipe says it is
+// kept (the session file, an environment variable, a file), or false.
+func (r *recipeAuthenticator) storedPassword() (string, bool) {
 	l := r.recipe
 	from := l.PasswordFrom
 	switch {
 	case from == "stored":
-		return l.Password, nil
+		return l.Password, true
 	case strings.HasPrefix(from, "env:"):
 		if v := r.getenv(from[4:]); v != "" {
-			return v, nil
+			return v, true
 		}
 	case strings.HasPrefix(from, "file:"):
 		if v, err := readPasswordFile(from[5:]); err == nil {
-			return v, nil
+			return v, true
 		}
+	}
+	return "", false
+}
+
+func (r *recipeAuthenticator) password() (string, error) {
+	l := r.recipe
+	from := l.PasswordFrom
+	if pw, ok := r.storedPassword(); ok {
+		return pw, nil
 	}
 	if r.io.IsStdinTTY() {
 		return promptPassword(r.io, fmt.Sprintf("session %q expired at the server; password for %s: ", r.session, l.User))

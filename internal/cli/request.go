@@ -125,7 +125,14 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 	if err := o.applyAuth(&lo, ireq, sess); err != nil {
 		return err
 	}
-	if o.HAR != "" {
+	var cap *capture
+	if o.Offline || o.Curl {
+		// Show the request as the Session would send it.
+		cap = &capture{method: ireq.Method, url: ireq.URL.String()}
+		lo.Middleware = append([]func(http.RoundTripper) http.RoundTripper{cap.middleware}, lo.Middleware...)
+		lo.Retry.Max = limpet.NoRetries
+		lo.MaxRedirects = limpet.NoRedirects
+	} else if o.HAR != "" {
 		rec := har.New(har.Options{IncludeSecrets: o.ShowSecrets})
 		lo.Middleware = append(lo.Middleware, rec.Middleware())
 		defer func() {
@@ -157,30 +164,8 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.Offline || o.Curl {
-		// Show the request as it would be sent: with the session's cookies
-		// and the credentials of -a.
-		if j, ok := s.Jar().(*jar.Jar); ok {
-			if c := j.CookieHeader(req.URL); c != "" {
-				req.Header.Set("Cookie", c)
-			}
-		}
-		if _, set := req.Header["User-Agent"]; !set {
-			req.Header.Set("User-Agent", limpet.DefaultUserAgent)
-		}
-		if o.authHeader != "" && req.Header.Get("Authorization") == "" {
-			req.Header.Set("Authorization", o.authHeader)
-		}
-		if o.Curl {
-			cmd, err := curlcmd.Build(req, nil, curlcmd.Options{IncludeSecrets: o.ShowSecrets})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(o.IO.Out, cmd.Multiline())
-			return nil
-		}
-		o.printRequest(pr, spec, req)
-		return nil
+	if cap != nil {
+		return o.showCaptured(s, req, cap, pr, spec)
 	}
 
 	start := o.Now()
@@ -379,5 +364,29 @@ func moveCookieItems(s *limpet.Session, ireq *items.Request, now time.Time) erro
 		}
 	}
 	ireq.Header = kept
+	return nil
+}
+
+// showCaptured runs req through the Session to capture it, unsent, and
+// prints it (--offline) or its curl command (--curl).
+func (o *RequestOptions) showCaptured(s *limpet.Session, req *http.Request, cap *capture, pr *printer, spec printSpec) error {
+	resp, err := s.DoHTTP(req)
+	if err == nil {
+		resp.Close()
+		return errors.New("--offline: the request was sent") // cannot happen: capture answers none
+	}
+	sent := cap.captured()
+	if sent == nil {
+		return err
+	}
+	if o.Curl {
+		cmd, err := curlcmd.Build(sent, nil, curlcmd.Options{IncludeSecrets: o.ShowSecrets})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(o.IO.Out, cmd.Multiline())
+		return nil
+	}
+	o.printRequest(pr, spec, sent)
 	return nil
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/limpet-http/limpet"
@@ -19,7 +18,6 @@ func (o *RequestOptions) applyAuth(lo *limpet.Options, ireq *items.Request, sess
 	kind := strings.ToLower(o.AuthType)
 	if kind == "bearer" {
 		lo.Auth = limpet.BearerAuth(o.Auth)
-		o.authHeader = "Bearer " + o.Auth
 		if sess != nil {
 			sess.recordAuth("bearer", "", o.Now())
 		}
@@ -36,9 +34,6 @@ func (o *RequestOptions) applyAuth(lo *limpet.Options, ireq *items.Request, sess
 	switch kind {
 	case "basic":
 		lo.Auth = limpet.BasicAuth(user, pass)
-		r := &http.Request{Header: http.Header{}}
-		r.SetBasicAuth(user, pass)
-		o.authHeader = r.Header.Get("Authorization")
 	case "digest":
 		lo.Auth = limpet.DigestAuth(user, pass)
 	default:

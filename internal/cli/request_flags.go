@@ -65,8 +65,6 @@ type RequestOptions struct {
 
 	HAR  string
 	Curl bool
-
-	authHeader string // the Authorization header -a gives, when it is fixed (basic, bearer)
 }
 
 // NewCmdRoot returns the limpet command: a request when its first
