@@ -170,6 +170,19 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 
 	start := o.Now()
 	resp, err := s.DoHTTP(req)
+	if err == nil {
+		again, aerr := o.retryAuth(resp.Response)
+		if again || aerr != nil {
+			resp.Close()
+			if aerr != nil {
+				return aerr
+			}
+			if req, err = ireq.HTTPRequest(ctx); err != nil {
+				return err
+			}
+			resp, err = s.DoHTTP(req)
+		}
+	}
 	elapsed := o.Now().Sub(start) // until the final response's headers
 	if err != nil {
 		if len(sent) > 0 && spec.request() {
@@ -238,7 +251,7 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 			fmt.Fprintf(pr.w, "Elapsed time: %.6fs\n", elapsed.Seconds())
 		}
 	}
-	if sess != nil && !sess.readOnly && (!sess.exists || sess.newHeaders != nil || sess.newAuth != nil) {
+	if sess != nil && !sess.readOnly && sess.changed() {
 		if err := s.Save(ctx); err != nil {
 			return sess.saveError(err)
 		}

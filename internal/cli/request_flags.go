@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/internal/netrc"
 )
 
 // RequestOptions are the flags and arguments of a request.
@@ -65,6 +66,11 @@ type RequestOptions struct {
 
 	HAR  string
 	Curl bool
+
+	IgnoreNetrc bool
+
+	lateAuth  *lateAuth   // a session's credentials whose password is asked for on a 401
+	netrcFile *netrc.File // ~/.netrc once read
 }
 
 // NewCmdRoot returns the limpet command: a request when its first
@@ -167,6 +173,7 @@ func bindRequestFlags(cmd *cobra.Command, o *RequestOptions) {
 
 	f.StringVarP(&o.Auth, "auth", "a", "", "USER[:PASS] or TOKEN; the password is prompted for when missing")
 	f.StringVarP(&o.AuthType, "auth-type", "A", "basic", "basic, digest or bearer")
+	f.BoolVar(&o.IgnoreNetrc, "ignore-netrc", false, "do not take credentials from ~/.netrc ($NETRC), which are otherwise sent to the host they are for when -a is not given")
 
 	f.StringArrayVar(&o.Proxies, "proxy", nil, "PROTOCOL:PROXY_URL, e.g. http:http://proxy:3128 (repeatable)")
 	f.StringVar(&o.Verify, "verify", "yes", "yes, no (do not verify TLS certificates), or a CA bundle file")

@@ -173,8 +173,12 @@ func showSession(w io.Writer, snap store.Snapshot, secrets bool, now time.Time) 
 			fmt.Fprintf(w, "  %s: %s\n", h.Name, v)
 		}
 	}
-	if snap.Auth != nil && snap.Auth.Kind != "" {
-		fmt.Fprintf(w, "\nauth: %s %s\n", snap.Auth.Kind, snap.Auth.User)
+	if a := snap.Auth; a != nil && a.Kind != "" {
+		fmt.Fprintf(w, "\nauth: %s %s", a.Kind, a.User)
+		if a.PasswordFrom != "" {
+			fmt.Fprintf(w, " (password from %s)", a.PasswordFrom)
+		}
+		fmt.Fprintln(w)
 	}
 	if l := snap.Login; l != nil {
 		fmt.Fprintf(w, "\nlogin: %s at %s as %s", l.Flow, l.URL, l.User)

@@ -31,6 +31,13 @@ type cliSession struct {
 
 	newHeaders *store.Headers // headers to store after this run
 	newAuth    *store.Auth
+	newToken   *store.Token
+}
+
+// changed reports whether this run has something of its own to save: the
+// session is new, or its headers or auth changed.
+func (cs *cliSession) changed() bool {
+	return !cs.exists || cs.newHeaders != nil || cs.newAuth != nil || cs.newToken != nil
 }
 
 // isSessionPath reports whether a session argument names a file rather
@@ -341,12 +348,31 @@ func storableHeader(name string) bool {
 	return !strings.HasPrefix(n, "content-") && !strings.HasPrefix(n, "if-") && n != "cookie" && n != "host" && n != "user-agent"
 }
 
-// recordAuth stores how the session authenticates (never the password).
-func (cs *cliSession) recordAuth(kind, user string, now time.Time) {
+// recordAuth stores how the session authenticates (never the password):
+// the user and where the password comes from.
+func (cs *cliSession) recordAuth(a store.Auth, now time.Time) {
 	if cs.readOnly {
 		return
 	}
-	cs.newAuth = &store.Auth{Kind: kind, User: user, Updated: now}
+	if old := cs.snap.Auth; old != nil && old.Kind == a.Kind && old.User == a.User && old.PasswordFrom == a.PasswordFrom {
+		return // unchanged
+	}
+	a.Updated = now
+	cs.newAuth = &a
+}
+
+// recordToken stores a bearer token given with -A bearer.
+func (cs *cliSession) recordToken(t store.Token, now time.Time) {
+	if cs.readOnly {
+		return
+	}
+	for _, old := range cs.snap.Tokens {
+		if old.Source == t.Source && old.AccessToken == t.AccessToken && old.TokenType == t.TokenType {
+			return // unchanged
+		}
+	}
+	t.Updated = now
+	cs.newToken = &t
 }
 
 // SaveState adds the headers and auth kind recorded by this run.
@@ -356,6 +382,15 @@ func (cs *cliSession) SaveState(s *store.Snapshot) {
 	}
 	if cs.newAuth != nil {
 		s.Auth = cs.newAuth
+	}
+	if t := cs.newToken; t != nil {
+		kept := s.Tokens[:0:0]
+		for _, old := range s.Tokens {
+			if old.Source != t.Source {
+				kept = append(kept, old)
+			}
+		}
+		s.Tokens = append(kept, *t)
 	}
 }
 
