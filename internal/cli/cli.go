@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 
 	"github.com/limpet-http/limpet"
@@ -52,7 +53,25 @@ func (e *exitError) Unwrap() error { return e.err }
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	return Run(ctx, os.Args[1:], NewFactory(System()))
+	f := NewFactory(System())
+	f.HTTPS = isHTTPSCommand(os.Args[0])
+	return Run(ctx, os.Args[1:], f)
+}
+
+// MainHTTPS is Main with https as the default scheme: the limpet-s
+// command, HTTPie's https.
+func MainHTTPS() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	f := NewFactory(System())
+	f.HTTPS = true
+	return Run(ctx, os.Args[1:], f)
+}
+
+// isHTTPSCommand reports whether limpet runs as limpet-s (a link named so).
+func isHTTPSCommand(arg0 string) bool {
+	name := strings.TrimSuffix(filepath.Base(arg0), ".exe")
+	return name == "limpet-s"
 }
 
 // Run runs limpet with args and returns the exit code.

@@ -30,6 +30,9 @@ type Factory struct {
 	// HomeDir is the user's home directory: ~/ in session paths and
 	// request items, ~/.netrc.
 	HomeDir func() (string, error)
+	// HTTPS makes https the default scheme, as the limpet-s command does
+	// (HTTPie's https).
+	HTTPS bool
 }
 
 // NewFactory returns the Factory of the process: its environment, its

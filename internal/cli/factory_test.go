@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"io"
 	"strings"
@@ -72,6 +73,32 @@ func TestNewCmdRoot(t *testing.T) {
 				t.Errorf("%+v", o)
 			}
 		}},
+		{[]string{"-f", "--json", ":8080"}, func(t *testing.T, o *RequestOptions) {
+			if o.RequestType != "json" {
+				t.Errorf("-f --json: %q, want json (the last wins)", o.RequestType)
+			}
+		}},
+		{[]string{"--json", "--multipart", "-f", ":8080"}, func(t *testing.T, o *RequestOptions) {
+			if o.RequestType != "form" {
+				t.Errorf("--json --multipart -f: %q, want form", o.RequestType)
+			}
+		}},
+		{[]string{"-qq", "-S", "-s", "monokai", "--sorted", "--format-options=json.indent:2", "--unsorted", "-P", "H", ":8080"}, func(t *testing.T, o *RequestOptions) {
+			if o.Quiet != 2 || !o.Stream || o.Style != "monokai" || o.HistoryPrint != "H" ||
+				strings.Join(o.FormatOptions, " ") != "headers.sort:true,json.sort_keys:true json.indent:2 headers.sort:false,json.sort_keys:false" {
+				t.Errorf("%+v", o)
+			}
+		}},
+		{[]string{"-xx", "--chunked", "--path-as-is", "--response-charset=latin1", "--response-mime=text/xml", "--ignore-netrc", ":8080"}, func(t *testing.T, o *RequestOptions) {
+			if o.Compress != 2 || !o.Chunked || !o.PathAsIs || o.ResponseCharset != "latin1" || o.ResponseMIME != "text/xml" || !o.IgnoreNetrc {
+				t.Errorf("%+v", o)
+			}
+		}},
+		{[]string{"--ssl=tls1.2", "--ciphers=ECDHE+AESGCM", "--idle-timeout=5", ":8080"}, func(t *testing.T, o *RequestOptions) {
+			if o.SSL != "tls1.2" || o.Ciphers != "ECDHE+AESGCM" || o.IdleTimeout != 5 {
+				t.Errorf("%+v", o)
+			}
+		}},
 		{[]string{"--proxy=http:http://p:3128", "--proxy=https:http://q:3128", "--verify=no", "--cert=c.pem", ":8080"}, func(t *testing.T, o *RequestOptions) {
 			if len(o.Proxies) != 2 || o.Verify != "no" || o.Cert != "c.pem" {
 				t.Errorf("%+v", o)
@@ -109,6 +136,13 @@ func TestRequestNetworkOptions(t *testing.T) {
 	}
 	if lo.MaxRedirects != 4 || lo.Retry.Max != limpet.NoRetries || lo.Timeout != 1500*time.Millisecond || lo.Proxy.URLs["all"] != "http://p:3128" {
 		t.Errorf("%+v", lo)
+	}
+	got.SSL, got.Ciphers = "tls1.2", "ECDHE-RSA-AES128-GCM-SHA256"
+	if lo, err = got.sessionOptions(); err != nil {
+		t.Fatal(err)
+	}
+	if c := lo.TLS.Config; c == nil || c.MinVersion != tls.VersionTLS12 || c.MaxVersion != tls.VersionTLS12 || len(c.CipherSuites) != 1 {
+		t.Errorf("--ssl, --ciphers: %+v", c)
 	}
 	got.Proxies = []string{"ftp:x"}
 	if _, err := got.sessionOptions(); err == nil || !strings.Contains(err.Error(), "PROTOCOL:PROXY_URL") {
@@ -206,5 +240,27 @@ func TestFactorySessions(t *testing.T) {
 	}
 	if _, _, err := sd.find("app"); err == nil || !strings.Contains(err.Error(), dir) {
 		t.Errorf("find in an empty store: %v", err)
+	}
+}
+
+// TestHTTPSCommand checks limpet-s: https by default, in the usage too.
+func TestHTTPSCommand(t *testing.T) {
+	f, _, _ := testFactory(t, nil)
+	f.HTTPS = true
+	var got *RequestOptions
+	cmd := NewCmdRoot(f, func(o *RequestOptions) error { got = o; return nil })
+	if err := execute(cmd, "example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if got.DefaultScheme != "https" || !strings.HasPrefix(cmd.Use, "limpet-s ") {
+		t.Errorf("scheme %q, use %q", got.DefaultScheme, cmd.Use)
+	}
+	if err := execute(NewCmdRoot(f, func(o *RequestOptions) error { got = o; return nil }), "--default-scheme=http", "x"); err != nil || got.DefaultScheme != "http" {
+		t.Errorf("--default-scheme=http: %q, %v", got.DefaultScheme, err)
+	}
+	for arg0, want := range map[string]bool{"/usr/bin/limpet-s": true, "limpet-s.exe": true, "limpet": false, "/x/limpet-sx": false} {
+		if isHTTPSCommand(arg0) != want {
+			t.Errorf("isHTTPSCommand(%q) = %v", arg0, !want)
+		}
 	}
 }

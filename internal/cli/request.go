@@ -22,6 +22,12 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 	if err != nil {
 		return err
 	}
+	hist := spec
+	if o.HistoryPrint != "" && o.Quiet == 0 {
+		if hist, err = parsePrintSpec(o.HistoryPrint); err != nil {
+			return fmt.Errorf("--history-print: %w", err)
+		}
+	}
 	pr, err := o.printer()
 	if err != nil {
 		return err
@@ -29,57 +35,15 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 	if !o.IgnoreStdin {
 		defer o.warnUnreadInput()
 	}
-	iopts := items.Options{DefaultScheme: o.DefaultScheme, Boundary: o.Boundary, UserAgent: limpet.DefaultUserAgent}
-	// "-" is standard input, for one item (or --raw @-) only.
-	stdinUses := 0
-	iopts.ReadFile = func(name string) ([]byte, error) {
-		if name != "-" {
-			return os.ReadFile(name)
-		}
-		if stdinUses++; stdinUses > 1 {
-			return nil, errors.New("standard input can go to one item only (@-, --raw @- or field=@-)")
-		}
-		return o.IO.ReadIn()
-	}
-	if home, err := o.HomeDir(); err == nil {
-		iopts.HomeDir = home
-	}
-	switch {
-	case o.Multipart:
-		iopts.Mode = items.ModeMultipart
-	case o.Form:
-		iopts.Mode = items.ModeForm
-	case o.JSON:
-		iopts.Mode = items.ModeJSON
-	}
-	if o.flags != nil && o.flags.Changed("raw") {
-		iopts.Raw = []byte(o.Raw)
-		if o.Raw == "@-" {
-			if iopts.Raw, err = iopts.ReadFile("-"); err != nil {
-				return err
-			}
-		}
-	}
-	ireq, err := items.Parse(o.Args, iopts)
+	ireq, sess, err := o.buildRequest()
 	if err != nil {
 		return err
-	}
-
-	sess, err := o.Sessions.open(o.Session, o.SessionReadOnly, ireq)
-	if err != nil {
-		return err
-	}
-	if sess != nil && len(sess.headers) > 0 {
-		iopts.SessionHeaders = sess.headers
-		if o.Raw != "@-" {
-			stdinUses = 0 // the same items read it again
-		}
-		if ireq, err = items.Parse(o.Args, iopts); err != nil {
-			return err
-		}
 	}
 	resume, err := o.prepareDownload(ireq)
 	if err != nil {
+		return err
+	}
+	if err := o.encodeBody(ireq); err != nil {
 		return err
 	}
 
@@ -108,7 +72,7 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 			} else if err != nil {
 				why = message(err)
 			}
-			fmt.Fprintf(o.IO.ErrOut, "limpet: retrying in %.1fs (%s)\n", max(wait.Seconds(), 0.1), why)
+			fmt.Fprintf(o.infoOut(), "limpet: retrying in %.1fs (%s)\n", max(wait.Seconds(), 0.1), why)
 		}
 	}
 	if sess != nil {
@@ -160,7 +124,7 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 			return err
 		}
 	}
-	req, err := ireq.HTTPRequest(ctx)
+	req, err := o.httpRequest(ctx, ireq)
 	if err != nil {
 		return err
 	}
@@ -177,7 +141,7 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 			if aerr != nil {
 				return aerr
 			}
-			if req, err = ireq.HTTPRequest(ctx); err != nil {
+			if req, err = o.httpRequest(ctx, ireq); err != nil {
 				return err
 			}
 			resp, err = s.DoHTTP(req)
@@ -190,34 +154,18 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 			if o.All {
 				from = 0
 			}
-			for _, ex := range sent[from:] {
-				o.printRequest(pr, spec, ex.req)
+			for i, ex := range sent[from:] {
+				if from+i < len(sent)-1 {
+					o.printRequest(pr, hist, ex.req)
+				} else {
+					o.printRequest(pr, spec, ex.req)
+				}
 			}
 		}
 		return err
 	}
 	defer resp.Close()
-
-	for _, r := range resp.Recoveries {
-		what := "the session was recovered"
-		switch r.Verdict.Kind {
-		case limpet.SessionExpired:
-			what = "the server session had expired; logged in again"
-		case limpet.CSRFRejected:
-			what = "the CSRF token was refused; fetched a new one"
-		case limpet.TokenExpired:
-			what = "the token was refused; renewed it"
-		}
-		if !r.Recovered {
-			what += " (by a concurrent request)"
-		}
-		if r.Replayed {
-			what += " and sent the request again"
-		} else {
-			what += "; the request was not sent again, as it may have run"
-		}
-		fmt.Fprintf(o.IO.ErrOut, "limpet: %s (%s)\n", what, r.Verdict.Reason)
-	}
+	o.reportRecoveries(resp)
 
 	// The final exchange, and with --all every one before it.
 	final := len(sent) - 1
@@ -235,14 +183,16 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 		}
 	}
 	for i, ex := range shown {
-		if spec.request() {
-			o.printRequest(pr, spec, ex.req)
+		if i < len(shown)-1 {
+			o.printRequest(pr, hist, ex.req)
+			if hist.respHead && ex.resp != nil {
+				pr.responseHead(ex.resp)
+			}
+			continue
 		}
+		o.printRequest(pr, spec, ex.req)
 		if spec.respHead && ex.resp != nil {
 			pr.responseHead(ex.resp)
-		}
-		if i < len(shown)-1 {
-			continue
 		}
 		if err := o.writeBody(ctx, pr, spec, resp, resume); err != nil {
 			return err
@@ -265,6 +215,103 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 	return o.statusExit(resp.Response)
 }
 
+// buildRequest turns the arguments into the request, with the default
+// headers of the session it names, and opens that session (nil when none).
+func (o *RequestOptions) buildRequest() (*items.Request, *cliSession, error) {
+	iopts := items.Options{DefaultScheme: o.DefaultScheme, Boundary: o.Boundary, UserAgent: limpet.DefaultUserAgent, PathAsIs: o.PathAsIs}
+	// "-" is standard input, for one item (or --raw @-) only.
+	stdinUses := 0
+	iopts.ReadFile = func(name string) ([]byte, error) {
+		if name != "-" {
+			return os.ReadFile(name)
+		}
+		if stdinUses++; stdinUses > 1 {
+			return nil, errors.New("standard input can go to one item only (@-, --raw @- or field=@-)")
+		}
+		return o.IO.ReadIn()
+	}
+	if home, err := o.HomeDir(); err == nil {
+		iopts.HomeDir = home
+	}
+	switch o.RequestType {
+	case "multipart":
+		iopts.Mode = items.ModeMultipart
+	case "form":
+		iopts.Mode = items.ModeForm
+	case "json":
+		iopts.Mode = items.ModeJSON
+	}
+	if o.flags != nil && o.flags.Changed("raw") {
+		iopts.Raw = []byte(o.Raw)
+		if o.Raw == "@-" {
+			var err error
+			if iopts.Raw, err = iopts.ReadFile("-"); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	ireq, err := items.Parse(o.Args, iopts)
+	if err != nil {
+		return nil, nil, err
+	}
+	sess, err := o.Sessions.open(o.Session, o.SessionReadOnly, ireq)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sess != nil && len(sess.headers) > 0 {
+		iopts.SessionHeaders = sess.headers
+		if o.Raw != "@-" {
+			stdinUses = 0 // the same items read it again
+		}
+		if ireq, err = items.Parse(o.Args, iopts); err != nil {
+			return nil, nil, err
+		}
+	}
+	return ireq, sess, nil
+}
+
+// reportRecoveries says what the session did to answer: logged in again,
+// fetched a CSRF token, renewed a token.
+func (o *RequestOptions) reportRecoveries(resp *limpet.Response) {
+	for _, r := range resp.Recoveries {
+		what := "the session was recovered"
+		switch r.Verdict.Kind {
+		case limpet.SessionExpired:
+			what = "the server session had expired; logged in again"
+		case limpet.CSRFRejected:
+			what = "the CSRF token was refused; fetched a new one"
+		case limpet.TokenExpired:
+			what = "the token was refused; renewed it"
+		}
+		if !r.Recovered {
+			what += " (by a concurrent request)"
+		}
+		if r.Replayed {
+			what += " and sent the request again"
+		} else {
+			what += "; the request was not sent again, as it may have run"
+		}
+		fmt.Fprintf(o.infoOut(), "limpet: %s (%s)\n", what, r.Verdict.Reason)
+	}
+}
+
+// infoOut is where progress and notes go: standard error, or nowhere with
+// -q.
+func (o *RequestOptions) infoOut() io.Writer {
+	if o.Quiet > 0 {
+		return io.Discard
+	}
+	return o.IO.ErrOut
+}
+
+// warnOut is where warnings go: standard error, or nowhere with -qq.
+func (o *RequestOptions) warnOut() io.Writer {
+	if o.Quiet > 1 {
+		return io.Discard
+	}
+	return o.IO.ErrOut
+}
+
 // exchange is one request as sent, and its response (nil when it failed).
 type exchange struct {
 	req  *http.Request
@@ -284,11 +331,13 @@ func statusText(resp *http.Response) string {
 // sent, and how to send it.
 func (o *RequestOptions) warnUnreadInput() {
 	if o.IO.UnreadInput() {
-		fmt.Fprintln(o.IO.ErrOut, "limpet: warning: standard input was not read: send it as the body with @- (or --raw @-), as a field with field=@-; -I silences this")
+		fmt.Fprintln(o.warnOut(), "limpet: warning: standard input was not read: send it as the body with @- (or --raw @-), as a field with field=@-; -I silences this")
 	}
 }
 
 // printRequest prints a request as sent; the body is read through GetBody.
+// A body ends with a blank line, as in HTTPie, so that it stands apart
+// from the response that follows.
 func (o *RequestOptions) printRequest(pr *printer, spec printSpec, req *http.Request) {
 	if spec.reqHead {
 		pr.requestHead(req)
@@ -298,7 +347,13 @@ func (o *RequestOptions) printRequest(pr *printer, spec printSpec, req *http.Req
 			b, _ := io.ReadAll(rc)
 			rc.Close()
 			if len(b) > 0 {
-				pr.body(req.Header.Get("Content-Type"), b, true)
+				tw := &tailWriter{w: pr.w}
+				bp := *pr
+				bp.w = tw
+				bp.body(req.Header.Get("Content-Type"), b, true)
+				if tw.last != '\n' {
+					fmt.Fprintln(pr.w)
+				}
 				fmt.Fprintln(pr.w)
 			}
 		}
@@ -346,7 +401,7 @@ func (o *RequestOptions) statusExit(resp *http.Response) error {
 	}
 	if o.CheckStatus {
 		if !o.IO.IsStdoutTTY() {
-			fmt.Fprintf(o.IO.ErrOut, "limpet: warning: HTTP %s\n", resp.Status)
+			fmt.Fprintf(o.warnOut(), "limpet: warning: HTTP %s\n", resp.Status)
 		}
 		return &exitError{code: code}
 	}

@@ -191,14 +191,14 @@ func (o *RequestOptions) retryAuth(resp *http.Response) (bool, error) {
 		return true, nil
 	}
 	if a.kind == "bearer" {
-		fmt.Fprintf(o.IO.ErrOut, "limpet: warning: session %s sends a bearer token, but it holds none, and this is not a terminal to ask for it: the request went without it. Give -A bearer -a TOKEN\n", a.session)
+		fmt.Fprintf(o.warnOut(), "limpet: warning: session %s sends a bearer token, but it holds none, and this is not a terminal to ask for it: the request went without it. Give -A bearer -a TOKEN\n", a.session)
 		return false, nil
 	}
 	give := "-a " + a.user + ":PASSWORD"
 	if a.kind != "basic" {
 		give = "-A " + a.kind + " " + give
 	}
-	fmt.Fprintf(o.IO.ErrOut, "limpet: warning: session %s sends %s credentials for %q, but it does not keep the password, and this is not a terminal to ask for it: the request went without them. Give %s, or put the password in ~/.netrc\n",
+	fmt.Fprintf(o.warnOut(), "limpet: warning: session %s sends %s credentials for %q, but it does not keep the password, and this is not a terminal to ask for it: the request went without them. Give %s, or put the password in ~/.netrc\n",
 		a.session, authNames[a.kind], a.user, give)
 	return false, nil
 }
@@ -221,7 +221,7 @@ func (o *RequestOptions) netrcEntry(host string) (netrc.Entry, bool) {
 		f, err := os.Open(path)
 		if err != nil {
 			if !errors.Is(err, fs.ErrNotExist) {
-				fmt.Fprintf(o.IO.ErrOut, "limpet: warning: %s not used: %v\n", path, unwrapPathError(err))
+				fmt.Fprintf(o.warnOut(), "limpet: warning: %s not used: %v\n", path, unwrapPathError(err))
 			}
 			return netrc.Entry{}, false
 		}
@@ -231,7 +231,7 @@ func (o *RequestOptions) netrcEntry(host string) (netrc.Entry, bool) {
 			return netrc.Entry{}, false
 		}
 		if fi.Mode().Perm()&0o077 != 0 {
-			fmt.Fprintf(o.IO.ErrOut, "limpet: warning: %s not used: others may read it (mode %04o); run: chmod 600 %s\n", path, fi.Mode().Perm(), path)
+			fmt.Fprintf(o.warnOut(), "limpet: warning: %s not used: others may read it (mode %04o); run: chmod 600 %s\n", path, fi.Mode().Perm(), path)
 			return netrc.Entry{}, false
 		}
 		b, err := io.ReadAll(io.LimitReader(f, maxNetrc))
@@ -240,7 +240,7 @@ func (o *RequestOptions) netrcEntry(host string) (netrc.Entry, bool) {
 		}
 		parsed, err := netrc.Parse(b)
 		if err != nil {
-			fmt.Fprintf(o.IO.ErrOut, "limpet: warning: %s not used: %v\n", path, strings.TrimPrefix(err.Error(), "netrc: "))
+			fmt.Fprintf(o.warnOut(), "limpet: warning: %s not used: %v\n", path, strings.TrimPrefix(err.Error(), "netrc: "))
 			return netrc.Entry{}, false
 		}
 		o.netrcFile = parsed

@@ -40,6 +40,11 @@ func (o *RequestOptions) sessionOptions() (limpet.Options, error) {
 	if err := applyNetworkFlags(&lo, o.IO, o.Verify, 0); err != nil {
 		return lo, err
 	}
+	var ts tlsSettings
+	if err := o.applyTLSFlags(&ts); err != nil {
+		return lo, err
+	}
+	lo.TLS.Config = ts.config()
 	lo.TLS.CertFile, lo.TLS.KeyFile = o.Cert, o.CertKey
 	if o.Cert != "" && o.CertKey == "" {
 		lo.TLS.KeyFile = o.Cert // a PEM holding both
