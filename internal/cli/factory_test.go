@@ -134,7 +134,8 @@ func TestRequestNetworkOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lo.MaxRedirects != 4 || lo.Retry.Max != limpet.NoRetries || lo.Timeout != 1500*time.Millisecond || lo.Proxy.URLs["all"] != "http://p:3128" {
+	// The Session's own timeout is off: runRequest's clock applies --timeout.
+	if lo.MaxRedirects != 4 || lo.Retry.Max != limpet.NoRetries || lo.Timeout != limpet.NoTimeout || lo.Proxy.URLs["all"] != "http://p:3128" {
 		t.Errorf("%+v", lo)
 	}
 	got.SSL, got.Ciphers = "tls1.2", "ECDHE-RSA-AES128-GCM-SHA256"

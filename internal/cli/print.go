@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -170,15 +168,18 @@ func (p *printer) responseBody(contentType string, r io.Reader) error {
 		return err
 	}
 	contentType, r = p.display(contentType, r)
-	br := bufio.NewReaderSize(r, sniffLen)
-	head, err := br.Peek(sniffLen)
-	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
-		p.w.Write(head)
-		return err
-	}
-	if len(head) == 0 {
+	// The first bytes that come, not sniffLen of them: a slow body shows
+	// as it arrives.
+	first := make([]byte, sniffLen)
+	n, err := io.ReadAtLeast(r, first, 1)
+	head := first[:n]
+	if err == io.EOF || n == 0 {
 		return nil
 	}
+	if err != nil {
+		return err
+	}
+	br := io.MultiReader(bytes.NewReader(head), r)
 	if p.tty && isBinary(head) {
 		fmt.Fprintln(p.w, binaryNote)
 		return nil

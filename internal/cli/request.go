@@ -18,6 +18,13 @@ import (
 )
 
 func runRequest(ctx context.Context, o *RequestOptions) error {
+	ctx, clock := o.startClock(ctx)
+	defer clock.stop(true)
+	return timeoutCause(ctx, o.exchange(ctx, clock))
+}
+
+// exchange sends the request and prints or saves the answer.
+func (o *RequestOptions) exchange(ctx context.Context, clock *exchangeClock) error {
 	spec, err := o.printSpecFor()
 	if err != nil {
 		return err
@@ -166,6 +173,13 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 	}
 	defer resp.Close()
 	o.reportRecoveries(resp)
+	streaming := !o.downloading() && (o.Stream || pr.tty && isStreamType(resp.Header.Get("Content-Type")))
+	if o.downloading() || streaming {
+		// Its headers have come: from now on the body may take long, but
+		// not wait long.
+		clock.stop(false)
+		resp.Body = readCloser{clock.idleBody(resp.Body, o.idleTimeout(o.downloading())), resp.Body}
+	}
 
 	// The final exchange, and with --all every one before it.
 	final := len(sent) - 1
@@ -194,7 +208,7 @@ func runRequest(ctx context.Context, o *RequestOptions) error {
 		if spec.respHead && ex.resp != nil {
 			pr.responseHead(ex.resp)
 		}
-		if err := o.writeBody(ctx, pr, spec, resp, resume); err != nil {
+		if err := o.writeBody(ctx, pr, spec, resp, resume, streaming); err != nil {
 			return err
 		}
 		if spec.meta {
@@ -362,7 +376,7 @@ func (o *RequestOptions) printRequest(pr *printer, spec printSpec, req *http.Req
 
 // writeBody prints or saves the final response body. It never holds more
 // of the body than formatting needs (see printer.responseBody).
-func (o *RequestOptions) writeBody(ctx context.Context, pr *printer, spec printSpec, resp *limpet.Response, resume int64) error {
+func (o *RequestOptions) writeBody(ctx context.Context, pr *printer, spec printSpec, resp *limpet.Response, resume int64, streaming bool) error {
 	if o.downloading() {
 		return o.download(ctx, resp, resume)
 	}
@@ -372,7 +386,11 @@ func (o *RequestOptions) writeBody(ctx context.Context, pr *printer, spec printS
 	tw := &tailWriter{w: pr.w}
 	bp := *pr
 	bp.w = tw
-	if err := bp.responseBody(resp.Header.Get("Content-Type"), resp.Body); err != nil {
+	show := bp.responseBody
+	if streaming {
+		show = bp.streamBody
+	}
+	if err := show(resp.Header.Get("Content-Type"), resp.Body); err != nil {
 		if tw.n > 0 && tw.last != '\n' {
 			fmt.Fprintln(pr.w)
 		}
@@ -457,4 +475,10 @@ func (o *RequestOptions) showCaptured(s *limpet.Session, req *http.Request, cap 
 	}
 	o.printRequest(pr, spec, sent)
 	return nil
+}
+
+// readCloser reads from one reader and closes another.
+type readCloser struct {
+	io.Reader
+	io.Closer
 }

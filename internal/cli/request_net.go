@@ -21,12 +21,9 @@ func (o *RequestOptions) sessionOptions() (limpet.Options, error) {
 			lo.MaxRedirects = limpet.NoRedirects
 		}
 	}
-	switch {
-	case o.Timeout > 0:
-		lo.Timeout = time.Duration(o.Timeout * float64(time.Second))
-	case o.downloading():
-		lo.Timeout = limpet.NoTimeout
-	}
+	// runRequest's clock applies --timeout and --idle-timeout (see
+	// timeouts.go).
+	lo.Timeout = limpet.NoTimeout
 	for _, p := range o.Proxies {
 		scheme, u, ok := strings.Cut(p, ":")
 		if !ok || (scheme != "http" && scheme != "https" && scheme != "all") {

@@ -193,6 +193,51 @@ func testHandler() http.Handler {
 		w.Header().Set("Content-Type", "application/xml")
 		fmt.Fprint(w, `<?xml version="1.0"?><root a="1"><item>one &amp; two</item><empty/><!-- c --><n:x xmlns:n="urn:n">t</n:x></root>`)
 	})
+	// /events sends n server-sent events, one every `every`; /ndjson the
+	// same as JSON lines.
+	stream := func(w http.ResponseWriter, r *http.Request, contentType string, line func(i int) string) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		every, _ := time.ParseDuration(r.URL.Query().Get("every"))
+		w.Header().Set("Content-Type", contentType)
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(every):
+				}
+			}
+			fmt.Fprint(w, line(i))
+			w.(http.Flusher).Flush()
+		}
+	}
+	mux.HandleFunc("/events", func(w http.ResponseWriter, r *http.Request) {
+		stream(w, r, "text/event-stream", func(i int) string { return fmt.Sprintf("event: tick\ndata: {\"n\": %d}\n\n", i) })
+	})
+	mux.HandleFunc("/ndjson", func(w http.ResponseWriter, r *http.Request) {
+		stream(w, r, "application/x-ndjson", func(i int) string { return fmt.Sprintf("{\"n\": %d, \"list\": [1, 2]}\n", i) })
+	})
+	// /gate sends one event, then waits for /gate/open (or 30 s) to send
+	// the last one: a stream whose end the test decides.
+	gate := make(chan struct{}, 1)
+	mux.HandleFunc("/gate", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", r.URL.Query().Get("type"))
+		fmt.Fprint(w, r.URL.Query().Get("first")+"\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+			return
+		case <-time.After(30 * time.Second):
+		}
+		fmt.Fprint(w, r.URL.Query().Get("last")+"\n")
+	})
+	mux.HandleFunc("/gate/open", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case gate <- struct{}{}:
+		default:
+		}
+	})
 	mux.HandleFunc("/whoami", func(w http.ResponseWriter, r *http.Request) {
 		var names []string
 		for _, c := range r.Cookies() {
