@@ -40,6 +40,11 @@ const maxStreamLine = 1 << 20
 // server-sent events coloured.
 func (p *printer) streamBody(contentType string, r io.Reader) error {
 	contentType, r = p.display(contentType, r)
+	if !p.format && !p.color && !p.tty {
+		// Nothing to format: the bytes go as they come, lines or not.
+		_, err := io.Copy(p.w, r)
+		return err
+	}
 	br := bufio.NewReaderSize(r, 64<<10)
 	long := false // in a line too long to format
 	for {
