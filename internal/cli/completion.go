@@ -97,6 +97,13 @@ func completeRequestFlags(cmd *cobra.Command, f *Factory) {
 	completeFlagValues(cmd, "auth-type", "basic\tHTTP Basic", "digest\tHTTP Digest", "bearer\ta bearer token")
 	completeFlagValues(cmd, "verify", "yes\tverify TLS certificates", "no\tdo not verify them")
 	completeFlagValues(cmd, "default-scheme", "http", "https")
+	completeFlagValues(cmd, "style", styleNames()...)
+	completeFlagValues(cmd, "ssl", "ssl2.3\tthe highest both sides know", "tls1", "tls1.1", "tls1.2", "tls1.3")
+	completeFlagValues(cmd, "print", "H\trequest headers", "B\trequest body", "h\tresponse headers", "b\tresponse body", "m\tmetadata", "HBhb\tthe whole exchange", "hb\tthe response")
+	completeFlagValues(cmd, "history-print", "H\trequest headers", "B\trequest body", "h\tresponse headers", "b\tresponse body", "m\tmetadata", "HBhb\tthe whole exchange", "hb\tthe response")
+	completeFlagValues(cmd, "format-options", "headers.sort:", "json.format:", "json.indent:", "json.sort_keys:", "xml.format:", "xml.indent:")
+	completeFlagValues(cmd, "response-mime", "application/json", "application/xml", "text/html", "text/plain", "text/xml")
+	completeFlagValues(cmd, "response-charset", "utf-8", "iso-8859-1", "windows-1252", "shift_jis", "euc-jp", "big5", "gbk")
 	_ = cmd.RegisterFlagCompletionFunc("session", completeSessionFlag(f))
 	_ = cmd.RegisterFlagCompletionFunc("session-read-only", completeSessionFlag(f))
 }

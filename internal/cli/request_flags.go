@@ -156,14 +156,13 @@ Exit status with --check-status: 3 for 3xx, 4 for 4xx, 5 for 5xx; 2 for a timeou
 			return runRequest(cmd.Context(), opts)
 		},
 	}
-	cmd.CompletionOptions.HiddenDefaultCmd = false
 	bindRequestFlags(cmd, opts)
 	if f.HTTPS {
 		opts.DefaultScheme = "https"
 		cmd.Flags().Lookup("default-scheme").DefValue = "https"
 	}
 	completeRequestFlags(cmd, f)
-	cmd.AddCommand(NewCmdLogin(f, nil), NewCmdLogout(f, nil), NewCmdSession(f), NewCmdCookies(f))
+	cmd.AddCommand(NewCmdLogin(f, nil), NewCmdLogout(f, nil), NewCmdSession(f), NewCmdCookies(f), NewCmdCompletion(f))
 	return cmd
 }
 
