@@ -233,9 +233,9 @@ func writeStart(out *bytes.Buffer, t xml.StartElement) {
 // palette holds the colours of a --style: ANSI escape sequences, "" for
 // none.
 type palette struct {
-	method, url, proto, header           string
-	status2xx, status3xx, status4xx      string
-	key, str, num, lit, punct, eventName string
+	method, url, proto, header      string
+	status2xx, status3xx, status4xx string
+	key, str, num, lit, eventName   string
 }
 
 func fg(n int) string { return fmt.Sprintf("\x1b[38;5;%dm", n) }

@@ -132,6 +132,16 @@ Idempotency-Key header) are sent again after a connection failure or a 429, 502,
 503 or 504 answer, twice at most (--retries=0 turns that off); -v says
 "retrying in 0.2s (503 Service Unavailable)" and --all prints every attempt.
 
+--timeout (30 s) bounds an API call, body included. Downloads (-d, -o) and streams
+(-S; event streams and NDJSON on a terminal) may run longer: --timeout bounds the
+wait for their headers, --idle-timeout each wait for more of the body (60 s for
+downloads, none for streams).
+
+Without -a, credentials come from ~/.netrc ($NETRC) for the request's host only
+(--ignore-netrc: never). -a with --session keeps the user and where the password
+came from, never the password; limpet login keeps a login that needs nobody at the
+keyboard.
+
 Exit status with --check-status: 3 for 3xx, 4 for 4xx, 5 for 5xx; 2 for a timeout,
 6 for too many redirects, 1 for other errors.`,
 		Args:          cobra.ArbitraryArgs,
