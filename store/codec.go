@@ -45,7 +45,7 @@ var (
 	cookieKnown = keySet("name", "name_b64", "value", "value_b64", "domain", "domain_b64", "path", "path_b64", "host_only", "persistent",
 		"expires", "secure", "http_only", "same_site", "partitioned", "created", "updated", "last_access")
 	headersKnown = keySet("updated", "list")
-	authKnown    = keySet("kind", "user", "password", "updated")
+	authKnown    = keySet("kind", "user", "password_from", "password", "updated")
 	tokenKnown   = keySet("source", "access_token", "refresh_token", "token_type", "expiry", "updated")
 	csrfKnown    = keySet("token", "header_name", "param_name", "source", "updated")
 	loginKnown   = keySet("url", "flow", "user", "password_from", "password", "params", "updated")
@@ -145,6 +145,7 @@ func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 		a := s.Auth
 		o.str("kind", a.Kind)
 		o.str("user", a.User)
+		o.str("password_from", a.PasswordFrom)
 		o.str("password", a.Password)
 		o.time("updated", a.Updated)
 		o.extra(a.Extra, authKnown)
@@ -736,6 +737,8 @@ func decodeAuth(v []byte) (*Auth, error) {
 			a.Kind, err = decString(val)
 		case "user":
 			a.User, err = decString(val)
+		case "password_from":
+			a.PasswordFrom, err = decString(val)
 		case "password":
 			a.Password, err = decString(val)
 		case "updated":

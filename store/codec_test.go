@@ -34,7 +34,7 @@ func fullSnapshot() store.Snapshot {
 		Tombstones: []store.Tombstone{{Key: jar.Key{Domain: "example.com", Path: "/", Name: "old"}, Deleted: t0},
 			{Key: jar.Key{Domain: "ex\xe9mple.com", Path: "/caf\xe9", Name: "n\xff", HostOnly: true}, Deleted: t0}},
 		Headers: &store.Headers{Updated: t0, List: []store.Header{{Name: "X-Client", Value: "demo"}, {Name: "X-Client", Value: "two"}}},
-		Auth:    &store.Auth{Kind: "basic", User: "alice", Password: "s3cret", Updated: t0},
+		Auth:    &store.Auth{Kind: "basic", User: "alice", PasswordFrom: "stored", Password: "s3cret", Updated: t0},
 		Tokens: []store.Token{{Source: "oauth2", AccessToken: "at", RefreshToken: "rt", TokenType: "Bearer",
 			Expiry: t0.Add(time.Hour), Updated: t0}},
 		CSRF: &store.CSRF{Token: "4b1d", HeaderName: "X-XSRF-TOKEN", ParamName: "_csrf", Source: "cookie:XSRF-TOKEN", Updated: t0},

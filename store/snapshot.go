@@ -118,6 +118,10 @@ type Auth struct {
 	User string
 	// Password is the password; see the security note above.
 	Password string
+	// PasswordFrom tells where the password comes from when Password is
+	// not kept, as Login.PasswordFrom does: "prompt", "env:NAME",
+	// "file:PATH", "netrc" or "stored" (Password holds it).
+	PasswordFrom string
 	// Updated is when the auth settings were last changed; Merge keeps the
 	// later ones. An Auth with an empty Kind and a later Updated records that
 	// authentication was removed.
@@ -221,6 +225,9 @@ func (s Snapshot) WithoutPasswords() Snapshot {
 	if s.Auth != nil && s.Auth.Password != "" {
 		a := *s.Auth
 		a.Password = ""
+		if a.PasswordFrom == "stored" {
+			a.PasswordFrom = ""
+		}
 		s.Auth = &a
 	}
 	if s.Login != nil && s.Login.Password != "" {

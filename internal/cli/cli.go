@@ -14,9 +14,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
-
-	"github.com/spf13/cobra"
 
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/internal/cli/items"
@@ -55,12 +54,31 @@ func (e *exitError) Unwrap() error { return e.err }
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	return Run(ctx, os.Args[1:], System())
+	f := NewFactory(System())
+	f.HTTPS = isHTTPSCommand(os.Args[0])
+	return Run(ctx, os.Args[1:], f)
+}
+
+// MainHTTPS is Main with https as the default scheme: the limpet-s
+// command, HTTPie's https.
+func MainHTTPS() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	f := NewFactory(System())
+	f.HTTPS = true
+	return Run(ctx, os.Args[1:], f)
+}
+
+// isHTTPSCommand reports whether limpet runs as limpet-s (a link named so).
+func isHTTPSCommand(arg0 string) bool {
+	name := strings.TrimSuffix(filepath.Base(arg0), ".exe")
+	return name == "limpet-s"
 }
 
 // Run runs limpet with args and returns the exit code.
-func Run(ctx context.Context, args []string, io *IOStreams) int {
-	cmd := NewRootCmd(io)
+func Run(ctx context.Context, args []string, f *Factory) int {
+	io := f.IOStreams
+	cmd := NewCmdRoot(f, nil)
 	cmd.SetArgs(args)
 	cmd.SetOut(io.Out)
 	cmd.SetErr(io.ErrOut)
@@ -110,62 +128,4 @@ func message(err error) string {
 		s += " (timed out; see --timeout)"
 	}
 	return redact.Text(s)
-}
-
-// NewRootCmd returns the limpet command: a request when its first argument
-// is not a subcommand.
-func NewRootCmd(io *IOStreams) *cobra.Command {
-	opts := &RequestOptions{IO: io}
-	cmd := &cobra.Command{
-		Use:   "limpet [METHOD] URL [REQUEST_ITEM ...]",
-		Short: "HTTP requests with persistent sessions, HTTPie's syntax and Spring-aware logins",
-		Long: `limpet sends an HTTP request described the HTTPie way and prints the response.
-
-  limpet :8080/api/items                       GET http://localhost:8080/api/items
-  limpet POST :8080/api/items name=x qty:=2    JSON body {"name": "x", "qty": 2}
-  limpet -f POST :8080/upload title=Q3 file@report.csv
-  limpet --session=app :8080/api/me            keep cookies in the named session "app"
-  limpet login --session=app :8080 -a alice    log in (Spring Security, Tomcat, Basic, JWT, OAuth2)
-
-Request items:
-  Header:Value      request header            Header:       unset a default header
-  Header;           header with empty value   name==value   query parameter
-  field=value       string data field         field:=json   raw JSON value (number, bool, array...)
-  field@file        file upload (--form)      field=@file   string field from a file
-  field:=@file      JSON from a file          Header:@file  header value from a file
-  a[b][]=x          nested JSON paths         \:  \=  \@     escape a separator
-  @-  field=@-      standard input as the body, or as a field's value
-
-Unlike HTTPie, limpet reads standard input only when asked: @- sends it as the
-body, --raw @- as the raw body, field=@- (or field:=@-) as a field. Scripts and
-CI jobs do not hang or turn GETs into POSTs; data piped and not read is warned
-about on one line (-I silences it).
-
-Idempotent requests (GET, HEAD, OPTIONS, PUT, DELETE, or any with an
-Idempotency-Key header) are sent again after a connection failure or a 429, 502,
-503 or 504 answer, twice at most (--retries=0 turns that off); -v says
-"retrying in 0.2s (503 Service Unavailable)" and --all prints every attempt.
-
-Exit status with --check-status: 3 for 3xx, 4 for 4xx, 5 for 5xx; 2 for a timeout,
-6 for too many redirects, 1 for other errors.`,
-		Args:          cobra.ArbitraryArgs,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.version {
-				fmt.Fprintln(io.Out, "limpet", limpet.Version)
-				return nil
-			}
-			if len(args) == 0 {
-				return cmd.Help()
-			}
-			opts.Args = args
-			opts.flags = cmd.Flags()
-			return runRequest(cmd.Context(), opts)
-		},
-	}
-	cmd.CompletionOptions.HiddenDefaultCmd = false
-	bindRequestFlags(cmd, opts)
-	cmd.AddCommand(NewCmdLogin(io), NewCmdLogout(io), NewCmdSession(io), NewCmdCookies(io))
-	return cmd
 }

@@ -86,7 +86,7 @@ func (o *RequestOptions) download(ctx context.Context, resp *limpet.Response, re
 		if err != nil {
 			return fmt.Errorf("download: %w", err)
 		}
-		fmt.Fprintf(o.IO.ErrOut, "Done. %d bytes written to standard output\n", n)
+		fmt.Fprintf(o.infoOut(), "Done. %d bytes written to standard output\n", n)
 		return nil
 	}
 	if o.Continue {
@@ -96,7 +96,7 @@ func (o *RequestOptions) download(ctx context.Context, resp *limpet.Response, re
 	if err != nil {
 		return fmt.Errorf("download: %w; nothing saved", err)
 	}
-	fmt.Fprintf(o.IO.ErrOut, "Done. %d bytes saved to %q\n", n, saved)
+	fmt.Fprintf(o.infoOut(), "Done. %d bytes saved to %q\n", n, saved)
 	return nil
 }
 
@@ -106,7 +106,7 @@ func (o *RequestOptions) download(ctx context.Context, resp *limpet.Response, re
 func (o *RequestOptions) bodyCopier(resp *limpet.Response, name string, from int64) func(io.Writer) (int64, error) {
 	return func(w io.Writer) (int64, error) {
 		var bar io.Closer
-		if o.IO.IsStderrTTY() {
+		if o.IO.IsStderrTTY() && o.Quiet == 0 {
 			size := resp.ContentLength
 			if size >= 0 {
 				size += from
@@ -145,7 +145,7 @@ func (o *RequestOptions) resumed(resp *limpet.Response, from int64) (done bool, 
 		return true, o.appendTo(o.Output, o.bodyCopier(resp, o.Output, from), from)
 	case http.StatusRequestedRangeNotSatisfiable:
 		if _, total, ok := contentRange(resp.Header.Get("Content-Range")); ok && total == from {
-			fmt.Fprintf(o.IO.ErrOut, "%s is complete (%d bytes); nothing to resume\n", o.Output, from)
+			fmt.Fprintf(o.infoOut(), "%s is complete (%d bytes); nothing to resume\n", o.Output, from)
 			return true, nil
 		}
 		return true, &exitError{code: ExitError, err: fmt.Errorf("download: the server cannot resume %s at byte %d (HTTP %s); remove the file to start afresh", o.Output, from, resp.Status)}
@@ -169,9 +169,9 @@ func (o *RequestOptions) appendTo(name string, copyBody func(io.Writer) (int64, 
 		return fmt.Errorf("download: %w; %d bytes of it are in %s: run the same command again to resume", err, from+n, name)
 	}
 	if from > 0 {
-		fmt.Fprintf(o.IO.ErrOut, "Done. resumed at byte %d; %d bytes saved to %q\n", from, from+n, name)
+		fmt.Fprintf(o.infoOut(), "Done. resumed at byte %d; %d bytes saved to %q\n", from, from+n, name)
 	} else {
-		fmt.Fprintf(o.IO.ErrOut, "Done. %d bytes saved to %q\n", n, name)
+		fmt.Fprintf(o.infoOut(), "Done. %d bytes saved to %q\n", n, name)
 	}
 	return nil
 }

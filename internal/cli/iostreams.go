@@ -21,7 +21,6 @@ type IOStreams struct {
 	noColor               bool
 	// readPassword reads a line from the terminal without echo.
 	readPassword func() ([]byte, error)
-	getenv       func(string) string
 	// inPending reports whether In holds data that could be read now,
 	// without waiting for it.
 	inPending func() bool
@@ -44,7 +43,6 @@ func System() *IOStreams {
 		// NO_COLOR (https://no-color.org): any non-empty value.
 		noColor:      os.Getenv("NO_COLOR") != "",
 		readPassword: func() ([]byte, error) { return term.ReadPassword(int(os.Stdin.Fd())) },
-		getenv:       os.Getenv,
 		inPending:    func() bool { return pending(os.Stdin) },
 	}
 }
@@ -96,7 +94,6 @@ func TestStreams(stdin string, tty bool) (*IOStreams, *bytes.Buffer, *bytes.Buff
 			line, err := in.ReadBytes('\n')
 			return bytes.TrimRight(line, "\r\n"), err
 		},
-		getenv:    func(string) string { return "" },
 		inPending: func() bool { return in.Len() > 0 },
 	}, out, errOut
 }
@@ -113,11 +110,3 @@ func (s *IOStreams) IsStdinTTY() bool { return s.inTTY }
 // ColorEnabled reports whether output to stdout may use colours: a
 // terminal and no NO_COLOR.
 func (s *IOStreams) ColorEnabled() bool { return s.outTTY && !s.noColor }
-
-// Getenv reads an environment variable.
-func (s *IOStreams) Getenv(k string) string {
-	if s.getenv == nil {
-		return ""
-	}
-	return s.getenv(k)
-}

@@ -47,7 +47,12 @@ var flowNames = map[string]string{
 
 // LoginOptions are the flags of "limpet login".
 type LoginOptions struct {
-	IO      *IOStreams
+	IO         *IOStreams
+	Sessions   sessionDir
+	NewSession func(limpet.Options) (*limpet.Session, error)
+	Getenv     func(string) string
+	Now        func() time.Time
+
 	URL     string
 	Session string
 
@@ -69,9 +74,10 @@ type LoginOptions struct {
 	Timeout float64
 }
 
-// NewCmdLogin returns "limpet login".
-func NewCmdLogin(io *IOStreams) *cobra.Command {
-	o := &LoginOptions{IO: io}
+// NewCmdLogin returns "limpet login"; runF, when not nil, runs instead of
+// the command (for tests).
+func NewCmdLogin(f *Factory, runF func(*LoginOptions) error) *cobra.Command {
+	o := &LoginOptions{IO: f.IOStreams, Sessions: f.sessions(), NewSession: f.NewSession, Getenv: f.Getenv, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "login --session=NAME URL -a USER",
 		Short: "Log in to a Spring Security, Tomcat, Basic, JWT or OAuth2 server and keep the session",
@@ -100,24 +106,30 @@ tampered with) is refused unless --allow-origin names that origin.
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.URL = args[0]
+			if runF != nil {
+				return runF(o)
+			}
 			return runLogin(cmd.Context(), o)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&o.Session, "session", "", "NAME (kept per host) or PATH of the session to store the login in (required)")
-	f.StringVarP(&o.Auth, "auth", "a", "", "USER, or USER:PASS (the password then shows in your shell history)")
-	f.StringVar(&o.Type, "type", flowAutoName, "auto, form, tomcat, basic, jwt or oauth2-client-credentials")
-	f.StringVar(&o.PasswordEnv, "password-env", "", "read the password from this environment variable")
-	f.StringVar(&o.PasswordFile, "password-file", "", "read the password from this file's first line")
-	f.BoolVar(&o.SavePassword, "save-password", false, "store the password in the session file (0600) so that re-login needs nothing; anyone who can read the file gets it")
-	f.StringVar(&o.LoginPage, "login-page", "", "the login page, when it is not found from URL (form flows)")
-	f.StringVar(&o.Probe, "probe", "", "a protected page without side effects that confirms the login (default: URL)")
-	f.StringArrayVar(&o.AllowOrigins, "allow-origin", nil, "also send the password to this origin (https://host[:port]) when the login form posts there (repeatable)")
-	f.BoolVar(&o.RememberMe, "remember-me", false, "ask for a remember-me cookie (Spring Security)")
-	f.StringVar(&o.TokenField, "token-field", "", "the JSON member holding the token in a jwt login response")
-	f.StringVar(&o.Scopes, "scope", "", "scopes for oauth2-client-credentials, space separated")
-	f.StringVar(&o.Verify, "verify", "yes", "yes, no, or a CA bundle file")
-	f.Float64Var(&o.Timeout, "timeout", 0, "seconds each request may take (0: 30 s)")
+	fl := cmd.Flags()
+	fl.StringVar(&o.Session, "session", "", "NAME (kept per host) or PATH of the session to store the login in (required)")
+	fl.StringVarP(&o.Auth, "auth", "a", "", "USER, or USER:PASS (the password then shows in your shell history)")
+	fl.StringVar(&o.Type, "type", flowAutoName, "auto, form, tomcat, basic, jwt or oauth2-client-credentials")
+	fl.StringVar(&o.PasswordEnv, "password-env", "", "read the password from this environment variable")
+	fl.StringVar(&o.PasswordFile, "password-file", "", "read the password from this file's first line")
+	fl.BoolVar(&o.SavePassword, "save-password", false, "store the password in the session file (0600) so that re-login needs nothing; anyone who can read the file gets it")
+	fl.StringVar(&o.LoginPage, "login-page", "", "the login page, when it is not found from URL (form flows)")
+	fl.StringVar(&o.Probe, "probe", "", "a protected page without side effects that confirms the login (default: URL)")
+	fl.StringArrayVar(&o.AllowOrigins, "allow-origin", nil, "also send the password to this origin (https://host[:port]) when the login form posts there (repeatable)")
+	fl.BoolVar(&o.RememberMe, "remember-me", false, "ask for a remember-me cookie (Spring Security)")
+	fl.StringVar(&o.TokenField, "token-field", "", "the JSON member holding the token in a jwt login response")
+	fl.StringVar(&o.Scopes, "scope", "", "scopes for oauth2-client-credentials, space separated")
+	fl.StringVar(&o.Verify, "verify", "yes", "yes, no, or a CA bundle file")
+	fl.Float64Var(&o.Timeout, "timeout", 0, "seconds each request may take (0: 30 s)")
+	completeFlagValues(cmd, "type", "auto\tfound from the page", "form\tSpring Security or any HTML login form", "tomcat\tservlet container FORM login (j_security_check)", "basic\tHTTP Basic, CSRF on unsafe requests", "jwt\ta login endpoint answering with a token", "oauth2-client-credentials\tOAuth2 client credentials grant")
+	completeFlagValues(cmd, "verify", "yes", "no")
+	_ = cmd.RegisterFlagCompletionFunc("session", completeSessionFlag(f))
 	return cmd
 }
 
@@ -145,7 +157,7 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	if user == "" && o.Type != flowClient {
 		return errors.New("login needs the user name: -a USER")
 	}
-	f, _, err := sessionFile(o.Session, target, "")
+	f, _, err := o.Sessions.file(o.Session, target, "")
 	if err != nil {
 		return err
 	}
@@ -174,7 +186,7 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 
 	recipe := store.Login{URL: target.String(), Flow: o.Type, User: user, Params: map[string]string{}}
 	if recipe.Flow == "" || recipe.Flow == flowAutoName {
-		flow, params, err := detectFlow(ctx, base, target, allowed)
+		flow, params, err := detectFlow(ctx, o.NewSession, base, target, allowed)
 		if err != nil {
 			return err
 		}
@@ -208,7 +220,7 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	if !hasPass {
 		switch {
 		case o.PasswordEnv != "":
-			pass = os.Getenv(o.PasswordEnv)
+			pass = o.Getenv(o.PasswordEnv)
 			if pass == "" {
 				return fmt.Errorf("--password-env %s: the variable is empty or unset", o.PasswordEnv)
 			}
@@ -226,7 +238,7 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	if o.SavePassword {
 		recipe.PasswordFrom, recipe.Password = "stored", pass
 	}
-	recipe.Updated = time.Now()
+	recipe.Updated = o.Now()
 
 	auth, err := buildAuthenticator(recipe, pass)
 	if err != nil {
@@ -243,7 +255,7 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 		fo := filestore.Options{SavePasswords: true}
 		lo.Store = filestore.Open(f.Path(), fo)
 	}
-	s, err := limpet.New(lo)
+	s, err := o.NewSession(lo)
 	if err != nil {
 		return err
 	}
@@ -308,38 +320,15 @@ func readPasswordFile(path string) (string, error) {
 	return strings.TrimRight(line, "\r"), nil
 }
 
-// applyNetworkFlags sets TLS verification (saying so, once, when it is
-// off), the timeout and the logger.
-func applyNetworkFlags(lo *limpet.Options, io *IOStreams, verify string, timeout float64) error {
-	switch strings.ToLower(verify) {
-	case "", "yes", "true":
-	case "no", "false":
-		lo.TLS.InsecureSkipVerify = true
-		if !io.warnedInsecure {
-			io.warnedInsecure = true
-			fmt.Fprintln(io.ErrOut, insecureWarning)
-		}
-	default:
-		lo.TLS.CAFile = verify
-	}
-	if lo.Logger == nil {
-		lo.Logger = newLogger(io, false)
-	}
-	if timeout > 0 {
-		lo.Timeout = time.Duration(timeout * float64(time.Second))
-	}
-	return nil
-}
-
 // maxLoginPage bounds how much of a page detectFlow reads.
 const maxLoginPage = 2 << 20
 
 // detectFlow looks at the page at target to choose a login flow: an HTML
 // login form (Tomcat's j_security_check or any other), or an HTTP Basic
 // challenge. It tries target, then target's /login.
-func detectFlow(ctx context.Context, o limpet.Options, target *url.URL, allowed origins) (string, map[string]string, error) {
+func detectFlow(ctx context.Context, newSession func(limpet.Options) (*limpet.Session, error), o limpet.Options, target *url.URL, allowed origins) (string, map[string]string, error) {
 	o.MaxRedirects = 0 // follow
-	s, err := limpet.New(o)
+	s, err := newSession(o)
 	if err != nil {
 		return "", nil, err
 	}
@@ -446,6 +435,7 @@ type recipeAuthenticator struct {
 	recipe  store.Login
 	session string
 	io      *IOStreams
+	getenv  func(string) string
 
 	mu    sync.Mutex // guards inner
 	inner limpet.Authenticator
@@ -473,16 +463,23 @@ func (r *recipeAuthenticator) guard() func(*http.Request) error {
 	return passwordGuard(recipeOrigins(r.recipe), fmt.Sprintf("logging in again to session %q", r.session), true, r.loggingIn.Load)
 }
 
-func newRecipeAuthenticator(l store.Login, session string, io *IOStreams) (*recipeAuthenticator, error) {
+func newRecipeAuthenticator(l store.Login, session string, io *IOStreams, getenv func(string) string) (*recipeAuthenticator, error) {
+	r := &recipeAuthenticator{recipe: l, session: session, io: io, getenv: getenv}
 	pw := ""
 	if l.PasswordFrom == "stored" {
 		pw = l.Password
+	} else if l.Flow == flowBasic {
+		// Basic sends the password with every request: take it now from
+		// where it is at hand (never a prompt), rather than send a wrong
+		// one first.
+		pw, _ = r.storedPassword()
 	}
 	inner, err := buildAuthenticator(l, pw)
 	if err != nil {
 		return nil, err
 	}
-	return &recipeAuthenticator{recipe: l, session: session, io: io, inner: inner}, nil
+	r.inner = inner
+	return r, nil
 }
 
 func (r *recipeAuthenticator) current() limpet.Authenticator {
@@ -491,20 +488,31 @@ func (r *recipeAuthenticator) current() limpet.Authenticator {
 	return r.inner
 }
 
-func (r *recipeAuthenticator) password() (string, error) {
+// storedPassword returns the password from where the recipe says it is
+// kept (the session file, an environment variable, a file), or false.
+func (r *recipeAuthenticator) storedPassword() (string, bool) {
 	l := r.recipe
 	from := l.PasswordFrom
 	switch {
 	case from == "stored":
-		return l.Password, nil
+		return l.Password, true
 	case strings.HasPrefix(from, "env:"):
-		if v := r.io.Getenv(from[4:]); v != "" {
-			return v, nil
+		if v := r.getenv(from[4:]); v != "" {
+			return v, true
 		}
 	case strings.HasPrefix(from, "file:"):
 		if v, err := readPasswordFile(from[5:]); err == nil {
-			return v, nil
+			return v, true
 		}
+	}
+	return "", false
+}
+
+func (r *recipeAuthenticator) password() (string, error) {
+	l := r.recipe
+	from := l.PasswordFrom
+	if pw, ok := r.storedPassword(); ok {
+		return pw, nil
 	}
 	if r.io.IsStdinTTY() {
 		return promptPassword(r.io, fmt.Sprintf("session %q expired at the server; password for %s: ", r.session, l.User))

@@ -13,10 +13,24 @@ import (
 	"github.com/limpet-http/limpet/store"
 )
 
-// NewCmdLogout returns "limpet logout".
-func NewCmdLogout(io *IOStreams) *cobra.Command {
-	var session, verify string
-	var keep bool
+// LogoutOptions are the flags of "limpet logout".
+type LogoutOptions struct {
+	IO         *IOStreams
+	Sessions   sessionDir
+	NewSession func(limpet.Options) (*limpet.Session, error)
+	Getenv     func(string) string
+	Now        func() time.Time
+
+	URL       string
+	Session   string
+	Verify    string
+	KeepLocal bool
+}
+
+// NewCmdLogout returns "limpet logout"; runF, when not nil, runs instead
+// of the command (for tests).
+func NewCmdLogout(f *Factory, runF func(*LogoutOptions) error) *cobra.Command {
+	opts := &LogoutOptions{IO: f.IOStreams, Sessions: f.sessions(), NewSession: f.NewSession, Getenv: f.Getenv, Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "logout --session=NAME URL",
 		Short: "Log out at the server and forget the session's login",
@@ -27,56 +41,66 @@ log in again by itself.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if session == "" {
-				return errors.New("logout needs --session=NAME")
+			opts.URL = args[0]
+			if runF != nil {
+				return runF(opts)
 			}
-			ireq, err := items.Parse(args, items.Options{})
-			if err != nil {
-				return err
-			}
-			f, _, err := sessionFile(session, ireq.URL, "")
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			snap, err := f.Load(ctx)
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("no session %q for %s (see limpet session list)", session, ireq.URL.Host)
-			}
-			if err != nil {
-				return sessionLoadError(session, err)
-			}
-			serverErr := error(nil)
-			if snap.Login != nil && snap.Login.Flow != "" {
-				serverErr = serverLogout(ctx, f, *snap.Login, session, verify, io)
-			}
-			if !keep {
-				now := time.Now()
-				_, err = f.Update(ctx, func(s *store.Snapshot) error {
-					for _, c := range s.Cookies {
-						s.Tombstones = append(s.Tombstones, store.Tombstone{Key: c.Key(), Deleted: now})
-					}
-					s.Cookies, s.Tokens, s.CSRF, s.Login = nil, nil, nil, nil
-					if s.Auth != nil {
-						s.Auth = &store.Auth{Updated: now}
-					}
-					return nil
-				})
-				if err != nil {
-					return err
-				}
-			}
-			if serverErr != nil {
-				return fmt.Errorf("logged out locally; the server's logout failed: %w", serverErr)
-			}
-			fmt.Fprintf(io.ErrOut, "logged out of session %q\n", session)
-			return nil
+			return runLogout(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&session, "session", "", "NAME or PATH of the session")
-	cmd.Flags().StringVar(&verify, "verify", "yes", "yes, no, or a CA bundle file")
-	cmd.Flags().BoolVar(&keep, "keep-local", false, "keep the session's state here (only log out at the server)")
+	cmd.Flags().StringVar(&opts.Session, "session", "", "NAME or PATH of the session")
+	cmd.Flags().StringVar(&opts.Verify, "verify", "yes", "yes, no, or a CA bundle file")
+	cmd.Flags().BoolVar(&opts.KeepLocal, "keep-local", false, "keep the session's state here (only log out at the server)")
+	completeFlagValues(cmd, "verify", "yes", "no")
+	_ = cmd.RegisterFlagCompletionFunc("session", completeSessionFlag(f))
 	return cmd
+}
+
+func runLogout(ctx context.Context, opts *LogoutOptions) error {
+	session := opts.Session
+	if session == "" {
+		return errors.New("logout needs --session=NAME")
+	}
+	ireq, err := items.Parse([]string{opts.URL}, items.Options{})
+	if err != nil {
+		return err
+	}
+	f, _, err := opts.Sessions.file(session, ireq.URL, "")
+	if err != nil {
+		return err
+	}
+	snap, err := f.Load(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no session %q for %s (see limpet session list)", session, ireq.URL.Host)
+	}
+	if err != nil {
+		return sessionLoadError(session, err)
+	}
+	serverErr := error(nil)
+	if snap.Login != nil && snap.Login.Flow != "" {
+		serverErr = serverLogout(ctx, opts, f, *snap.Login)
+	}
+	if !opts.KeepLocal {
+		now := opts.Now()
+		_, err = f.Update(ctx, func(s *store.Snapshot) error {
+			for _, c := range s.Cookies {
+				s.Tombstones = append(s.Tombstones, store.Tombstone{Key: c.Key(), Deleted: now})
+			}
+			s.Cookies, s.Tokens, s.CSRF, s.Login = nil, nil, nil, nil
+			if s.Auth != nil {
+				s.Auth = &store.Auth{Updated: now}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if serverErr != nil {
+		return fmt.Errorf("logged out locally; the server's logout failed: %w", serverErr)
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "logged out of session %q\n", session)
+	return nil
 }
 
 // logouter is implemented by Authenticators that can log out at the server.
@@ -84,8 +108,8 @@ type logouter interface {
 	Logout(ctx context.Context, s *limpet.Session) error
 }
 
-func serverLogout(ctx context.Context, st limpet.SessionStore, l store.Login, session, verify string, io *IOStreams) error {
-	ra, err := newRecipeAuthenticator(l, session, io)
+func serverLogout(ctx context.Context, opts *LogoutOptions, st limpet.SessionStore, l store.Login) error {
+	ra, err := newRecipeAuthenticator(l, opts.Session, opts.IO, opts.Getenv)
 	if err != nil {
 		return err
 	}
@@ -94,10 +118,10 @@ func serverLogout(ctx context.Context, st limpet.SessionStore, l store.Login, se
 		return nil
 	}
 	o := limpet.Options{Store: st, ManualSave: true, Authenticator: ra, MaxRedirects: limpet.NoRedirects}
-	if err := applyNetworkFlags(&o, io, verify, 0); err != nil {
+	if err := applyNetworkFlags(&o, opts.IO, opts.Verify, 0); err != nil {
 		return err
 	}
-	s, err := limpet.New(o)
+	s, err := opts.NewSession(o)
 	if err != nil {
 		return err
 	}

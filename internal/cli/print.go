@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -52,6 +50,19 @@ type printer struct {
 	format  bool // indent JSON
 	secrets bool // show credentials, cookies and tokens as they are
 	tty     bool // output is a terminal: binary bodies are not shown
+
+	style   palette        // colours (--style); zero: none
+	fo      *formatOptions // --format-options; nil: the defaults
+	mime    string         // --response-mime: the media type to format a response body as
+	charset string         // --response-charset: the character set to display it in
+}
+
+// formatOpts returns the format options in force.
+func (p *printer) formatOpts() formatOptions {
+	if p.fo == nil {
+		return defaultFormatOptions()
+	}
+	return *p.fo
 }
 
 const (
@@ -66,7 +77,7 @@ const (
 )
 
 func (p *printer) paint(code, s string) string {
-	if !p.color {
+	if !p.color || code == "" {
 		return s
 	}
 	return code + s + ansiReset
@@ -85,7 +96,7 @@ func (p *printer) requestHead(req *http.Request) {
 	if !p.secrets {
 		target = redact.RequestURI(req.URL)
 	}
-	fmt.Fprintf(p.w, "%s %s %s\n", p.paint(ansiBold+ansiGreen, req.Method), p.paint(ansiCyan, target), p.paint(ansiBlue, "HTTP/1.1"))
+	fmt.Fprintf(p.w, "%s %s %s\n", p.paint(p.style.method, req.Method), p.paint(p.style.url, target), p.paint(p.style.proto, "HTTP/1.1"))
 	host := req.Host
 	if host == "" {
 		host = req.URL.Host
@@ -104,21 +115,19 @@ func (p *printer) requestHead(req *http.Request) {
 
 // responseHead writes the status line and headers.
 func (p *printer) responseHead(resp *http.Response) {
-	code := ansiGreen
+	code := p.style.status2xx
 	switch {
-	case resp.StatusCode >= 500:
-		code = ansiRed
 	case resp.StatusCode >= 400:
-		code = ansiRed
+		code = p.style.status4xx
 	case resp.StatusCode >= 300:
-		code = ansiYellow
+		code = p.style.status3xx
 	}
 	proto := resp.Proto
 	if proto == "" {
 		proto = "HTTP/1.1"
 	}
 	status := statusText(resp)
-	fmt.Fprintf(p.w, "%s %s\n", p.paint(ansiBlue, proto), p.paint(ansiBold+code, status))
+	fmt.Fprintf(p.w, "%s %s\n", p.paint(p.style.proto, proto), p.paint(code, status))
 	p.headers(resp.Header)
 	fmt.Fprintln(p.w)
 }
@@ -131,7 +140,7 @@ func (p *printer) headers(h http.Header) {
 	sort.Strings(names)
 	for _, k := range names {
 		for _, v := range h[k] {
-			fmt.Fprintf(p.w, "%s: %s\n", p.paint(ansiCyan, k), p.headerValue(k, v))
+			fmt.Fprintf(p.w, "%s: %s\n", p.paint(p.style.header, k), p.headerValue(k, v))
 		}
 	}
 }
@@ -170,20 +179,24 @@ func (p *printer) responseBody(contentType string, r io.Reader, mask bool) error
 		_, err := io.Copy(p.w, r)
 		return err
 	}
-	br := bufio.NewReaderSize(r, sniffLen)
-	head, err := br.Peek(sniffLen)
-	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
-		p.w.Write(head)
-		return err
-	}
-	if len(head) == 0 {
+	contentType, r = p.display(contentType, r)
+	// The first bytes that come, not sniffLen of them: a slow body shows
+	// as it arrives.
+	first := make([]byte, sniffLen)
+	n, err := io.ReadAtLeast(r, first, 1)
+	head := first[:n]
+	if err == io.EOF || n == 0 {
 		return nil
 	}
+	if err != nil {
+		return err
+	}
+	br := io.MultiReader(bytes.NewReader(head), r)
 	if p.tty && isBinary(head) {
 		fmt.Fprintln(p.w, binaryNote)
 		return nil
 	}
-	if p.format && mayBeJSON(contentType, head) {
+	if p.format && (mayBeJSON(contentType, head) || isXML(contentType)) {
 		b, err := io.ReadAll(io.LimitReader(br, maxFormatBytes+1))
 		if err != nil {
 			return err
@@ -247,17 +260,10 @@ func (p *printer) body(contentType string, b []byte, redactBody bool) {
 		fmt.Fprintln(p.w, binaryNote)
 		return
 	}
-	if p.format && looksJSON(contentType, b) {
-		var buf bytes.Buffer
-		if err := json.Indent(&buf, bytes.TrimSpace(b), "", "    "); err == nil {
-			out := buf.Bytes()
-			if p.color {
-				out = colorJSON(out)
-			}
-			p.w.Write(out)
-			fmt.Fprintln(p.w)
-			return
-		}
+	if out, ok := p.formatted(contentType, b); ok {
+		p.w.Write(out)
+		fmt.Fprintln(p.w)
+		return
 	}
 	p.w.Write(b)
 	if p.tty && !bytes.HasSuffix(b, []byte("\n")) {
@@ -304,7 +310,7 @@ func looksJSON(contentType string, b []byte) bool {
 }
 
 // colorJSON colours indented JSON: keys, strings, numbers and literals.
-func colorJSON(in []byte) []byte {
+func colorJSON(in []byte, st palette) []byte {
 	var out bytes.Buffer
 	i := 0
 	for i < len(in) {
@@ -325,25 +331,25 @@ func colorJSON(in []byte) []byte {
 			for k < len(in) && in[k] == ' ' {
 				k++
 			}
-			code := ansiGreen
+			code := st.str
 			if k < len(in) && in[k] == ':' {
-				code = ansiBlue
+				code = st.key
 			}
-			out.WriteString(code + string(in[i:j]) + ansiReset)
+			writePainted(&out, code, in[i:j])
 			i = j
 		case c == '-' || (c >= '0' && c <= '9'):
 			j := i
 			for j < len(in) && strings.IndexByte("+-.eE0123456789", in[j]) >= 0 {
 				j++
 			}
-			out.WriteString(ansiYellow + string(in[i:j]) + ansiReset)
+			writePainted(&out, st.num, in[i:j])
 			i = j
 		case c == 't' || c == 'f' || c == 'n':
 			j := i
 			for j < len(in) && in[j] >= 'a' && in[j] <= 'z' {
 				j++
 			}
-			out.WriteString(ansiRed + string(in[i:j]) + ansiReset)
+			writePainted(&out, st.lit, in[i:j])
 			i = j
 		default:
 			out.WriteByte(c)

@@ -3,13 +3,17 @@ package cli_test
 import (
 	"bytes"
 	"compress/gzip"
+	"compress/zlib"
 	"context"
+	"crypto/tls"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +29,8 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"limpet": func() { os.Exit(cli.Main()) },
+		"limpet":   func() { os.Exit(cli.Main()) },
+		"limpet-s": func() { os.Exit(cli.Main()) }, // named so: https by default
 	})
 }
 
@@ -151,6 +156,89 @@ func testHandler() http.Handler {
 		http.SetCookie(w, &http.Cookie{Name: "remember-me", Value: "cmVtZW1iZXI=", Path: "/", MaxAge: 3600})
 		fmt.Fprintln(w, "welcome")
 	})
+	// /inflate reports how the body came, and the body inflated.
+	mux.HandleFunc("/inflate", func(w http.ResponseWriter, r *http.Request) {
+		var body io.Reader = r.Body
+		if r.Header.Get("Content-Encoding") == "deflate" {
+			zr, err := zlib.NewReader(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			body = zr
+		}
+		b, err := io.ReadAll(body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintf(w, "content-encoding=%s transfer-encoding=%s content-length=%d\n%s\n",
+			r.Header.Get("Content-Encoding"), strings.Join(r.TransferEncoding, ","), r.ContentLength, b)
+	})
+	// /latin1 answers "café" in ISO-8859-1.
+	mux.HandleFunc("/latin1", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=iso-8859-1")
+		w.Write([]byte("caf\xe9\n"))
+	})
+	// /unsorted answers JSON with its keys out of order, as text/plain
+	// (?type= overrides it).
+	mux.HandleFunc("/unsorted", func(w http.ResponseWriter, r *http.Request) {
+		ct := r.URL.Query().Get("type")
+		if ct == "" {
+			ct = "text/plain"
+		}
+		w.Header().Set("Content-Type", ct)
+		fmt.Fprint(w, `{"zebra": 1, "apple": {"y": true, "b": null}, "mango": [3, 1]}`)
+	})
+	mux.HandleFunc("/xml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		fmt.Fprint(w, `<?xml version="1.0"?><root a="1"><item>one &amp; two</item><empty/><!-- c --><n:x xmlns:n="urn:n">t</n:x></root>`)
+	})
+	// /events sends n server-sent events, one every `every`; /ndjson the
+	// same as JSON lines.
+	stream := func(w http.ResponseWriter, r *http.Request, contentType string, line func(i int) string) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		every, _ := time.ParseDuration(r.URL.Query().Get("every"))
+		w.Header().Set("Content-Type", contentType)
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(every):
+				}
+			}
+			fmt.Fprint(w, line(i))
+			w.(http.Flusher).Flush()
+		}
+	}
+	mux.HandleFunc("/events", func(w http.ResponseWriter, r *http.Request) {
+		stream(w, r, "text/event-stream", func(i int) string { return fmt.Sprintf("event: tick\ndata: {\"n\": %d}\n\n", i) })
+	})
+	mux.HandleFunc("/ndjson", func(w http.ResponseWriter, r *http.Request) {
+		stream(w, r, "application/x-ndjson", func(i int) string { return fmt.Sprintf("{\"n\": %d, \"list\": [1, 2]}\n", i) })
+	})
+	// /gate sends one event, then waits for /gate/open (or 30 s) to send
+	// the last one: a stream whose end the test decides.
+	gate := make(chan struct{}, 1)
+	mux.HandleFunc("/gate", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", r.URL.Query().Get("type"))
+		fmt.Fprint(w, r.URL.Query().Get("first")+"\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+			return
+		case <-time.After(30 * time.Second):
+		}
+		fmt.Fprint(w, r.URL.Query().Get("last")+"\n")
+	})
+	mux.HandleFunc("/gate/open", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case gate <- struct{}{}:
+		default:
+		}
+	})
 	mux.HandleFunc("/whoami", func(w http.ResponseWriter, r *http.Request) {
 		var names []string
 		for _, c := range r.Cookies() {
@@ -172,6 +260,18 @@ func TestScripts(t *testing.T) {
 			}
 			srv := httptest.NewServer(testHandler())
 			env.Defer(srv.Close)
+			// A TLS 1.2 server with one cipher suite, for --ssl and --ciphers;
+			// $WORK/ca.pem trusts its certificate.
+			tsrv := httptest.NewUnstartedServer(testHandler())
+			tsrv.TLS = &tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}}
+			tsrv.StartTLS()
+			env.Defer(tsrv.Close)
+			env.Setenv("TLSSRV", tsrv.URL)
+			env.Setenv("TLSSRV_PORT", tsrv.URL[strings.LastIndexByte(tsrv.URL, ':')+1:])
+			ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: tsrv.Certificate().Raw})
+			if err := os.WriteFile(filepath.Join(env.WorkDir, "ca.pem"), ca, 0o600); err != nil {
+				return err
+			}
 			env.Setenv("SRV", srv.URL)
 			env.Setenv("DEADPORT", deadPort())
 			env.Setenv("PORT", srv.URL[strings.LastIndexByte(srv.URL, ':')+1:])

@@ -25,7 +25,7 @@ import (
 
 // NewCmdSession returns "limpet session": list, show, delete, reset,
 // export and import.
-func NewCmdSession(io *IOStreams) *cobra.Command {
+func NewCmdSession(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "session",
 		Short: "List, show, delete, export and import stored sessions",
@@ -36,62 +36,95 @@ a session file: a path starts with ./, ../, / or ~/, or has a / and ends in .jso
 The same forms work with --session.`,
 		SilenceUsage: true,
 	}
-	cmd.AddCommand(newCmdSessionList(io), newCmdSessionShow(io), newCmdSessionDelete(io), newCmdSessionReset(io),
-		newCmdSessionExport(io), withBrowserImport(newCmdSessionImport(io), io))
+	cmd.AddCommand(NewCmdSessionList(f, nil), NewCmdSessionShow(f, nil), NewCmdSessionDelete(f, nil),
+		NewCmdSessionReset(f, nil), NewCmdSessionExport(f, nil), withBrowserImport(NewCmdSessionImport(f, nil), f))
 	return cmd
 }
 
-func newCmdSessionList(io *IOStreams) *cobra.Command {
+// SessionListOptions are the options of "limpet session list".
+type SessionListOptions struct {
+	IO       *IOStreams
+	Sessions sessionDir
+}
+
+// NewCmdSessionList returns "limpet session list"; runF, when not nil,
+// runs instead of the command (for tests).
+func NewCmdSessionList(f *Factory, runF func(*SessionListOptions) error) *cobra.Command {
+	opts := &SessionListOptions{IO: f.IOStreams, Sessions: f.sessions()}
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List stored sessions",
 		Args:  wantArgs(),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := filestore.New(filestore.Options{})
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			names, err := st.List(cmd.Context())
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(io.Out, 0, 4, 3, ' ', 0)
-			for _, n := range names {
-				f, _ := st.File(n)
-				snap, err := f.Load(cmd.Context())
-				if err != nil {
-					fmt.Fprintf(tw, "%s\t(unreadable: %s)\n", n, message(err))
-					continue
-				}
-				fmt.Fprintf(tw, "%s\t%s\tupdated %s\n", n, cookies(len(snap.Cookies)), snap.Meta.Updated.Local().Format(time.DateTime))
-			}
-			return tw.Flush()
+			return runSessionList(cmd.Context(), opts)
 		},
 	}
 }
 
-func newCmdSessionShow(io *IOStreams) *cobra.Command {
-	var secrets bool
+func runSessionList(ctx context.Context, opts *SessionListOptions) error {
+	st, err := opts.Sessions.store()
+	if err != nil {
+		return err
+	}
+	names, err := st.List(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 3, ' ', 0)
+	for _, n := range names {
+		f, _ := st.File(n)
+		snap, err := f.Load(ctx)
+		if err != nil {
+			fmt.Fprintf(tw, "%s\t(unreadable: %s)\n", n, message(err))
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\tupdated %s\n", n, cookies(len(snap.Cookies)), snap.Meta.Updated.Local().Format(time.DateTime))
+	}
+	return tw.Flush()
+}
+
+// SessionShowOptions are the options of "limpet session show".
+type SessionShowOptions struct {
+	IO       *IOStreams
+	Sessions sessionDir
+	Now      func() time.Time
+
+	Session     string
+	ShowSecrets bool
+}
+
+// NewCmdSessionShow returns "limpet session show"; runF, when not nil,
+// runs instead of the command (for tests).
+func NewCmdSessionShow(f *Factory, runF func(*SessionShowOptions) error) *cobra.Command {
+	opts := &SessionShowOptions{IO: f.IOStreams, Sessions: f.sessions(), Now: f.Now}
 	cmd := &cobra.Command{
-		Use:   "show SESSION",
-		Short: "Show a session's cookies, headers and login, secrets masked",
-		Args:  wantArgs("SESSION"),
+		Use:               "show SESSION",
+		Short:             "Show a session's cookies, headers and login, secrets masked",
+		Args:              wantArgs("SESSION"),
+		ValidArgsFunction: completeSessionArg(f, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			snap, err := loadSession(cmd.Context(), args[0])
+			opts.Session = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			snap, err := loadSession(cmd.Context(), opts.Sessions, opts.Session)
 			if err != nil {
 				return err
 			}
-			showSession(io.Out, snap, secrets, time.Now())
+			showSession(opts.IO.Out, snap, opts.ShowSecrets, opts.Now())
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&secrets, "show-secrets", false, "show cookie values and tokens")
+	cmd.Flags().BoolVar(&opts.ShowSecrets, "show-secrets", false, "show cookie values and tokens")
 	return cmd
 }
 
-// loadSession reads the session a command names (see findSession).
-func loadSession(ctx context.Context, arg string) (store.Snapshot, error) {
-	f, name, err := findSession(arg)
+// loadSession reads the session a command names (see sessionDir.find).
+func loadSession(ctx context.Context, sd sessionDir, arg string) (store.Snapshot, error) {
+	f, name, err := sd.find(arg)
 	if err != nil {
 		return store.Snapshot{}, err
 	}
@@ -148,8 +181,12 @@ func showSession(w io.Writer, snap store.Snapshot, secrets bool, now time.Time) 
 			fmt.Fprintf(w, "  %s: %s\n", h.Name, v)
 		}
 	}
-	if snap.Auth != nil && snap.Auth.Kind != "" {
-		fmt.Fprintf(w, "\nauth: %s %s\n", snap.Auth.Kind, snap.Auth.User)
+	if a := snap.Auth; a != nil && a.Kind != "" {
+		fmt.Fprintf(w, "\nauth: %s %s", a.Kind, a.User)
+		if a.PasswordFrom != "" {
+			fmt.Fprintf(w, " (password from %s)", a.PasswordFrom)
+		}
+		fmt.Fprintln(w)
 	}
 	if l := snap.Login; l != nil {
 		u := l.URL
@@ -211,142 +248,219 @@ func flags(c jar.Cookie) string {
 	return strings.Join(f, " ")
 }
 
-func newCmdSessionDelete(io *IOStreams) *cobra.Command {
+// SessionDeleteOptions are the options of "limpet session delete" and
+// "limpet session reset".
+type SessionDeleteOptions struct {
+	IO       *IOStreams
+	Sessions sessionDir
+
+	Session string
+}
+
+// NewCmdSessionDelete returns "limpet session delete"; runF, when not
+// nil, runs instead of the command (for tests).
+func NewCmdSessionDelete(f *Factory, runF func(*SessionDeleteOptions) error) *cobra.Command {
+	opts := &SessionDeleteOptions{IO: f.IOStreams, Sessions: f.sessions()}
 	return &cobra.Command{
-		Use:   "delete SESSION",
-		Short: "Delete a stored session",
-		Args:  wantArgs("SESSION"),
+		Use:               "delete SESSION",
+		Short:             "Delete a stored session",
+		Args:              wantArgs("SESSION"),
+		ValidArgsFunction: completeSessionArg(f, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, name, err := findSession(args[0])
+			opts.Session = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			file, name, err := opts.Sessions.find(opts.Session)
 			if err != nil {
 				return err
 			}
-			if err := f.Delete(cmd.Context()); err != nil {
+			if err := file.Delete(cmd.Context()); err != nil {
 				return err
 			}
-			fmt.Fprintf(io.ErrOut, "deleted session %s\n", name)
+			fmt.Fprintf(opts.IO.ErrOut, "deleted session %s\n", name)
 			return nil
 		},
 	}
 }
 
-func newCmdSessionReset(io *IOStreams) *cobra.Command {
+// NewCmdSessionReset returns "limpet session reset"; runF, when not nil,
+// runs instead of the command (for tests).
+func NewCmdSessionReset(f *Factory, runF func(*SessionDeleteOptions) error) *cobra.Command {
+	opts := &SessionDeleteOptions{IO: f.IOStreams, Sessions: f.sessions()}
 	return &cobra.Command{
-		Use:   "reset SESSION",
-		Short: "Start a session afresh, keeping an unreadable file aside",
-		Args:  wantArgs("SESSION"),
+		Use:               "reset SESSION",
+		Short:             "Start a session afresh, keeping an unreadable file aside",
+		Args:              wantArgs("SESSION"),
+		ValidArgsFunction: completeSessionArg(f, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, name, err := findSession(args[0])
+			opts.Session = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			file, name, err := opts.Sessions.find(opts.Session)
 			if err != nil {
 				return err
 			}
-			kept, err := f.Reset(cmd.Context())
+			kept, err := file.Reset(cmd.Context())
 			if err != nil {
 				return err
 			}
 			if kept != "" {
-				fmt.Fprintf(io.ErrOut, "reset session %s; the old file is kept as %s\n", name, kept)
+				fmt.Fprintf(opts.IO.ErrOut, "reset session %s; the old file is kept as %s\n", name, kept)
 			} else {
-				fmt.Fprintf(io.ErrOut, "reset session %s\n", name)
+				fmt.Fprintf(opts.IO.ErrOut, "reset session %s\n", name)
 			}
 			return nil
 		},
 	}
 }
 
-func newCmdSessionExport(io *IOStreams) *cobra.Command {
-	var format, output string
-	var credentials bool
+// SessionExportOptions are the options of "limpet session export".
+type SessionExportOptions struct {
+	IO       *IOStreams
+	Sessions sessionDir
+
+	Session     string
+	Format      string
+	Output      string
+	Credentials bool
+}
+
+// NewCmdSessionExport returns "limpet session export"; runF, when not
+// nil, runs instead of the command (for tests).
+func NewCmdSessionExport(f *Factory, runF func(*SessionExportOptions) error) *cobra.Command {
+	opts := &SessionExportOptions{IO: f.IOStreams, Sessions: f.sessions()}
 	cmd := &cobra.Command{
-		Use:   "export SESSION",
-		Short: "Write a session's cookies as cookies.txt (curl, wget) or an HTTPie session file",
-		Args:  wantArgs("SESSION"),
+		Use:               "export SESSION",
+		Short:             "Write a session's cookies as cookies.txt (curl, wget) or an HTTPie session file",
+		Args:              wantArgs("SESSION"),
+		ValidArgsFunction: completeSessionArg(f, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			snap, err := loadSession(cmd.Context(), args[0])
-			if err != nil {
-				return err
+			opts.Session = args[0]
+			if runF != nil {
+				return runF(opts)
 			}
-			var buf bytes.Buffer
-			switch format {
-			case "cookies", "cookies.txt", "netscape":
-				err = cookiestxt.Write(&buf, snap.JarCookies())
-			case "httpie":
-				var hf *httpiesession.File
-				if hf, err = httpiesession.Export(snap, httpiesession.ExportOptions{Credentials: credentials}); err == nil {
-					var b []byte
-					b, err = hf.Marshal()
-					buf.Write(b)
-				}
-			default:
-				return fmt.Errorf("--format %q: want cookies or httpie", format)
-			}
-			if err != nil {
-				return err
-			}
-			if output == "" || output == "-" {
-				_, err = io.Out.Write(buf.Bytes())
-				return err
-			}
-			if err := saveBytes(output, buf.Bytes()); err != nil {
-				return fmt.Errorf("session export: writing %s: %w", output, err)
-			}
-			return nil
+			return runSessionExport(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "cookies", "cookies (Netscape cookies.txt) or httpie")
-	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file (0600) instead of stdout")
-	cmd.Flags().BoolVar(&credentials, "with-credentials", false, "write stored credentials or tokens into an HTTPie export (HTTPie keeps them in plain text)")
+	cmd.Flags().StringVar(&opts.Format, "format", "cookies", "cookies (Netscape cookies.txt) or httpie")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write to this file (0600) instead of stdout")
+	cmd.Flags().BoolVar(&opts.Credentials, "with-credentials", false, "write stored credentials or tokens into an HTTPie export (HTTPie keeps them in plain text)")
+	completeFlagValues(cmd, "format", "cookies\tNetscape cookies.txt, for curl -b and wget", "httpie\tan HTTPie session file")
 	return cmd
 }
 
-func newCmdSessionImport(io *IOStreams) *cobra.Command {
-	var format, importHost string
+func runSessionExport(ctx context.Context, opts *SessionExportOptions) error {
+	snap, err := loadSession(ctx, opts.Sessions, opts.Session)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	switch opts.Format {
+	case "cookies", "cookies.txt", "netscape":
+		err = cookiestxt.Write(&buf, snap.JarCookies())
+	case "httpie":
+		var hf *httpiesession.File
+		if hf, err = httpiesession.Export(snap, httpiesession.ExportOptions{Credentials: opts.Credentials}); err == nil {
+			var b []byte
+			b, err = hf.Marshal()
+			buf.Write(b)
+		}
+	default:
+		return fmt.Errorf("--format %q: want cookies or httpie", opts.Format)
+	}
+	if err != nil {
+		return err
+	}
+	if opts.Output == "" || opts.Output == "-" {
+		_, err = opts.IO.Out.Write(buf.Bytes())
+		return err
+	}
+	if err := saveBytes(opts.Output, buf.Bytes()); err != nil {
+		return fmt.Errorf("session export: writing %s: %w", opts.Output, err)
+	}
+	return nil
+}
+
+// SessionImportOptions are the options of "limpet session import".
+type SessionImportOptions struct {
+	IO       *IOStreams
+	Sessions sessionDir
+	Now      func() time.Time
+
+	Session string
+	File    string
+	Format  string
+	Host    string
+}
+
+// NewCmdSessionImport returns "limpet session import"; runF, when not
+// nil, runs instead of the command (for tests).
+func NewCmdSessionImport(f *Factory, runF func(*SessionImportOptions) error) *cobra.Command {
+	opts := &SessionImportOptions{IO: f.IOStreams, Sessions: f.sessions(), Now: f.Now}
 	cmd := &cobra.Command{
 		Use:   "import SESSION FILE",
 		Short: "Add the cookies of a cookies.txt or HTTPie session file to a session",
 		Long: `Add the cookies of FILE to SESSION, creating it if needed. SESSION is a path, or
 HOST_PORT/NAME ("localhost_8080/app") for a stored session.`,
 		Args: wantArgs("SESSION", "FILE"),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return completeSessionArg(f, 0)(cmd, args, toComplete)
+			}
+			return nil, cobra.ShellCompDirectiveDefault // FILE
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := os.ReadFile(args[1])
-			if err != nil {
-				return err
+			opts.Session, opts.File = args[0], args[1]
+			if runF != nil {
+				return runF(opts)
 			}
-			f, err := importTarget(args[0])
-			if err != nil {
-				return err
-			}
-			now := time.Now()
-			var snap store.Snapshot
-			isJSON := bytes.HasPrefix(bytes.TrimSpace(data), []byte("{"))
-			switch {
-			case format == "httpie" || (format == "auto" || format == "") && isJSON:
-				host := importHost
-				if host == "" {
-					host = hostOfSession(args[0])
-				}
-				snap, err = httpiesession.Import(data, httpiesession.ImportOptions{Host: host, Now: now})
-			case format == "" || format == "auto" || format == "cookies" || format == "cookies.txt" || format == "netscape":
-				var cookies []jar.Cookie
-				cookies, err = cookiestxt.Parse(data, cookiestxt.Options{})
-				snap = store.Snapshot{Cookies: store.CookiesFromJar(stamp(cookies, now))}
-			default:
-				return fmt.Errorf("--format %q: want auto, cookies or httpie", format)
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[1], err)
-			}
-			merged, err := f.Save(cmd.Context(), snap)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(io.ErrOut, "imported %s; the session now holds %s\n", cookies(len(snap.Cookies)), cookies(len(merged.Cookies)))
-			return nil
+			return runSessionImport(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "auto", "auto, cookies or httpie")
-	cmd.Flags().StringVar(&importHost, "host", "", "host for an HTTPie file's unbound cookies (default: from the session name)")
+	cmd.Flags().StringVar(&opts.Format, "format", "auto", "auto, cookies or httpie")
+	cmd.Flags().StringVar(&opts.Host, "host", "", "host for an HTTPie file's unbound cookies (default: from the session name)")
+	completeFlagValues(cmd, "format", "auto\tfrom the file's content", "cookies\tNetscape cookies.txt", "httpie\tan HTTPie session file")
 	return cmd
+}
+
+func runSessionImport(ctx context.Context, opts *SessionImportOptions) error {
+	data, err := os.ReadFile(opts.File)
+	if err != nil {
+		return err
+	}
+	f, err := opts.Sessions.importTarget(opts.Session)
+	if err != nil {
+		return err
+	}
+	now := opts.Now()
+	var snap store.Snapshot
+	isJSON := bytes.HasPrefix(bytes.TrimSpace(data), []byte("{"))
+	format := opts.Format
+	switch {
+	case format == "httpie" || (format == "auto" || format == "") && isJSON:
+		host := opts.Host
+		if host == "" {
+			host = hostOfSession(opts.Session)
+		}
+		snap, err = httpiesession.Import(data, httpiesession.ImportOptions{Host: host, Now: now})
+	case format == "" || format == "auto" || format == "cookies" || format == "cookies.txt" || format == "netscape":
+		var cookies []jar.Cookie
+		cookies, err = cookiestxt.Parse(data, cookiestxt.Options{})
+		snap = store.Snapshot{Cookies: store.CookiesFromJar(stamp(cookies, now))}
+	default:
+		return fmt.Errorf("--format %q: want auto, cookies or httpie", format)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", opts.File, err)
+	}
+	merged, err := f.Save(ctx, snap)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "imported %s; the session now holds %s\n", cookies(len(snap.Cookies)), cookies(len(merged.Cookies)))
+	return nil
 }
 
 // hostOfSession guesses the host of a stored session name
@@ -364,14 +478,14 @@ func hostOfSession(name string) string {
 
 // importTarget is the session an import writes to: an existing one, a
 // path, or a new stored name HOST_PORT/NAME.
-func importTarget(arg string) (*filestore.File, error) {
-	if f, _, err := findSession(arg); err == nil {
+func (sd sessionDir) importTarget(arg string) (*filestore.File, error) {
+	if f, _, err := sd.find(arg); err == nil {
 		return f, nil
 	}
 	if isSessionPath(arg) {
-		return filestore.Open(expandHome(arg), filestore.Options{}), nil
+		return filestore.Open(sd.expandHome(arg), filestore.Options{}), nil
 	}
-	st, err := filestore.New(filestore.Options{})
+	st, err := sd.store()
 	if err != nil {
 		return nil, err
 	}
@@ -394,11 +508,11 @@ func stamp(cs []jar.Cookie, now time.Time) []jar.Cookie {
 }
 
 // sameName lists the stored sessions called name, for any host.
-func sameName(ctx context.Context, name string) []string {
+func (sd sessionDir) sameName(ctx context.Context, name string) []string {
 	if strings.Contains(name, "/") {
 		return nil
 	}
-	st, err := filestore.New(filestore.Options{})
+	st, err := sd.store()
 	if err != nil {
 		return nil
 	}
@@ -412,59 +526,89 @@ func sameName(ctx context.Context, name string) []string {
 	return out
 }
 
-// NewCmdCookies returns "limpet cookies why".
-func NewCmdCookies(io *IOStreams) *cobra.Command {
+// NewCmdCookies returns "limpet cookies": why.
+func NewCmdCookies(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "cookies", Short: "Explain which cookies go with a request"}
-	why := &cobra.Command{
+	cmd.AddCommand(NewCmdCookiesWhy(f, nil))
+	return cmd
+}
+
+// CookiesWhyOptions are the options of "limpet cookies why".
+type CookiesWhyOptions struct {
+	IO       *IOStreams
+	Sessions sessionDir
+
+	Session string
+	URL     string
+}
+
+// NewCmdCookiesWhy returns "limpet cookies why"; runF, when not nil, runs
+// instead of the command (for tests).
+func NewCmdCookiesWhy(f *Factory, runF func(*CookiesWhyOptions) error) *cobra.Command {
+	opts := &CookiesWhyOptions{IO: f.IOStreams, Sessions: f.sessions()}
+	return &cobra.Command{
 		Use:   "why SESSION URL",
 		Short: "Tell, for each cookie of SESSION, whether a request to URL carries it, and why not",
 		Args:  wantArgs("SESSION", "URL"),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return completeSessionArg(f, 0)(cmd, args, toComplete)
+			}
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ireq, err := items.Parse(args[1:2], items.Options{})
-			if err != nil {
-				return fmt.Errorf("URL %q: %w", args[1], err)
+			opts.Session, opts.URL = args[0], args[1]
+			if runF != nil {
+				return runF(opts)
 			}
-			u := ireq.URL
-			// The session file a request to u would use.
-			f, name, err := sessionFile(args[0], u, "")
-			if err != nil {
-				return err
-			}
-			label := name
-			if label == "" {
-				label = args[0]
-			}
-			snap, err := f.Load(cmd.Context())
-			if errors.Is(err, store.ErrNotFound) {
-				fmt.Fprintf(io.Out, "no session %q for %s yet (%s, file %s): a request to %s with --session=%s sends no stored cookies\n",
-					args[0], u.Host, label, f.Path(), u.Redacted(), args[0])
-				if others := sameName(cmd.Context(), args[0]); len(others) > 0 {
-					fmt.Fprintf(io.Out, "sessions named %q are kept for other hosts: %s\n", args[0], strings.Join(others, ", "))
-				}
-				return nil
-			}
-			if err != nil {
-				return sessionLoadError(args[0], err)
-			}
-			fmt.Fprintf(io.Out, "session %s (file %s) for %s:\n", label, f.Path(), u.Redacted())
-			j := jar.New(jar.Options{})
-			if err := j.Restore(snap.JarCookies()); err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(io.Out, 0, 4, 3, ' ', 0)
-			for _, d := range j.Explain(u) {
-				if d.Sent() {
-					fmt.Fprintf(tw, "%s\tsent\n", d.Cookie.Name)
-				} else {
-					fmt.Fprintf(tw, "%s\tnot sent: %s\n", d.Cookie.Name, d.Detail)
-				}
-			}
-			if c := snap.CSRF; c != nil && c.HeaderName != "" {
-				fmt.Fprintf(tw, "(CSRF token goes in header %s on unsafe methods)\n", c.HeaderName)
-			}
-			return tw.Flush()
+			return runCookiesWhy(cmd.Context(), opts)
 		},
 	}
-	cmd.AddCommand(why)
-	return cmd
+}
+
+func runCookiesWhy(ctx context.Context, opts *CookiesWhyOptions) error {
+	out := opts.IO.Out
+	ireq, err := items.Parse([]string{opts.URL}, items.Options{})
+	if err != nil {
+		return fmt.Errorf("URL %q: %w", opts.URL, err)
+	}
+	u := ireq.URL
+	// The session file a request to u would use.
+	f, name, err := opts.Sessions.file(opts.Session, u, "")
+	if err != nil {
+		return err
+	}
+	label := name
+	if label == "" {
+		label = opts.Session
+	}
+	snap, err := f.Load(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		fmt.Fprintf(out, "no session %q for %s yet (%s, file %s): a request to %s with --session=%s sends no stored cookies\n",
+			opts.Session, u.Host, label, f.Path(), u.Redacted(), opts.Session)
+		if others := opts.Sessions.sameName(ctx, opts.Session); len(others) > 0 {
+			fmt.Fprintf(out, "sessions named %q are kept for other hosts: %s\n", opts.Session, strings.Join(others, ", "))
+		}
+		return nil
+	}
+	if err != nil {
+		return sessionLoadError(opts.Session, err)
+	}
+	fmt.Fprintf(out, "session %s (file %s) for %s:\n", label, f.Path(), u.Redacted())
+	j := jar.New(jar.Options{})
+	if err := j.Restore(snap.JarCookies()); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
+	for _, d := range j.Explain(u) {
+		if d.Sent() {
+			fmt.Fprintf(tw, "%s\tsent\n", d.Cookie.Name)
+		} else {
+			fmt.Fprintf(tw, "%s\tnot sent: %s\n", d.Cookie.Name, d.Detail)
+		}
+	}
+	if c := snap.CSRF; c != nil && c.HeaderName != "" {
+		fmt.Fprintf(tw, "(CSRF token goes in header %s on unsafe methods)\n", c.HeaderName)
+	}
+	return tw.Flush()
 }

@@ -38,7 +38,8 @@ listed with the values masked.
 
 // withBrowserImport adds --from, --profile and --domain to the "session
 // import" command: with --from it imports a browser profile's cookies.
-func withBrowserImport(cmd *cobra.Command, io *IOStreams) *cobra.Command {
+func withBrowserImport(cmd *cobra.Command, f *Factory) *cobra.Command {
+	io := f.IOStreams
 	var from, profile string
 	var domains []string
 	fileArgs, fileRun := cmd.Args, cmd.RunE
@@ -61,7 +62,7 @@ func withBrowserImport(cmd *cobra.Command, io *IOStreams) *cobra.Command {
 		if c.Flags().Changed("format") || c.Flags().Changed("host") {
 			return errors.New("--format and --host are for files; --from reads a browser profile")
 		}
-		return runBrowserImport(c.Context(), io, browserImportOptions{session: args[0], from: from, profile: profile, domains: domains})
+		return runBrowserImport(c.Context(), io, browserImportOptions{sessions: f.sessions(), session: args[0], from: from, profile: profile, domains: domains})
 	}
 	cmd.Flags().StringVar(&from, "from", "", "import from a browser profile: chromium, chrome or firefox")
 	cmd.Flags().StringVar(&profile, "profile", "", "the browser profile: a name or a path (default: the browser's default profile)")
@@ -75,6 +76,7 @@ type browserImportOptions struct {
 	from    string
 	profile string
 	domains []string
+	sessions sessionDir
 	// dirs and now are for tests; zero means the user's and time.Now.
 	dirs browsercookie.Dirs
 	now  time.Time
@@ -83,14 +85,14 @@ type browserImportOptions struct {
 // browserImportTarget resolves the session argument: an existing session
 // or file, or a new stored name HOST_PORT/NAME. It returns the file, the
 // name to show and the host the name implies ("" for a path).
-func browserImportTarget(arg string) (*filestore.File, string, string, error) {
-	if f, name, err := findSession(arg); err == nil {
+func browserImportTarget(sd sessionDir, arg string) (*filestore.File, string, string, error) {
+	if f, name, err := sd.find(arg); err == nil {
 		if isSessionPath(arg) {
 			return f, name, "", nil
 		}
 		return f, name, hostOfSession(name), nil
 	}
-	f, err := importTarget(arg)
+	f, err := sd.importTarget(arg)
 	if err != nil {
 		return nil, "", "", err
 	}
@@ -105,7 +107,7 @@ func runBrowserImport(ctx context.Context, io *IOStreams, o browserImportOptions
 	if err != nil {
 		return fmt.Errorf("--from: %w", err)
 	}
-	f, name, host, err := browserImportTarget(o.session)
+	f, name, host, err := browserImportTarget(o.sessions, o.session)
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,13 @@ type cliSession struct {
 
 	newHeaders *store.Headers // headers to store after this run
 	newAuth    *store.Auth
+	newToken   *store.Token
+}
+
+// changed reports whether this run has something of its own to save: the
+// session is new, or its headers or auth changed.
+func (cs *cliSession) changed() bool {
+	return !cs.exists || cs.newHeaders != nil || cs.newAuth != nil || cs.newToken != nil
 }
 
 // isSessionPath reports whether a session argument names a file rather
@@ -43,10 +50,26 @@ func isSessionPath(arg string) bool {
 		filepath.IsAbs(arg) || strings.HasPrefix(a, "/") || (strings.Contains(a, "/") && strings.HasSuffix(a, ".json"))
 }
 
+// sessionDir finds the sessions the commands name: stored ones under the
+// configuration directory, and session files given by path.
+type sessionDir struct {
+	configDir func() (string, error)
+	homeDir   func() (string, error)
+}
+
+// store returns the store of named sessions.
+func (sd sessionDir) store() (*filestore.Store, error) {
+	dir, err := sd.configDir()
+	if err != nil {
+		return nil, err
+	}
+	return filestore.New(filestore.Options{Dir: dir})
+}
+
 // expandHome replaces a leading "~/" with the home directory.
-func expandHome(path string) string {
+func (sd sessionDir) expandHome(path string) string {
 	if rest, ok := strings.CutPrefix(filepath.ToSlash(path), "~/"); ok {
-		if home, err := os.UserHomeDir(); err == nil {
+		if home, err := sd.homeDir(); err == nil {
 			return filepath.Join(home, filepath.FromSlash(rest))
 		}
 	}
@@ -67,15 +90,15 @@ func hostKey(u *url.URL, hostHeader string) (string, error) {
 	return strings.TrimSuffix(key, "/x"), nil
 }
 
-// sessionFile finds the file of a session argument for a request to u: a
+// file finds the file of a session argument for a request to u: a
 // path; HOST_PORT/NAME, which must be the request's host; or NAME, kept
 // for the request's host as HTTPie lays sessions out. It returns the
 // stored name too ("" for a path).
-func sessionFile(arg string, u *url.URL, hostHeader string) (*filestore.File, string, error) {
+func (sd sessionDir) file(arg string, u *url.URL, hostHeader string) (*filestore.File, string, error) {
 	if isSessionPath(arg) {
-		return filestore.Open(expandHome(arg), filestore.Options{}), "", nil
+		return filestore.Open(sd.expandHome(arg), filestore.Options{}), "", nil
 	}
-	st, err := filestore.New(filestore.Options{})
+	st, err := sd.store()
 	if err != nil {
 		return nil, "", err
 	}
@@ -110,9 +133,9 @@ func hostOfKey(dir string) string {
 	return dir
 }
 
-// openCLISession loads the session named by --session or
-// --session-read-only; nil when neither is given.
-func openCLISession(name, readOnlyName string, ireq *items.Request) (*cliSession, error) {
+// open loads the session named by --session or --session-read-only; nil
+// when neither is given.
+func (sd sessionDir) open(name, readOnlyName string, ireq *items.Request) (*cliSession, error) {
 	arg, ro := name, false
 	if readOnlyName != "" {
 		if name != "" {
@@ -124,7 +147,7 @@ func openCLISession(name, readOnlyName string, ireq *items.Request) (*cliSession
 		return nil, nil
 	}
 	host, _ := ireq.Get("Host")
-	f, name, err := sessionFile(arg, ireq.URL, host)
+	f, name, err := sd.file(arg, ireq.URL, host)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +300,7 @@ func unwrapPathError(err error) error {
 
 // apply binds the Session to the file and records the request's headers
 // to store, as HTTPie does.
-func (cs *cliSession) apply(lo *limpet.Options, ireq *items.Request, o *RequestOptions) {
+func (cs *cliSession) apply(lo *limpet.Options, ireq *items.Request, now time.Time) {
 	if cs.readOnly {
 		lo.Store = readOnlyStore{cs.file}
 	} else {
@@ -310,7 +333,7 @@ func (cs *cliSession) apply(lo *limpet.Options, ireq *items.Request, o *RequestO
 		}
 	}
 	if changed {
-		sh := &store.Headers{Updated: time.Now()}
+		sh := &store.Headers{Updated: now}
 		for _, h := range merged {
 			sh.List = append(sh.List, store.Header{Name: h.Name, Value: h.Value})
 		}
@@ -325,12 +348,31 @@ func storableHeader(name string) bool {
 	return !strings.HasPrefix(n, "content-") && !strings.HasPrefix(n, "if-") && n != "cookie" && n != "host" && n != "user-agent"
 }
 
-// recordAuth stores how the session authenticates (never the password).
-func (cs *cliSession) recordAuth(kind, user string) {
+// recordAuth stores how the session authenticates (never the password):
+// the user and where the password comes from.
+func (cs *cliSession) recordAuth(a store.Auth, now time.Time) {
 	if cs.readOnly {
 		return
 	}
-	cs.newAuth = &store.Auth{Kind: kind, User: user, Updated: time.Now()}
+	if old := cs.snap.Auth; old != nil && old.Kind == a.Kind && old.User == a.User && old.PasswordFrom == a.PasswordFrom {
+		return // unchanged
+	}
+	a.Updated = now
+	cs.newAuth = &a
+}
+
+// recordToken stores a bearer token given with -A bearer.
+func (cs *cliSession) recordToken(t store.Token, now time.Time) {
+	if cs.readOnly {
+		return
+	}
+	for _, old := range cs.snap.Tokens {
+		if old.Source == t.Source && old.AccessToken == t.AccessToken && old.TokenType == t.TokenType {
+			return // unchanged
+		}
+	}
+	t.Updated = now
+	cs.newToken = &t
 }
 
 // SaveState adds the headers and auth kind recorded by this run.
@@ -340,6 +382,15 @@ func (cs *cliSession) SaveState(s *store.Snapshot) {
 	}
 	if cs.newAuth != nil {
 		s.Auth = cs.newAuth
+	}
+	if t := cs.newToken; t != nil {
+		kept := s.Tokens[:0:0]
+		for _, old := range s.Tokens {
+			if old.Source != t.Source {
+				kept = append(kept, old)
+			}
+		}
+		s.Tokens = append(kept, *t)
 	}
 }
 
@@ -355,18 +406,18 @@ func (r readOnlyStore) Save(_ context.Context, s store.Snapshot) (store.Snapshot
 	return s, nil
 }
 
-// findSession resolves a session argument of the session commands: a
-// path, a full stored name ("localhost_8080/app"), or a bare name that is
-// unique among the stored sessions.
-func findSession(arg string) (*filestore.File, string, error) {
+// find resolves a session argument of the session commands: a path, a
+// full stored name ("localhost_8080/app"), or a bare name that is unique
+// among the stored sessions.
+func (sd sessionDir) find(arg string) (*filestore.File, string, error) {
 	if isSessionPath(arg) {
-		path := expandHome(arg)
+		path := sd.expandHome(arg)
 		if _, err := os.Stat(path); err != nil {
 			return nil, "", fmt.Errorf("session file %s: %w", arg, unwrapPathError(err))
 		}
 		return filestore.Open(path, filestore.Options{}), arg, nil
 	}
-	st, err := filestore.New(filestore.Options{})
+	st, err := sd.store()
 	if err != nil {
 		return nil, "", err
 	}

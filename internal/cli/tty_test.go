@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -124,5 +125,54 @@ func TestDownloadProgressInATerminal(t *testing.T) {
 	fi, err := os.Stat(filepath.Join(dir, "slow-download.bin")) // the extension from Content-Type, as HTTPie
 	if err != nil || fi.Size() != 1000000 {
 		t.Errorf("saved file: %v, %v", fi, err)
+	}
+}
+
+// TestStreamInATerminal checks that server-sent events show on a terminal
+// as they come: the first event is on the screen while the server still
+// holds the stream open, and the rest follows when it sends it.
+func TestStreamInATerminal(t *testing.T) {
+	tmux := requireTool(t, "tmux")
+	bin := buildLimpet(t)
+	srv := httptest.NewServer(testHandler())
+	defer srv.Close()
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "tmux.sock")
+	tm := func(args ...string) string {
+		out, err := exec.Command(tmux, append([]string{"-S", sock}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	url := srv.URL + "/gate?type=text/event-stream&first=data:+first-event&last=data:+last-event"
+	command := "LIMPET_CONFIG_DIR=" + dir + " " + bin + " -b '" + url + "'; echo EXIT=$?; sleep 30"
+	tm("new-session", "-d", "-x", "150", "-y", "20", "sh", "-c", command)
+	defer exec.Command(tmux, "-S", sock, "kill-server").Run()
+	waitFor := func(what string) string {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			screen := tm("capture-pane", "-p")
+			if strings.Contains(screen, what) {
+				return screen
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("waiting for %q; screen:\n%s", what, screen)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	screen := waitFor("first-event")
+	if strings.Contains(screen, "EXIT=") || strings.Contains(screen, "last-event") {
+		t.Fatalf("the stream ended before the server let it:\n%s", screen)
+	}
+	resp, err := http.Get(srv.URL + "/gate/open")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	screen = waitFor("EXIT=")
+	if !strings.Contains(screen, "last-event") || !strings.Contains(screen, "EXIT=0") {
+		t.Errorf("the end of the stream:\n%s", screen)
 	}
 }

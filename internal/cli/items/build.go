@@ -56,6 +56,9 @@ type Options struct {
 	// DefaultScheme is used for URLs without one ("" means "http"; HTTPie's
 	// --default-scheme, and "https" when invoked as https).
 	DefaultScheme string
+	// PathAsIs keeps the URL path's dot segments ("/a/../b"), as HTTPie's
+	// --path-as-is; by default they are removed, as HTTPie does.
+	PathAsIs bool
 	// Boundary is the multipart boundary ("" means a random one).
 	Boundary string
 	// UserAgent, when not empty, is a default User-Agent header that items
@@ -243,7 +246,7 @@ func Parse(args []string, opts Options) (*Request, error) {
 	if scheme == "" {
 		scheme = "http"
 	}
-	u, err := buildURL(rawURL, scheme, encodeQuery(&b.params))
+	u, err := buildURL(rawURL, scheme, encodeQuery(&b.params), opts.PathAsIs)
 	if err != nil {
 		return nil, err
 	}

@@ -181,3 +181,24 @@ func TestNestedJSONPaddingBudget(t *testing.T) {
 		t.Errorf("padded body: %d nulls, ends %q", strings.Count(body, "null"), body[len(body)-20:])
 	}
 }
+
+func TestPathAsIs(t *testing.T) {
+	for _, tt := range []struct {
+		asIs bool
+		want string
+	}{
+		{false, "http://example.org/b/c?q=1"},
+		{true, "http://example.org/a/../b/./c?q=1"},
+	} {
+		r, err := Parse([]string{"example.org/a/../b/./c", "q==1"}, Options{PathAsIs: tt.asIs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.URL.String(); got != tt.want {
+			t.Errorf("PathAsIs %v: %s, want %s", tt.asIs, got, tt.want)
+		}
+		if got, want := r.URL.RequestURI(), strings.TrimPrefix(tt.want, "http://example.org"); got != want {
+			t.Errorf("PathAsIs %v: request URI %s, want %s", tt.asIs, got, want)
+		}
+	}
+}

@@ -135,7 +135,7 @@ func unquoteUnreserved(s string) string {
 // expanded, path and query normalised as HTTPie's libraries do, host
 // lower-cased and IDNA-encoded, an empty path made "/", and the query
 // parameters appended.
-func buildURL(arg, defaultScheme string, params string) (*url.URL, error) {
+func buildURL(arg, defaultScheme string, params string, pathAsIs bool) (*url.URL, error) {
 	s := expandURL(arg, defaultScheme)
 	sep := strings.Index(s, "://")
 	scheme := strings.ToLower(s[:sep])
@@ -156,7 +156,10 @@ func buildURL(arg, defaultScheme string, params string) (*url.URL, error) {
 		query = strings.TrimPrefix(query, "?")
 	}
 	if path != "" {
-		path = unquoteUnreserved(encodeComponent(removeDotSegments(path), pathChars))
+		if !pathAsIs {
+			path = removeDotSegments(path)
+		}
+		path = unquoteUnreserved(encodeComponent(path, pathChars))
 	}
 	if path == "" {
 		path = "/"
