@@ -72,10 +72,10 @@ func withBrowserImport(cmd *cobra.Command, f *Factory) *cobra.Command {
 
 // browserImportOptions are the arguments of "session import --from".
 type browserImportOptions struct {
-	session string
-	from    string
-	profile string
-	domains []string
+	session  string
+	from     string
+	profile  string
+	domains  []string
 	sessions sessionDir
 	// dirs and now are for tests; zero means the user's and time.Now.
 	dirs browsercookie.Dirs
