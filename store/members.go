@@ -386,18 +386,25 @@ func (w *writer) fail(list string, i int, err error) {
 // appendSpaced appends the compact JSON src with a space after every ':'
 // and ',' outside strings: the layout of a line of a snapshot file.
 func appendSpaced(dst, src []byte) []byte {
-	start, inString := 0, false
+	start := 0
 	for i := 0; i < len(src); i++ {
-		switch c := src[i]; {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
+		switch src[i] {
+		case '"': // skip to the closing quote: the next one not escaped
+			for {
+				j := bytes.IndexByte(src[i+1:], '"')
+				if j < 0 {
+					return append(dst, src[start:]...) // not reached for valid JSON
+				}
+				i += 1 + j
+				n := 0
+				for src[i-1-n] == '\\' { // stops at the opening quote
+					n++
+				}
+				if n%2 == 0 {
+					break
+				}
 			}
-		case c == '"':
-			inString = true
-		case c == ':' || c == ',':
+		case ':', ',':
 			dst = append(dst, src[start:i+1]...)
 			dst = append(dst, ' ')
 			start = i + 1

@@ -136,10 +136,13 @@ type tombstoneJSON struct {
 
 // jsonTime is a time in the JSON form: an RFC 3339 string, written in UTC
 // with nanoseconds and clamped to the years 0000 to 9999; null and "" read
-// as the zero time. It is encoded through a pointer (MarshalJSON has a
-// pointer receiver to spare an allocation), so it must be addressable when
-// encoded: a field of a struct encoded through a pointer, an element of a
-// slice.
+// as the zero time.
+//
+// Its methods have pointer receivers, which spares encoding/json an
+// allocation per time, so a jsonTime must be addressable when encoded (a
+// field of a struct encoded through a pointer, an element of a slice).
+// It is encoded as text (MarshalText), which encoding/json copies as a
+// string, rather than as JSON it would scan again.
 type jsonTime time.Time
 
 // Times outside the years RFC 3339 can write are clamped to them; for an
@@ -150,20 +153,17 @@ var (
 )
 
 // IsZero reports whether t is the zero time (for omitzero).
-func (t jsonTime) IsZero() bool { return time.Time(t).IsZero() }
+func (t *jsonTime) IsZero() bool { return time.Time(*t).IsZero() }
 
-// MarshalJSON implements json.Marshaler.
-func (t *jsonTime) MarshalJSON() ([]byte, error) {
+// MarshalText implements encoding.TextMarshaler.
+func (t *jsonTime) MarshalText() ([]byte, error) {
 	u := time.Time(*t).UTC()
 	if u.Before(minTime) {
 		u = minTime
 	} else if u.After(maxTime) {
 		u = maxTime
 	}
-	b := make([]byte, 0, len(time.RFC3339Nano)+2)
-	b = append(b, '"')
-	b = u.AppendFormat(b, time.RFC3339Nano)
-	return append(b, '"'), nil
+	return u.AppendFormat(make([]byte, 0, len(time.RFC3339Nano)), time.RFC3339Nano), nil
 }
 
 // UnmarshalJSON implements json.Unmarshaler. It accepts what time.Parse
