@@ -106,7 +106,7 @@ func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 	var cj cookieJSON
 	for i := range s.Cookies {
 		w.element(i, "\n    ")
-		cj.set(&s.Cookies[i])
+		cj.set(&s.Cookies[i], &w.times)
 		w.value("cookies", i, &cj, s.Cookies[i].Extra)
 	}
 	w.out = closeList(w.out, len(s.Cookies), ']')
@@ -115,7 +115,7 @@ func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 		var tj tombstoneJSON
 		for i := range s.Tombstones {
 			w.element(i, "\n    ")
-			tj.set(&s.Tombstones[i])
+			tj.set(&s.Tombstones[i], &w.times)
 			w.value("tombstones", i, &tj, nil)
 		}
 		w.out = closeList(w.out, len(s.Tombstones), ']')

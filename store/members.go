@@ -257,6 +257,7 @@ type writer struct {
 	out     []byte
 	scratch bytes.Buffer
 	enc     *json.Encoder
+	times   timeCache
 	err     error
 }
 

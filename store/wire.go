@@ -143,7 +143,10 @@ type tombstoneJSON struct {
 // field of a struct encoded through a pointer, an element of a slice).
 // It is encoded as text (MarshalText), which encoding/json copies as a
 // string, rather than as JSON it would scan again.
-type jsonTime time.Time
+type jsonTime struct {
+	t    time.Time
+	text []byte // the written form, when the writer has it already (see timeCache)
+}
 
 // Times outside the years RFC 3339 can write are clamped to them; for an
 // expiry far in the future this changes nothing a cookie jar can observe.
@@ -153,17 +156,57 @@ var (
 )
 
 // IsZero reports whether t is the zero time (for omitzero).
-func (t *jsonTime) IsZero() bool { return time.Time(*t).IsZero() }
+func (t *jsonTime) IsZero() bool { return t.t.IsZero() }
 
 // MarshalText implements encoding.TextMarshaler.
 func (t *jsonTime) MarshalText() ([]byte, error) {
-	u := time.Time(*t).UTC()
+	if t.text != nil {
+		return t.text, nil
+	}
+	return appendTime(nil, t.t), nil
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	u := t.UTC()
 	if u.Before(minTime) {
 		u = minTime
 	} else if u.After(maxTime) {
 		u = maxTime
 	}
-	return u.AppendFormat(make([]byte, 0, len(time.RFC3339Nano)), time.RFC3339Nano), nil
+	return u.AppendFormat(b, time.RFC3339Nano)
+}
+
+// timeCache formats each time once per Marshal: the cookies of a session
+// often share times (a new cookie's created, updated and last access; the
+// cookies one response set). Its map compares times with ==, location and
+// monotonic reading included: equal keys are the same instant in the same
+// location, and a miss only costs a formatting.
+type timeCache struct {
+	arena []byte
+	m     map[time.Time][]byte
+}
+
+// at returns t with its written form.
+func (c *timeCache) at(t time.Time) jsonTime {
+	if t.IsZero() {
+		return jsonTime{}
+	}
+	if text, ok := c.m[t]; ok {
+		return jsonTime{t: t, text: text}
+	}
+	if len(c.arena)+len(time.RFC3339Nano) > cap(c.arena) {
+		c.arena = make([]byte, 0, 4096) // the older arena stays alive as long as its texts
+	}
+	start := len(c.arena)
+	c.arena = appendTime(c.arena, t)
+	text := c.arena[start:len(c.arena):len(c.arena)]
+	if c.m == nil {
+		c.m = make(map[time.Time][]byte)
+	}
+	if len(c.m) < 1024 {
+		c.m[t] = text
+	}
+	return jsonTime{t: t, text: text}
 }
 
 // UnmarshalJSON implements json.Unmarshaler. It accepts what time.Parse
@@ -181,7 +224,7 @@ func (t *jsonTime) UnmarshalJSON(b []byte) error {
 	}
 	var u time.Time
 	if err := u.UnmarshalText(b[1 : len(b)-1]); err == nil { // the common case: no escapes, strict RFC 3339
-		*t = jsonTime(u)
+		*t = jsonTime{t: u}
 		return nil
 	}
 	var s string
@@ -192,7 +235,7 @@ func (t *jsonTime) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("want an RFC 3339 time, got %q", s)
 	}
-	*t = jsonTime(u)
+	*t = jsonTime{t: u}
 	return nil
 }
 
@@ -254,11 +297,11 @@ func either(plain, enc, member string) (string, string, error) {
 	return s, member + "_b64", err
 }
 
-func (w *cookieJSON) set(c *Cookie) {
+func (w *cookieJSON) set(c *Cookie, tc *timeCache) {
 	*w = cookieJSON{
-		HostOnly: c.HostOnly, Persistent: c.Persistent, Expires: jsonTime(c.Expires), Secure: c.Secure,
+		HostOnly: c.HostOnly, Persistent: c.Persistent, Expires: tc.at(c.Expires), Secure: c.Secure,
 		HTTPOnly: c.HttpOnly, SameSite: c.SameSite.String(), Partitioned: c.Partitioned,
-		Created: jsonTime(c.Created), Updated: jsonTime(c.Updated), LastAccess: jsonTime(c.LastAccess),
+		Created: tc.at(c.Created), Updated: tc.at(c.Updated), LastAccess: tc.at(c.LastAccess),
 	}
 	b64(&c.Name, &w.Name, &w.NameB64)
 	b64(&c.Value, &w.Value, &w.ValueB64)
@@ -270,9 +313,9 @@ func (w *cookieJSON) set(c *Cookie) {
 // at fault ("" for the cookie as a whole).
 func (w *cookieJSON) cookie() (c Cookie, member string, err error) {
 	c = Cookie{Cookie: jar.Cookie{
-		HostOnly: w.HostOnly, Persistent: w.Persistent, Expires: time.Time(w.Expires), Secure: w.Secure,
+		HostOnly: w.HostOnly, Persistent: w.Persistent, Expires: w.Expires.t, Secure: w.Secure,
 		HttpOnly: w.HTTPOnly, Partitioned: w.Partitioned,
-		Created: time.Time(w.Created), Updated: time.Time(w.Updated), LastAccess: time.Time(w.LastAccess),
+		Created: w.Created.t, Updated: w.Updated.t, LastAccess: w.LastAccess.t,
 	}, Extra: w.Extra}
 	var name, value string
 	if w.Name != nil {
@@ -317,15 +360,15 @@ func (w *cookieJSON) cookie() (c Cookie, member string, err error) {
 	return c, "", nil
 }
 
-func (w *tombstoneJSON) set(t *Tombstone) {
-	*w = tombstoneJSON{HostOnly: t.Key.HostOnly, Deleted: jsonTime(t.Deleted)}
+func (w *tombstoneJSON) set(t *Tombstone, tc *timeCache) {
+	*w = tombstoneJSON{HostOnly: t.Key.HostOnly, Deleted: tc.at(t.Deleted)}
 	b64Value(t.Key.Domain, &w.Domain, &w.DomainB64)
 	b64Value(t.Key.Path, &w.Path, &w.PathB64)
 	b64(&t.Key.Name, &w.Name, &w.NameB64)
 }
 
 func (w *tombstoneJSON) tombstone() (t Tombstone, member string, err error) {
-	t = Tombstone{Key: jar.Key{HostOnly: w.HostOnly}, Deleted: time.Time(w.Deleted)}
+	t = Tombstone{Key: jar.Key{HostOnly: w.HostOnly}, Deleted: w.Deleted.t}
 	var name string
 	if w.Name != nil {
 		name = *w.Name
@@ -346,33 +389,33 @@ func (w *tombstoneJSON) tombstone() (t Tombstone, member string, err error) {
 }
 
 func metaToJSON(m *Meta) *metaJSON {
-	return &metaJSON{Created: jsonTime(m.Created), Updated: jsonTime(m.Updated), Limpet: m.Limpet}
+	return &metaJSON{Created: jsonTime{t: m.Created}, Updated: jsonTime{t: m.Updated}, Limpet: m.Limpet}
 }
 
 func (w *metaJSON) meta() Meta {
-	return Meta{Created: time.Time(w.Created), Updated: time.Time(w.Updated), Limpet: w.Limpet, Extra: w.Extra}
+	return Meta{Created: w.Created.t, Updated: w.Updated.t, Limpet: w.Limpet, Extra: w.Extra}
 }
 
 func authToJSON(a *Auth) *authJSON {
-	return &authJSON{Kind: a.Kind, User: a.User, Password: a.Password, Updated: jsonTime(a.Updated)}
+	return &authJSON{Kind: a.Kind, User: a.User, Password: a.Password, Updated: jsonTime{t: a.Updated}}
 }
 
 func (w *authJSON) auth() *Auth {
-	return &Auth{Kind: w.Kind, User: w.User, Password: w.Password, Updated: time.Time(w.Updated), Extra: w.Extra}
+	return &Auth{Kind: w.Kind, User: w.User, Password: w.Password, Updated: w.Updated.t, Extra: w.Extra}
 }
 
 func loginToJSON(l *Login) *loginJSON {
 	return &loginJSON{URL: l.URL, Flow: l.Flow, User: l.User, PasswordFrom: l.PasswordFrom, Password: l.Password,
-		Params: l.Params, Updated: jsonTime(l.Updated)}
+		Params: l.Params, Updated: jsonTime{t: l.Updated}}
 }
 
 func (w *loginJSON) login() *Login {
 	return &Login{URL: w.URL, Flow: w.Flow, User: w.User, PasswordFrom: w.PasswordFrom, Password: w.Password,
-		Params: w.Params, Updated: time.Time(w.Updated), Extra: w.Extra}
+		Params: w.Params, Updated: w.Updated.t, Extra: w.Extra}
 }
 
 func headersToJSON(h *Headers) *headersJSON {
-	w := &headersJSON{Updated: jsonTime(h.Updated), List: make([]headerJSON, len(h.List))}
+	w := &headersJSON{Updated: jsonTime{t: h.Updated}, List: make([]headerJSON, len(h.List))}
 	for i, hd := range h.List {
 		w.List[i] = headerJSON(hd)
 	}
@@ -380,7 +423,7 @@ func headersToJSON(h *Headers) *headersJSON {
 }
 
 func (w *headersJSON) headers() (*Headers, error) {
-	h := &Headers{Updated: time.Time(w.Updated), Extra: w.Extra}
+	h := &Headers{Updated: w.Updated.t, Extra: w.Extra}
 	if w.List != nil {
 		h.List = make([]Header, len(w.List))
 	}
@@ -395,30 +438,30 @@ func (w *headersJSON) headers() (*Headers, error) {
 
 func csrfToJSON(c *CSRF) *csrfJSON {
 	return &csrfJSON{Token: c.Token, HeaderName: c.HeaderName, ParamName: c.ParamName, Source: c.Source,
-		Updated: jsonTime(c.Updated)}
+		Updated: jsonTime{t: c.Updated}}
 }
 
 func (w *csrfJSON) csrf() *CSRF {
 	return &CSRF{Token: w.Token, HeaderName: w.HeaderName, ParamName: w.ParamName, Source: w.Source,
-		Updated: time.Time(w.Updated), Extra: w.Extra}
+		Updated: w.Updated.t, Extra: w.Extra}
 }
 
 func (w *tokenJSON) set(t *Token) {
 	*w = tokenJSON{Source: t.Source, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType,
-		Expiry: jsonTime(t.Expiry), Updated: jsonTime(t.Updated)}
+		Expiry: jsonTime{t: t.Expiry}, Updated: jsonTime{t: t.Updated}}
 }
 
 func (w *tokenJSON) token() Token {
 	return Token{Source: w.Source, AccessToken: w.AccessToken, RefreshToken: w.RefreshToken, TokenType: w.TokenType,
-		Expiry: time.Time(w.Expiry), Updated: time.Time(w.Updated), Extra: w.Extra}
+		Expiry: w.Expiry.t, Updated: w.Updated.t, Extra: w.Extra}
 }
 
 func (w *stateJSON) set(s *State) {
-	*w = stateJSON{Version: s.Version, Updated: jsonTime(s.Updated)}
+	*w = stateJSON{Version: s.Version, Updated: jsonTime{t: s.Updated}}
 }
 
 func (w *stateJSON) state() State {
-	s := State{Version: w.Version, Updated: time.Time(w.Updated), Data: w.Data, Extra: w.Extra}
+	s := State{Version: w.Version, Updated: w.Updated.t, Data: w.Data, Extra: w.Extra}
 	if string(s.Data) == "null" {
 		s.Data = nil
 	}
