@@ -200,27 +200,26 @@ func Parse(data []byte) (Snapshot, error) {
 // parseSlowly is Parse for documents with unknown members or errors. Its
 // result is the same as Parse's.
 func parseSlowly(data []byte) (Snapshot, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(data, &top); err != nil {
+	var head struct {
+		Format  *string          `json:"format"`
+		Version *int             `json:"version"`
+		HTTPie  *json.RawMessage `json:"__meta__"` // HTTPie's session files have it
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			line, col := lineCol(data, se.Offset)
 			return Snapshot{}, formatErr(fmt.Sprintf("line %d, column %d", line, col), se)
 		}
-		return Snapshot{}, formatErr("", fmt.Errorf("want a JSON object, got %s", kindOf(bytes.TrimSpace(data))))
-	}
-	if top == nil {
-		return Snapshot{}, formatErr("", errors.New("want a JSON object, got null"))
-	}
-	var head struct {
-		Format  *string `json:"format"`
-		Version *int    `json:"version"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
+		if te := (*json.UnmarshalTypeError)(nil); errors.As(err, &te) && te.Field == "" {
+			return Snapshot{}, formatErr("", fmt.Errorf("want a JSON object, got %s", kindOf(bytes.TrimSpace(data))))
+		}
 		return Snapshot{}, located(data, reflect.TypeOf(head), err)
 	}
-	_, httpie := top["__meta__"]
-	if err := checkHead(head.Format, head.Version, httpie); err != nil {
+	if k := kindOf(bytes.TrimSpace(data)); k == "null" {
+		return Snapshot{}, formatErr("", errors.New("want a JSON object, got null"))
+	}
+	if err := checkHead(head.Format, head.Version, head.HTTPie != nil); err != nil {
 		return Snapshot{}, err
 	}
 	var w snapshotJSON
