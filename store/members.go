@@ -23,7 +23,8 @@ import (
 // decoded into it and is never kept in Extra, and Marshal never writes an
 // Extra member that would match a field, so that a file reads back the same.
 
-// wireType describes a wire struct for the helpers below.
+// wireType describes a wire struct for the helpers below. Every exported
+// field of a wire struct has a json tag with its member name.
 type wireType struct {
 	names  []string // JSON member names of the fields, in field order
 	fields []int    // their field indexes
@@ -40,6 +41,9 @@ func wireTypeOf(t reflect.Type) *wireType {
 	wt := &wireType{extra: -1}
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if !f.IsExported() {
+			continue // encoding/json ignores it
+		}
 		tag := f.Tag.Get("json")
 		if tag == "-" {
 			if f.Name == "Extra" {
