@@ -2,14 +2,13 @@ package store
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/limpet-http/limpet/jar"
 )
@@ -38,76 +37,15 @@ func (e *FormatError) Unwrap() []error { return []error{ErrCorrupt, e.Err} }
 
 func formatErr(where string, err error) error { return &FormatError{Where: where, Err: err} }
 
-// Member names of the JSON form; see FORMAT.md.
-var (
-	topKnown    = keySet("format", "version", "meta", "cookies", "tombstones", "headers", "auth", "tokens", "csrf", "login")
-	metaKnown   = keySet("created", "updated", "limpet")
-	cookieKnown = keySet("name", "name_b64", "value", "value_b64", "domain", "domain_b64", "path", "path_b64", "host_only", "persistent",
-		"expires", "secure", "http_only", "same_site", "partitioned", "created", "updated", "last_access")
-	headersKnown = keySet("updated", "list")
-	authKnown    = keySet("kind", "user", "password_from", "password", "updated")
-	tokenKnown   = keySet("source", "access_token", "refresh_token", "token_type", "expiry", "updated")
-	csrfKnown    = keySet("token", "header_name", "param_name", "source", "updated")
-	loginKnown   = keySet("url", "flow", "user", "password_from", "password", "params", "updated")
-)
-
-func keySet(keys ...string) func(string) bool {
-	m := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		m[k] = true
-	}
-	return func(k string) bool { return m[k] }
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
-}
-
-func decSameSite(v []byte) (jar.SameSite, error) {
-	switch string(v) {
-	case `"None"`:
-		return jar.SameSiteNone, nil
-	case `"Lax"`:
-		return jar.SameSiteLax, nil
-	case `"Strict"`:
-		return jar.SameSiteStrict, nil
-	case `""`, "null":
-		return jar.SameSiteDefault, nil
-	}
-	s, err := decString(v)
-	if err != nil {
-		return 0, err
-	}
-	return 0, fmt.Errorf("want \"None\", \"Lax\" or \"Strict\", got %q", s)
-}
-
-// interner shares the strings that repeat across cookies (domains, paths).
-type interner struct{ m map[string]string }
-
-func (in *interner) decString(v []byte) (string, error) {
-	if s, ok := in.m[string(v)]; ok {
-		return s, nil
-	}
-	s, err := decString(v)
-	if err != nil {
-		return "", err
-	}
-	if in.m == nil {
-		in.m = map[string]string{}
-	}
-	if len(in.m) < 1024 {
-		in.m[string(v)] = s
-	}
-	return s, nil
-}
-
 // Marshal returns the JSON form of s, as described in FORMAT.md: format
-// and version first, one line per cookie and tombstone, a trailing newline.
+// and version first, each small section on one line, one line per token,
+// state entry, cookie and tombstone, a trailing newline.
 // Times are written in UTC, RFC 3339 with nanoseconds. Cookie names,
 // values, domains and paths that are not valid UTF-8 are written
 // base64-encoded so that no byte is lost; other strings must be UTF-8
-// (invalid bytes become U+FFFD). Members in Extra are written back, compacted, after the known
-// ones; an Extra value that is not valid JSON is an error.
+// (invalid bytes become U+FFFD). Members in Extra are written back,
+// compacted, after the known ones; an Extra value or State data that is not
+// valid JSON is an error.
 func Marshal(s Snapshot) ([]byte, error) {
 	b := make([]byte, 0, 512+len(s.Cookies)*400+len(s.Tombstones)*120)
 	return AppendMarshal(b, s)
@@ -115,209 +53,109 @@ func Marshal(s Snapshot) ([]byte, error) {
 
 // AppendMarshal appends the JSON form of s to b, like Marshal.
 func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
-	var firstErr error
-	check := func(section string, idx int, o *object) {
-		if o.err != nil && firstErr == nil {
-			where := section
-			if idx >= 0 {
-				where += "[" + strconv.Itoa(idx) + "]"
-			}
-			firstErr = fmt.Errorf("store: marshal %s: %w", where, o.err)
-		}
-	}
-	b = append(b, "{\n  \"format\": "...)
-	b = appendString(b, FormatName)
-	b = append(b, ",\n  \"version\": "...)
-	b = strconv.AppendInt(b, FormatVersion, 10)
-
-	b = append(b, ",\n  \"meta\": "...)
-	o := beginObject(b)
-	o.time("created", s.Meta.Created)
-	o.time("updated", s.Meta.Updated)
-	o.str("limpet", s.Meta.Limpet)
-	o.extra(s.Meta.Extra, metaKnown)
-	check("meta", -1, &o)
-	b = o.end()
-
+	w := newWriter(b)
+	w.out = append(w.out, "{\n  \"format\": \""+FormatName+"\",\n  \"version\": "...)
+	w.out = strconv.AppendInt(w.out, FormatVersion, 10)
+	w.out = append(w.out, ",\n  \"meta\": "...)
+	w.value("meta", -1, metaToJSON(&s.Meta), s.Meta.Extra)
 	if s.Auth != nil {
-		b = append(b, ",\n  \"auth\": "...)
-		o := beginObject(b)
-		a := s.Auth
-		o.str("kind", a.Kind)
-		o.str("user", a.User)
-		o.str("password_from", a.PasswordFrom)
-		o.str("password", a.Password)
-		o.time("updated", a.Updated)
-		o.extra(a.Extra, authKnown)
-		check("auth", -1, &o)
-		b = o.end()
+		w.out = append(w.out, ",\n  \"auth\": "...)
+		w.value("auth", -1, authToJSON(s.Auth), s.Auth.Extra)
 	}
 	if s.Login != nil {
-		b = append(b, ",\n  \"login\": "...)
-		o := beginObject(b)
-		l := s.Login
-		o.str("url", l.URL)
-		o.str("flow", l.Flow)
-		o.str("user", l.User)
-		o.str("password_from", l.PasswordFrom)
-		o.str("password", l.Password)
-		if len(l.Params) > 0 {
-			o.key("params")
-			p := beginObject(o.b)
-			for _, k := range sortedKeys(l.Params) {
-				p.strAlways(k, l.Params[k])
-			}
-			o.b = p.end()
-		}
-		o.time("updated", l.Updated)
-		o.extra(l.Extra, loginKnown)
-		check("login", -1, &o)
-		b = o.end()
+		w.out = append(w.out, ",\n  \"login\": "...)
+		w.value("login", -1, loginToJSON(s.Login), s.Login.Extra)
 	}
 	if s.Headers != nil {
-		b = append(b, ",\n  \"headers\": "...)
-		o := beginObject(b)
-		h := s.Headers
-		o.time("updated", h.Updated)
-		o.key("list")
-		o.b = append(o.b, '[')
-		for i, hd := range h.List {
-			if i > 0 {
-				o.b = append(o.b, ", "...)
-			}
-			e := beginObject(o.b)
-			e.strAlways("name", hd.Name)
-			e.strAlways("value", hd.Value)
-			o.b = e.end()
-		}
-		o.b = append(o.b, ']')
-		o.extra(h.Extra, headersKnown)
-		check("headers", -1, &o)
-		b = o.end()
+		w.out = append(w.out, ",\n  \"headers\": "...)
+		w.value("headers", -1, headersToJSON(s.Headers), s.Headers.Extra)
 	}
 	if s.CSRF != nil {
-		b = append(b, ",\n  \"csrf\": "...)
-		o := beginObject(b)
-		c := s.CSRF
-		o.str("token", c.Token)
-		o.str("header_name", c.HeaderName)
-		o.str("param_name", c.ParamName)
-		o.str("source", c.Source)
-		o.time("updated", c.Updated)
-		o.extra(c.Extra, csrfKnown)
-		check("csrf", -1, &o)
-		b = o.end()
+		w.out = append(w.out, ",\n  \"csrf\": "...)
+		w.value("csrf", -1, csrfToJSON(s.CSRF), s.CSRF.Extra)
 	}
 	if s.Tokens != nil {
-		b = append(b, ",\n  \"tokens\": ["...)
-		for i, t := range s.Tokens {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, "\n    "...)
-			o := beginObject(b)
-			o.strAlways("source", t.Source)
-			o.str("access_token", t.AccessToken)
-			o.str("refresh_token", t.RefreshToken)
-			o.str("token_type", t.TokenType)
-			o.time("expiry", t.Expiry)
-			o.time("updated", t.Updated)
-			o.extra(t.Extra, tokenKnown)
-			check("tokens", i, &o)
-			b = o.end()
+		w.out = append(w.out, ",\n  \"tokens\": ["...)
+		var tj tokenJSON
+		for i := range s.Tokens {
+			w.element(i, "\n    ")
+			tj.set(&s.Tokens[i])
+			w.value("tokens", i, &tj, s.Tokens[i].Extra)
 		}
-		b = closeArray(b, len(s.Tokens))
+		w.out = closeList(w.out, len(s.Tokens), ']')
 	}
-
-	b = append(b, ",\n  \"cookies\": ["...)
+	if len(s.State) > 0 {
+		w.out = append(w.out, ",\n  \"state\": {"...)
+		var sj stateJSON
+		for i, k := range slices.Sorted(maps.Keys(s.State)) {
+			w.element(i, "\n    ")
+			st := s.State[k]
+			sj.set(&st)
+			w.key(k)
+			// Data is the owner's JSON: written compacted, not spaced out
+			// like the rest of the line, so that it reads back as it was.
+			data := st.Data
+			if st.Removed() {
+				data = nil // null: written as no data
+			}
+			w.object("state."+k, -1, &sj, []rawMember{{"data", data}}, st.Extra)
+		}
+		w.out = closeList(w.out, len(s.State), '}')
+	}
+	w.out = append(w.out, ",\n  \"cookies\": ["...)
+	var cj cookieJSON
 	for i := range s.Cookies {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, "\n    "...)
-		c := &s.Cookies[i]
-		o := beginObject(b)
-		o.nameValue("name", c.Name, true)
-		o.nameValue("value", c.Value, true)
-		o.nameValue("domain", c.Domain, true)
-		o.nameValue("path", c.Path, true)
-		o.boolean("host_only", c.HostOnly)
-		o.boolean("persistent", c.Persistent)
-		o.time("expires", c.Expires)
-		o.boolean("secure", c.Secure)
-		o.boolean("http_only", c.HttpOnly)
-		o.str("same_site", c.SameSite.String())
-		o.boolean("partitioned", c.Partitioned)
-		o.time("created", c.Created)
-		o.time("updated", c.Updated)
-		o.time("last_access", c.LastAccess)
-		o.extra(c.Extra, cookieKnown)
-		check("cookies", i, &o)
-		b = o.end()
+		w.element(i, "\n    ")
+		cj.set(&s.Cookies[i], &w.times)
+		w.value("cookies", i, &cj, s.Cookies[i].Extra)
 	}
-	b = closeArray(b, len(s.Cookies))
-
+	w.out = closeList(w.out, len(s.Cookies), ']')
 	if len(s.Tombstones) > 0 {
-		b = append(b, ",\n  \"tombstones\": ["...)
-		for i, t := range s.Tombstones {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, "\n    "...)
-			o := beginObject(b)
-			o.nameValue("domain", t.Key.Domain, true)
-			o.boolean("host_only", t.Key.HostOnly)
-			o.nameValue("path", t.Key.Path, true)
-			o.nameValue("name", t.Key.Name, true)
-			o.time("deleted", t.Deleted)
-			b = o.end()
+		w.out = append(w.out, ",\n  \"tombstones\": ["...)
+		var tj tombstoneJSON
+		for i := range s.Tombstones {
+			w.element(i, "\n    ")
+			tj.set(&s.Tombstones[i], &w.times)
+			w.value("tombstones", i, &tj, nil)
 		}
-		b = closeArray(b, len(s.Tombstones))
+		w.out = closeList(w.out, len(s.Tombstones), ']')
 	}
-
-	for _, k := range sortedKeys(s.Extra) {
-		if topKnown(k) {
-			continue
+	top := wireTypeOf(reflect.TypeFor[snapshotJSON]())
+	for _, k := range slices.Sorted(maps.Keys(s.Extra)) {
+		if top.field(k) >= 0 {
+			continue // a known member always comes from its field
 		}
-		v := s.Extra[k]
-		if !json.Valid(v) {
-			if firstErr == nil {
-				firstErr = fmt.Errorf("store: marshal: member %q of Extra is not valid JSON", k)
-			}
-			continue
+		w.out = append(w.out, ",\n  "...)
+		w.key(k)
+		if err := w.compact(s.Extra[k]); err != nil {
+			w.fail("", -1, fmt.Errorf("member %q of Extra is not valid JSON", k))
 		}
-		b = append(b, ",\n  "...)
-		b = appendString(b, k)
-		b = append(b, ": "...)
-		b = appendCompact(b, v)
 	}
-	b = append(b, "\n}\n"...)
-	if firstErr != nil {
-		return nil, firstErr
+	w.out = append(w.out, "\n}\n"...)
+	if w.err != nil {
+		return nil, w.err
 	}
-	return b, nil
+	return w.out, nil
 }
 
-// nameValue writes a string that must survive byte for byte: as k when it
-// is valid UTF-8, else as k+"_b64" in standard base64.
-func (o *object) nameValue(k, v string, always bool) {
-	if utf8.ValidString(v) {
-		if always || v != "" {
-			o.strAlways(k, v)
-		}
-		return
-	}
-	o.key(k + "_b64")
-	o.b = append(o.b, '"')
-	o.b = base64.StdEncoding.AppendEncode(o.b, []byte(v))
-	o.b = append(o.b, '"')
+// where locates element i of a list in errors.
+func where(list string, i int) string {
+	return list + "[" + strconv.Itoa(i) + "]"
 }
 
-func closeArray(b []byte, n int) []byte {
-	if n == 0 {
-		return append(b, ']')
+// element starts element i of a list.
+func (w *writer) element(i int, indent string) {
+	if i > 0 {
+		w.out = append(w.out, ',')
 	}
-	return append(b, "\n  ]"...)
+	w.out = append(w.out, indent...)
+}
+
+func closeList(b []byte, n int, end byte) []byte {
+	if n > 0 {
+		b = append(b, "\n  "...)
+	}
+	return append(b, end)
 }
 
 // MarshalJSON implements json.Marshaler with Marshal.
@@ -341,515 +179,157 @@ func (s *Snapshot) UnmarshalJSON(data []byte) error {
 // newer than FormatVersion, and cookies without a domain, with a path not
 // starting with "/", or with the same key (domain, path, name, host-only) as an earlier
 // one.
+//
+// Member names are matched as encoding/json matches them, ignoring case.
 func Parse(data []byte) (Snapshot, error) {
-	var s Snapshot
-	if !json.Valid(data) {
-		var v any
-		err := json.Unmarshal(data, &v)
+	// The usual file has no unknown members and no error: one decoding
+	// pass. Anything else takes the long way, which finds unknown members
+	// and locates errors.
+	var w snapshotJSON
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&w) != nil || len(bytes.TrimLeft(data[dec.InputOffset():], " \t\r\n")) > 0 {
+		return parseSlowly(data)
+	}
+	if checkHead(w.Format, w.Version, false) != nil {
+		return parseSlowly(data) // which says what is wrong
+	}
+	return w.snapshot()
+}
+
+// parseSlowly is Parse for documents with unknown members or errors. Its
+// result is the same as Parse's.
+func parseSlowly(data []byte) (Snapshot, error) {
+	var head struct {
+		Format  *string          `json:"format"`
+		Version *int             `json:"version"`
+		HTTPie  *json.RawMessage `json:"__meta__"` // HTTPie's session files have it
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			line, col := lineCol(data, se.Offset)
-			return s, formatErr(fmt.Sprintf("line %d, column %d", line, col), se)
+			return Snapshot{}, formatErr(fmt.Sprintf("line %d, column %d", line, col), se)
 		}
-		if err == nil {
-			err = errors.New("invalid JSON")
+		if te := (*json.UnmarshalTypeError)(nil); errors.As(err, &te) && te.Field == "" {
+			return Snapshot{}, formatErr("", fmt.Errorf("want a JSON object, got %s", kindOf(bytes.TrimSpace(data))))
 		}
-		return s, formatErr("", err)
+		return Snapshot{}, located(data, reflect.TypeOf(head), err)
 	}
-	it, err := members(data)
-	if err != nil {
-		return s, formatErr("", fmt.Errorf("want a JSON object, got %s", kindOf(bytes.TrimSpace(data))))
+	if k := kindOf(bytes.TrimSpace(data)); k == "null" {
+		return Snapshot{}, formatErr("", errors.New("want a JSON object, got null"))
 	}
-	top := map[string][]byte{}
-	for {
-		k, esc, v, ok := it.next()
-		if !ok {
-			break
-		}
-		top[keyString(k, esc)] = v
+	if err := checkHead(head.Format, head.Version, head.HTTPie != nil); err != nil {
+		return Snapshot{}, err
 	}
-	fv, ok := top["format"]
-	if !ok {
-		if _, ok := top["__meta__"]; ok {
-			return s, formatErr("", errors.New(`no "format" member: this looks like an HTTPie session file (import it with format/httpiesession)`))
-		}
-		return s, formatErr("", errors.New(`no "format" member: not a limpet session snapshot`))
+	var w snapshotJSON
+	if err := json.Unmarshal(data, &w); err != nil {
+		return Snapshot{}, located(data, reflect.TypeFor[snapshotJSON](), err)
 	}
-	f, err := decString(fv)
-	if err != nil {
-		return s, formatErr("format", err)
-	}
-	if f != FormatName {
-		return s, formatErr("format", fmt.Errorf("%q is not %q", f, FormatName))
-	}
-	vv, ok := top["version"]
-	if !ok {
-		return s, formatErr("", errors.New(`no "version" member`))
-	}
-	ver, err := decInt(vv)
-	if err != nil {
-		return s, formatErr("version", err)
-	}
-	if ver < 1 || ver > FormatVersion {
-		return s, formatErr("version", fmt.Errorf("format version %d is not supported (this limpet reads versions 1 to %d)", ver, FormatVersion))
-	}
+	fillExtra(data, reflect.ValueOf(&w))
+	return w.snapshot()
+}
 
-	for _, k := range sortedKeys(top) {
-		v := top[k]
-		var err error
-		switch k {
-		case "format", "version":
-		case "meta":
-			err = decodeMeta(v, &s.Meta)
-		case "cookies":
-			s.Cookies, err = decodeCookies(v)
-		case "tombstones":
-			s.Tombstones, err = decodeTombstones(v)
-		case "headers":
-			s.Headers, err = decodeHeaders(v)
-		case "auth":
-			s.Auth, err = decodeAuth(v)
-		case "tokens":
-			s.Tokens, err = decodeTokens(v)
-		case "csrf":
-			s.CSRF, err = decodeCSRF(v)
-		case "login":
-			s.Login, err = decodeLogin(v)
-		default:
-			putExtra(&s.Extra, k, v)
-		}
-		if err != nil {
-			return Snapshot{}, err
-		}
+// located returns the error locate finds for err, a decoding error of data
+// as a t.
+func located(data []byte, t reflect.Type, err error) error {
+	if fe := locate(data, t, ""); fe != nil {
+		return fe
 	}
-	return s, nil
+	return formatErr("", err)
+}
+
+func checkHead(format *string, version *int, httpie bool) error {
+	switch {
+	case format == nil && httpie:
+		return formatErr("", errors.New(`no "format" member: this looks like an HTTPie session file (import it with format/httpiesession)`))
+	case format == nil:
+		return formatErr("", errors.New(`no "format" member: not a limpet session snapshot`))
+	case *format != FormatName:
+		return formatErr("format", fmt.Errorf("%q is not %q", *format, FormatName))
+	case version == nil:
+		return formatErr("", errors.New(`no "version" member`))
+	case *version < 1 || *version > FormatVersion:
+		return formatErr("version", fmt.Errorf("format version %d is not supported (this limpet reads versions 1 to %d)", *version, FormatVersion))
+	}
+	return nil
 }
 
 func lineCol(data []byte, off int64) (int, int) {
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	if off < 0 {
-		off = 0
-	}
+	off = min(max(off, 0), int64(len(data)))
 	before := data[:off]
 	line := bytes.Count(before, []byte{'\n'}) + 1
-	col := int(off) - (bytes.LastIndexByte(before, '\n') + 1)
-	if col < 1 {
-		col = 1
-	}
+	col := max(int(off)-(bytes.LastIndexByte(before, '\n')+1), 1)
 	return line, col
 }
 
-// fields decodes an object member by member; where names it in errors.
-type fields struct {
-	where string
-}
-
-func (f *fields) wrap(k string, err error) error {
-	if err == nil {
-		return nil
+// snapshot checks what encoding/json cannot (required members, keys used
+// twice) and returns the snapshot w describes.
+func (w *snapshotJSON) snapshot() (Snapshot, error) {
+	s := Snapshot{Extra: w.Extra}
+	if m := w.Meta; m != nil {
+		s.Meta = m.meta()
 	}
-	var fe *FormatError
-	if errors.As(err, &fe) {
-		return err
+	if w.Auth != nil {
+		s.Auth = w.Auth.auth()
 	}
-	return formatErr(f.where+"."+k, err)
-}
-
-func decodeMeta(v []byte, m *Meta) error {
-	f := fields{where: "meta"}
-	if isNull(v) {
-		return nil
+	if w.Login != nil {
+		s.Login = w.Login.login()
 	}
-	return wrapObj(f.where, eachMember(v, func(k string, val []byte) error {
+	if w.Headers != nil {
 		var err error
-		switch k {
-		case "created":
-			m.Created, err = decTime(val)
-		case "updated":
-			m.Updated, err = decTime(val)
-		case "limpet":
-			m.Limpet, err = decString(val)
-		default:
-			putExtra(&m.Extra, k, val)
+		if s.Headers, err = w.Headers.headers(); err != nil {
+			return Snapshot{}, err
 		}
-		return f.wrap(k, err)
-	}))
-}
-
-// wrapObj turns an error about the object itself into a FormatError.
-func wrapObj(where string, err error) error {
-	if err == nil {
-		return nil
 	}
-	var fe *FormatError
-	if errors.As(err, &fe) {
-		return err
+	if w.CSRF != nil {
+		s.CSRF = w.CSRF.csrf()
 	}
-	return formatErr(where, err)
-}
-
-func decodeB64(val []byte) (string, error) {
-	s, err := decString(val)
-	if err != nil {
-		return "", err
-	}
-	raw, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return "", fmt.Errorf("want standard base64: %w", err)
-	}
-	return string(raw), nil
-}
-
-func decodeCookies(v []byte) ([]Cookie, error) {
-	if isNull(v) {
-		return nil, nil
-	}
-	it, err := elements(v)
-	if err != nil {
-		return nil, formatErr("cookies", err)
-	}
-	n := bytes.Count(v, []byte(`"domain"`))
-	out := make([]Cookie, 0, n)
-	seen := make(map[jar.Key]int, n)
-	var in interner
-	for i := 0; ; i++ {
-		val, ok := it.next()
-		if !ok {
-			break
-		}
-		where := func(member string) string {
-			w := "cookies[" + strconv.Itoa(i) + "]"
-			if member != "" {
-				w += "." + member
+	if w.Tokens != nil {
+		s.Tokens = make([]Token, len(w.Tokens))
+		seen := make(map[string]int, len(w.Tokens))
+		for i := range w.Tokens {
+			t := w.Tokens[i].token()
+			if j, dup := seen[t.Source]; dup {
+				return Snapshot{}, formatErr(where("tokens", i)+".source", fmt.Errorf("source %q already used by tokens[%d]", t.Source, j))
 			}
-			return w
+			seen[t.Source] = i
+			s.Tokens[i] = t
 		}
-		c, member, err := decodeCookie(val, &in)
-		if err != nil {
-			return nil, formatErr(where(member), err)
-		}
-		if j, dup := seen[c.Key()]; dup {
-			return nil, formatErr(where(""), fmt.Errorf("same domain, path, name and host-only flag as cookies[%d]", j))
-		}
-		seen[c.Key()] = i
-		out = append(out, c)
 	}
-	return out, nil
-}
-
-// decodeCookie decodes one element of "cookies"; on error it names the
-// member at fault ("" for the cookie as a whole).
-func decodeCookie(v []byte, in *interner) (c Cookie, member string, err error) {
-	it, err := members(v)
-	if err != nil {
-		return c, "", err
-	}
-	var hasName, hasDomain, hasPath bool
-	for {
-		k, esc, val, ok := it.next()
-		if !ok {
-			break
-		}
-		if esc {
-			putExtra(&c.Extra, keyString(k, esc), val)
-			continue
-		}
-		switch string(k) {
-		case "name":
-			hasName = true
-			if c.Name == "" { // name_b64 wins
-				c.Name, err = decString(val)
+	if w.State != nil {
+		s.State = make(map[string]State, len(w.State))
+		for k, v := range w.State {
+			if v == nil {
+				v = &stateJSON{}
 			}
-		case "name_b64":
-			hasName = true
-			c.Name, err = decodeB64(val)
-		case "value":
-			if c.Value == "" {
-				c.Value, err = decString(val)
+			s.State[k] = v.state()
+		}
+	}
+	if w.Cookies != nil {
+		s.Cookies = make([]Cookie, len(w.Cookies))
+		seen := make(map[jar.Key]int, len(w.Cookies))
+		for i := range w.Cookies {
+			c, member, err := w.Cookies[i].cookie()
+			if err != nil {
+				return Snapshot{}, formatErr(join(where("cookies", i), member), err)
 			}
-		case "value_b64":
-			c.Value, err = decodeB64(val)
-		case "domain":
-			hasDomain = true
-			if c.Domain == "" {
-				c.Domain, err = in.decString(val)
+			if j, dup := seen[c.Key()]; dup {
+				return Snapshot{}, formatErr(where("cookies", i), fmt.Errorf("same domain, path, name and host-only flag as cookies[%d]", j))
 			}
-		case "domain_b64":
-			hasDomain = true
-			c.Domain, err = decodeB64(val)
-		case "path":
-			hasPath = true
-			if c.Path == "" {
-				c.Path, err = in.decString(val)
+			seen[c.Key()] = i
+			s.Cookies[i] = c
+		}
+	}
+	if len(w.Tombstones) > 0 {
+		s.Tombstones = make([]Tombstone, len(w.Tombstones))
+		for i := range w.Tombstones {
+			t, member, err := w.Tombstones[i].tombstone()
+			if err != nil {
+				return Snapshot{}, formatErr(join(where("tombstones", i), member), err)
 			}
-		case "path_b64":
-			hasPath = true
-			c.Path, err = decodeB64(val)
-		case "host_only":
-			c.HostOnly, err = decBool(val)
-		case "persistent":
-			c.Persistent, err = decBool(val)
-		case "expires":
-			c.Expires, err = decTime(val)
-		case "secure":
-			c.Secure, err = decBool(val)
-		case "http_only":
-			c.HttpOnly, err = decBool(val)
-		case "same_site":
-			c.SameSite, err = decSameSite(val)
-		case "partitioned":
-			c.Partitioned, err = decBool(val)
-		case "created":
-			c.Created, err = decTime(val)
-		case "updated":
-			c.Updated, err = decTime(val)
-		case "last_access":
-			c.LastAccess, err = decTime(val)
-		default:
-			putExtra(&c.Extra, string(k), val)
-		}
-		if err != nil {
-			return c, string(k), err
+			s.Tombstones[i] = t
 		}
 	}
-	switch {
-	case !hasName:
-		return c, "", errors.New(`no "name" member`)
-	case !hasDomain || c.Domain == "":
-		return c, "domain", errors.New("empty domain")
-	case !hasPath || len(c.Path) == 0 || c.Path[0] != '/':
-		return c, "path", fmt.Errorf("want a path starting with \"/\", got %q", c.Path)
-	case c.Persistent && c.Expires.IsZero():
-		return c, "expires", errors.New("a persistent cookie needs an expiry time")
-	}
-	return c, "", nil
-}
-
-func decodeTombstones(v []byte) ([]Tombstone, error) {
-	if isNull(v) {
-		return nil, nil
-	}
-	var out []Tombstone
-	err := eachElement(v, func(i int, val []byte) error {
-		f := fields{where: "tombstones[" + strconv.Itoa(i) + "]"}
-		var t Tombstone
-		err := eachMember(val, func(k string, val []byte) error {
-			var err error
-			switch k {
-			case "domain":
-				if t.Key.Domain == "" {
-					t.Key.Domain, err = decString(val)
-				}
-			case "domain_b64":
-				t.Key.Domain, err = decodeB64(val)
-			case "host_only":
-				t.Key.HostOnly, err = decBool(val)
-			case "path":
-				if t.Key.Path == "" {
-					t.Key.Path, err = decString(val)
-				}
-			case "path_b64":
-				t.Key.Path, err = decodeB64(val)
-			case "name":
-				if t.Key.Name == "" {
-					t.Key.Name, err = decString(val)
-				}
-			case "name_b64":
-				t.Key.Name, err = decodeB64(val)
-			case "deleted":
-				t.Deleted, err = decTime(val)
-			}
-			return f.wrap(k, err)
-		})
-		if err != nil {
-			return wrapObj(f.where, err)
-		}
-		if t.Deleted.IsZero() {
-			return formatErr(f.where+".deleted", errors.New("missing deletion time"))
-		}
-		out = append(out, t)
-		return nil
-	})
-	if err != nil {
-		return nil, wrapObj("tombstones", err)
-	}
-	return out, nil
-}
-
-func decodeHeaders(v []byte) (*Headers, error) {
-	if isNull(v) {
-		return nil, nil
-	}
-	h := &Headers{}
-	f := fields{where: "headers"}
-	err := eachMember(v, func(k string, val []byte) error {
-		var err error
-		switch k {
-		case "updated":
-			h.Updated, err = decTime(val)
-		case "list":
-			if isNull(val) {
-				return nil
-			}
-			h.List = []Header{}
-			err = eachElement(val, func(i int, val []byte) error {
-				var hd Header
-				w := fields{where: "headers.list[" + strconv.Itoa(i) + "]"}
-				err := eachMember(val, func(k string, val []byte) error {
-					var err error
-					switch k {
-					case "name":
-						hd.Name, err = decString(val)
-					case "value":
-						hd.Value, err = decString(val)
-					}
-					return w.wrap(k, err)
-				})
-				if err != nil {
-					return wrapObj(w.where, err)
-				}
-				if hd.Name == "" {
-					return formatErr(w.where+".name", errors.New("empty header name"))
-				}
-				h.List = append(h.List, hd)
-				return nil
-			})
-		default:
-			putExtra(&h.Extra, k, val)
-		}
-		return f.wrap(k, err)
-	})
-	return h, wrapObj(f.where, err)
-}
-
-func decodeAuth(v []byte) (*Auth, error) {
-	if isNull(v) {
-		return nil, nil
-	}
-	a := &Auth{}
-	f := fields{where: "auth"}
-	err := eachMember(v, func(k string, val []byte) error {
-		var err error
-		switch k {
-		case "kind":
-			a.Kind, err = decString(val)
-		case "user":
-			a.User, err = decString(val)
-		case "password_from":
-			a.PasswordFrom, err = decString(val)
-		case "password":
-			a.Password, err = decString(val)
-		case "updated":
-			a.Updated, err = decTime(val)
-		default:
-			putExtra(&a.Extra, k, val)
-		}
-		return f.wrap(k, err)
-	})
-	return a, wrapObj(f.where, err)
-}
-
-func decodeTokens(v []byte) ([]Token, error) {
-	if isNull(v) {
-		return nil, nil
-	}
-	out := []Token{}
-	seen := map[string]int{}
-	err := eachElement(v, func(i int, val []byte) error {
-		f := fields{where: "tokens[" + strconv.Itoa(i) + "]"}
-		var t Token
-		err := eachMember(val, func(k string, val []byte) error {
-			var err error
-			switch k {
-			case "source":
-				t.Source, err = decString(val)
-			case "access_token":
-				t.AccessToken, err = decString(val)
-			case "refresh_token":
-				t.RefreshToken, err = decString(val)
-			case "token_type":
-				t.TokenType, err = decString(val)
-			case "expiry":
-				t.Expiry, err = decTime(val)
-			case "updated":
-				t.Updated, err = decTime(val)
-			default:
-				putExtra(&t.Extra, k, val)
-			}
-			return f.wrap(k, err)
-		})
-		if err != nil {
-			return wrapObj(f.where, err)
-		}
-		if j, dup := seen[t.Source]; dup {
-			return formatErr(f.where+".source", fmt.Errorf("source %q already used by tokens[%d]", t.Source, j))
-		}
-		seen[t.Source] = i
-		out = append(out, t)
-		return nil
-	})
-	if err != nil {
-		return nil, wrapObj("tokens", err)
-	}
-	return out, nil
-}
-
-func decodeCSRF(v []byte) (*CSRF, error) {
-	if isNull(v) {
-		return nil, nil
-	}
-	c := &CSRF{}
-	f := fields{where: "csrf"}
-	err := eachMember(v, func(k string, val []byte) error {
-		var err error
-		switch k {
-		case "token":
-			c.Token, err = decString(val)
-		case "header_name":
-			c.HeaderName, err = decString(val)
-		case "param_name":
-			c.ParamName, err = decString(val)
-		case "source":
-			c.Source, err = decString(val)
-		case "updated":
-			c.Updated, err = decTime(val)
-		default:
-			putExtra(&c.Extra, k, val)
-		}
-		return f.wrap(k, err)
-	})
-	return c, wrapObj(f.where, err)
-}
-
-func decodeLogin(v []byte) (*Login, error) {
-	if isNull(v) {
-		return nil, nil
-	}
-	l := &Login{}
-	f := fields{where: "login"}
-	err := eachMember(v, func(k string, val []byte) error {
-		var err error
-		switch k {
-		case "url":
-			l.URL, err = decString(val)
-		case "flow":
-			l.Flow, err = decString(val)
-		case "user":
-			l.User, err = decString(val)
-		case "password_from":
-			l.PasswordFrom, err = decString(val)
-		case "password":
-			l.Password, err = decString(val)
-		case "params":
-			l.Params, err = decStringMap(val)
-		case "updated":
-			l.Updated, err = decTime(val)
-		default:
-			putExtra(&l.Extra, k, val)
-		}
-		return f.wrap(k, err)
-	})
-	return l, wrapObj(f.where, err)
+	return s, nil
 }

@@ -40,6 +40,11 @@ func fullSnapshot() store.Snapshot {
 		CSRF: &store.CSRF{Token: "4b1d", HeaderName: "X-XSRF-TOKEN", ParamName: "_csrf", Source: "cookie:XSRF-TOKEN", Updated: t0},
 		Login: &store.Login{URL: "http://localhost:8080/login", Flow: "form", User: "alice", PasswordFrom: "env:SHOP_PASSWORD",
 			Params: map[string]string{"username_field": "username"}, Updated: t0},
+		State: map[string]store.State{
+			"login":     {Version: 2, Updated: t0, Data: json.RawMessage(`{"placement":"header","names":["a","b"],"n":1.5,"s":"x: y, z"}`)},
+			"token/api": {Version: 1, Updated: t0.Add(time.Minute)}, // a removal record
+			"empty":     {Data: json.RawMessage(`{}`)},
+		},
 	}
 }
 
@@ -92,8 +97,12 @@ func TestRoundTrip(t *testing.T) {
 			s.CSRF.Extra = map[string]json.RawMessage{"masked": json.RawMessage(`true`)}
 			s.Login.Extra = map[string]json.RawMessage{"success": json.RawMessage(`{"status":302}`)}
 			s.Headers.Extra = map[string]json.RawMessage{"skip": json.RawMessage(`["User-Agent"]`)}
+			st := s.State["login"]
+			st.Extra = map[string]json.RawMessage{"expires": json.RawMessage(`"2027-01-01T00:00:00Z"`)}
+			s.State["login"] = st
 			return s
 		}()},
+		{"state only", store.Snapshot{Cookies: []store.Cookie{}, State: map[string]store.State{"a": {Data: json.RawMessage(`[1,{"b":null}]`)}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,6 +155,7 @@ func TestUnknownMembersSurvive(t *testing.T) {
   "csrf": {"token": "t", "masked": true},
   "login": {"url": "http://localhost/login", "mfa": null},
   "headers": {"list": [], "note": 1},
+  "state": {"a": {"version": 3, "data": {"k": "v"}, "owner_note": [1]}},
   "policies": {"autosave": "5s"}
 }`
 	s, err := store.Parse([]byte(in))
@@ -159,6 +169,7 @@ func TestUnknownMembersSurvive(t *testing.T) {
 	for _, want := range []string{
 		`"machine": {"os":"linux"}`, `"priority": "High"`, `"scope": ["a","b"]`, `"realm": "r"`,
 		`"masked": true`, `"mfa": null`, `"note": 1`, `"policies": {"autosave":"5s"}`,
+		`"a": {"version": 3, "data": {"k":"v"}, "owner_note": [1]}`,
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %s:\n%s", want, out)
@@ -204,7 +215,16 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate token", head + `"tokens": [{"source": "a"}, {"source": "a"}]}`, `tokens[1].source: source "a" already used by tokens[0]`},
 		{"header without name", head + `"headers": {"list": [{"value": "v"}]}}`, "headers.list[0].name: empty header name"},
 		{"auth not object", head + `"auth": "basic"}`, "auth: want an object, got a string"},
-		{"params not strings", head + `"login": {"params": {"a": 1}}}`, "login.params: a: want a string, got a number"},
+		{"params not strings", head + `"login": {"params": {"a": 1}}}`, "login.params.a: want a string, got a number"},
+		{"state not object", head + `"state": []}`, "state: want an object, got an array"},
+		{"state entry not object", head + `"state": {"a": "x"}}`, "state.a: want an object, got a string"},
+		{"state version", head + `"state": {"a": {"version": "2"}}}`, "state.a.version: want an integer, got a string"},
+		{"state time", head + `"state": {"token/api": {"updated": "soon"}}}`, `state.token/api.updated: want an RFC 3339 time, got "soon"`},
+		{"time not string", head + `"meta": {"created": 5}}`, "meta.created: want an RFC 3339 time, got a number"},
+		{"bad time in 3rd cookie with unknown members", head + `"cookies": [{"name": "a", "domain": "d", "path": "/", "x": 1},
+			{"name": "b", "domain": "d", "path": "/"}, {"name": "c", "domain": "d", "path": "/", "expires": "2026-02-30T00:00:00Z"}]}`,
+			`cookies[2].expires: want an RFC 3339 time, got "2026-02-30T00:00:00Z"`},
+		{"trailing data", head + `"cookies": []} {}`, "line 1, column"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -235,6 +255,59 @@ func TestMarshalRejectsInvalidExtra(t *testing.T) {
 	_, err := store.Marshal(s)
 	if err == nil || !strings.Contains(err.Error(), `cookies[1]: member "bad" of Extra is not valid JSON`) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestMarshalRejectsInvalidStateData(t *testing.T) {
+	s := fullSnapshot()
+	s.State["login"] = store.State{Data: json.RawMessage(`{"a":`)}
+	_, err := store.Marshal(s)
+	if err == nil || !strings.Contains(err.Error(), "state.login: data is not valid JSON") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestStateDataRoundTrip checks that an owner's JSON comes back byte for
+// byte when compact (as encoding/json writes it), and compacted otherwise.
+func TestStateDataRoundTrip(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{`{"a":"b: c, d","e":[1,2]}`, `{"a":"b: c, d","e":[1,2]}`},
+		{"{\n  \"a\": 1\n}", `{"a":1}`},
+		{`"<&>"`, `"<&>"`},
+		{`null`, ``}, // no data: a removal record
+	} {
+		s := store.Snapshot{State: map[string]store.State{"o": {Version: 1, Data: json.RawMessage(tt.in)}}}
+		b, err := store.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := store.Parse(b)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, b)
+		}
+		if d := string(got.State["o"].Data); d != tt.want {
+			t.Errorf("data %s came back as %s\n%s", tt.in, d, b)
+		}
+	}
+}
+
+// TestParseCaseInsensitive documents that member names match as in
+// encoding/json, ignoring case, and that such a member is not kept twice.
+func TestParseCaseInsensitive(t *testing.T) {
+	s, err := store.Parse([]byte(`{"Format": "limpet-session", "VERSION": 1, "Cookies": [{"Name": "a", "DOMAIN": "d", "path": "/"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Cookies) != 1 || s.Cookies[0].Name != "a" || s.Cookies[0].Domain != "d" || s.Extra != nil || s.Cookies[0].Extra != nil {
+		t.Fatalf("got %+v", s)
+	}
+	s.Cookies[0].Extra = map[string]json.RawMessage{"NAME": json.RawMessage(`"b"`), "other": json.RawMessage(`1`)}
+	b, err := store.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "NAME") || !strings.Contains(string(b), `"other": 1`) {
+		t.Fatalf("an Extra member matching a known one was written, or another was not:\n%s", b)
 	}
 }
 

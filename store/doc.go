@@ -7,10 +7,9 @@
 //
 // A Snapshot holds everything a session needs to go on where it stopped:
 // every cookie with all its attributes (session cookies too), the default
-// headers, the kind of authentication, tokens, CSRF state and how to log in
-// again. A session saves one with Store.Save and restores it with
-// Store.Load; jar cookies convert with CookiesFromJar and
-// Snapshot.JarCookies:
+// headers, and the state of each piece of the session. A session saves one
+// with Store.Save and restores it with Store.Load; jar cookies convert with
+// CookiesFromJar and Snapshot.JarCookies:
 //
 //	snap.Cookies = store.CookiesFromJar(j.Snapshot())
 //	merged, err := st.Save(ctx, "shop", snap)
@@ -19,6 +18,22 @@
 //
 // The file store (package filestore) is the default Store; Memory keeps
 // snapshots in memory for tests and single-process programs.
+//
+// # State owned by the pieces of a session
+//
+// A login, a CSRF strategy or a token source that must remember something
+// between processes keeps it in Snapshot.State, under its owner name (its
+// package, as "spring", or package and name, as "token/api"): a State with
+// a version and a time, and JSON data the owner defines. This package never
+// reads that data, and knows nothing of Spring, Tomcat, tokens or any other
+// piece: it saves, merges (per owner, the later Updated wins) and restores
+// the entries. Owners use SetState, LookupState and RemoveState.
+//
+// Auth, Tokens, CSRF and Login are legacy members, the typed state of some
+// pieces from before State; they are saved and merged as before until
+// their owners move them to State entries. Moving is the owner's job: read
+// the legacy member when there is no entry yet, then keep the entry (see
+// the example of Snapshot.SetState). Both kinds coexist in one file.
 //
 // # Sharing a session between processes
 //
@@ -36,8 +51,8 @@
 //
 // # The snapshot format
 //
-// Marshal and Parse convert snapshots to and from JSON; FORMAT.md beside
-// this file describes every member. The format is versioned
+// Marshal and Parse convert snapshots to and from JSON with encoding/json;
+// FORMAT.md beside this file describes every member. The format is versioned
 // (FormatVersion); members a newer limpet adds are kept in Extra maps and
 // written back, so that an older limpet sharing the file loses nothing.
 // Parse reports a bad file with a *FormatError that says where the problem
@@ -48,5 +63,6 @@
 // Cookies and tokens are secrets, and so is Auth.Password or Login.Password
 // when a caller sets them. Nothing in this package logs a snapshot. The
 // file store writes files only their owner can read and leaves passwords
-// out unless asked to keep them.
+// out unless asked to keep them. State data is saved as its owner gave it,
+// so owners keep passwords out of it.
 package store

@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -14,14 +16,18 @@ import (
 )
 
 // FuzzParse checks that Parse never panics, that every error wraps
-// ErrCorrupt, and that whatever it accepts marshals to a document it reads
-// back to the same bytes.
+// ErrCorrupt, that its one-pass decoding gives what its slow path (unknown
+// members, error location) gives, and that whatever it accepts marshals to
+// a document it reads back to the same bytes.
 func FuzzParse(f *testing.F) {
 	full, err := store.Marshal(fullSnapshot())
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Add(full)
+	f.Add([]byte(`{"format": "limpet-session", "version": 1, "state": {"a": {"version": 2, "data": {"x": [1]}, "new": 1}, "b": null, "c": {"data": null}}}`))
+	f.Add([]byte(`{"FORMAT": "limpet-session", "Version": 1, "Cookies": [{"NAME": "a", "domain": "d", "path": "/", "Name": "b"}], "meta": {"Created": ""}}`))
+	f.Add([]byte(`{"format": "limpet-session", "version": 1, "login": {"params": {"a": "b"}, "x": 1}, "headers": {"list": [{"name": "a", "x": 1}]}}`))
 	f.Add([]byte(`{"format": "limpet-session", "version": 1}`))
 	f.Add([]byte(`{"format": "limpet-session", "version": 1, "cookies": [{"name": "a", "domain": "d", "path": "/", "x": [1, {"y": "}"}]}], "z": null}`))
 	f.Add([]byte(`{"format": "limpet-session", "version": 1, "cookies": [{"name": "a\u0000\"", "domain": "d", "path": "/", "value_b64": "gA=="}]}`))
@@ -38,6 +44,10 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := store.Parse(data)
+		slow, slowErr := store.ParseSlowly(data)
+		if fmt.Sprint(err) != fmt.Sprint(slowErr) || !reflect.DeepEqual(s, slow) {
+			t.Fatalf("Parse and its slow path differ:\n%v %#v\n%v %#v", err, s, slowErr, slow)
+		}
 		if err != nil {
 			if !errors.Is(err, store.ErrCorrupt) {
 				t.Fatalf("error %v does not wrap ErrCorrupt", err)

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -10,8 +11,8 @@ import (
 	"github.com/limpet-http/limpet/jar"
 )
 
-// DefaultTombstoneTTL is how long Merge keeps a tombstone (and a token
-// removal record) by default. A process that still holds a copy of a deleted
+// DefaultTombstoneTTL is how long Merge keeps a tombstone (and a token or
+// state removal record) by default. A process that still holds a copy of a deleted
 // cookie after this long, and saves it, brings the cookie back; a longer TTL
 // makes files with much cookie churn grow.
 const DefaultTombstoneTTL = 30 * 24 * time.Hour
@@ -21,7 +22,7 @@ type MergeOptions struct {
 	// Now is the time at which expired cookies and old tombstones are
 	// judged; zero means time.Now().
 	Now time.Time
-	// TombstoneTTL is how long tombstones and token removal records are kept
+	// TombstoneTTL is how long tombstones and token and state removal records are kept
 	// after their time; zero means DefaultTombstoneTTL, negative means
 	// forever.
 	TombstoneTTL time.Duration
@@ -59,6 +60,8 @@ type MergeOptions struct {
 //     Updated supersedes it or TombstoneTTL has passed since its time.
 //   - Tokens: one per Source, the later Updated wins (tie: mine). Removal
 //     records (no access and no refresh token) are pruned like tombstones.
+//   - State: one entry per owner, the later Updated wins (tie: mine).
+//     Removal records (no Data) are pruned like tombstones.
 //   - Headers, Auth, CSRF and Login: the one with the later Updated wins
 //     (tie: mine); a nil one loses to any other.
 //   - Meta: the earliest Created, the latest Updated, mine's Limpet version
@@ -88,6 +91,7 @@ func Merge(disk, mine Snapshot, opts MergeOptions) Snapshot {
 	out.CSRF = later(disk.CSRF, mine.CSRF, func(c *CSRF) time.Time { return c.Updated })
 	out.Login = later(disk.Login, mine.Login, func(l *Login) time.Time { return l.Updated })
 	out.Tokens = mergeTokens(disk.Tokens, mine.Tokens, keepTomb)
+	out.State = mergeState(disk.State, mine.State, keepTomb)
 	perDomain, total := opts.MaxCookiesPerDomain, opts.MaxCookies
 	if perDomain == 0 {
 		perDomain = jar.DefaultMaxCookiesPerDomain
@@ -170,6 +174,29 @@ func mergeTokens(disk, mine []Token, keep func(time.Time) bool) []Token {
 		out = append(out, t)
 	}
 	slices.SortFunc(out, func(a, b Token) int { return strings.Compare(a.Source, b.Source) })
+	return out
+}
+
+func mergeState(disk, mine map[string]State, keep func(time.Time) bool) map[string]State {
+	if len(disk) == 0 && len(mine) == 0 {
+		return nil
+	}
+	out := make(map[string]State, max(len(disk), len(mine)))
+	for k, st := range disk {
+		if o, ok := mine[k]; ok && !st.Updated.After(o.Updated) {
+			st = o
+		}
+		out[k] = st
+	}
+	for k, st := range mine {
+		if _, ok := disk[k]; !ok {
+			out[k] = st
+		}
+	}
+	maps.DeleteFunc(out, func(_ string, st State) bool { return st.Removed() && !keep(st.Updated) })
+	if len(out) == 0 {
+		return nil
+	}
 	return out
 }
 

@@ -3,6 +3,7 @@ package store_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -185,6 +186,63 @@ func TestMergeSections(t *testing.T) {
 	})
 }
 
+func TestMergeState(t *testing.T) {
+	now := t0.Add(time.Hour)
+	st := func(data string, at time.Duration) store.State {
+		s := store.State{Version: 1, Updated: t0.Add(at)}
+		if data != "" {
+			s.Data = json.RawMessage(data)
+		}
+		return s
+	}
+	disk := store.Snapshot{State: map[string]store.State{
+		"a":       st(`"disk"`, time.Second),          // newer than mine
+		"b":       st(`"disk"`, 0),                    // older than mine
+		"tie":     st(`"disk"`, 0),                    // mine wins
+		"removed": st(`"disk"`, 0),                    // mine records a removal
+		"gone":    st(``, -store.DefaultTombstoneTTL), // an old removal record
+		"back":    st(``, 0),                          // removed, then set again by mine
+		"disk":    st(`"disk"`, 0),
+	}}
+	mine := store.Snapshot{State: map[string]store.State{
+		"a":       st(`"mine"`, 0),
+		"b":       st(`"mine"`, time.Second),
+		"tie":     st(`"mine"`, 0),
+		"removed": st(``, time.Second),
+		"back":    st(`"mine"`, time.Second),
+		"mine":    st(`"mine"`, 0),
+	}}
+	describeState := func(s store.Snapshot) string {
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(s.State)) {
+			v := s.State[k]
+			if v.Removed() {
+				parts = append(parts, "-"+k)
+			} else {
+				parts = append(parts, k+"="+string(v.Data))
+			}
+		}
+		return strings.Join(parts, " ")
+	}
+	want := `a="disk" b="mine" back="mine" disk="disk" mine="mine" -removed tie="mine"`
+	if got := describeState(store.Merge(disk, mine, store.MergeOptions{Now: now})); got != want {
+		t.Errorf("Merge = %s\nwant    %s", got, want)
+	}
+	// Disk and mine swapped: the same but for the tie.
+	want = `a="disk" b="mine" back="mine" disk="disk" mine="mine" -removed tie="disk"`
+	if got := describeState(store.Merge(mine, disk, store.MergeOptions{Now: now})); got != want {
+		t.Errorf("Merge swapped = %s\nwant            %s", got, want)
+	}
+	// The removal record goes after the TTL.
+	later := store.Merge(disk, mine, store.MergeOptions{Now: t0.Add(time.Second + store.DefaultTombstoneTTL)})
+	if _, ok := later.State["removed"]; ok {
+		t.Errorf("removal record kept past the TTL: %s", describeState(later))
+	}
+	if got := store.Merge(store.Snapshot{}, store.Snapshot{}, store.MergeOptions{}); got.State != nil {
+		t.Errorf("State = %v, want nil", got.State)
+	}
+}
+
 // TestMergeConverges checks that merging in any order gives the same state:
 // saves from several processes commute.
 func TestMergeConverges(t *testing.T) {
@@ -229,7 +287,10 @@ func TestSnapshotHelpers(t *testing.T) {
 	cl.Cookies[0].Value = "changed"
 	cl.Login.Params["username_field"] = "changed"
 	cl.Headers.List[0].Value = "changed"
-	if s.Cookies[0].Value == "changed" || s.Login.Params["username_field"] == "changed" || s.Headers.List[0].Value == "changed" {
+	cl.State["login"].Data[2] = 'X'
+	cl.State["empty"] = store.State{}
+	if s.Cookies[0].Value == "changed" || s.Login.Params["username_field"] == "changed" || s.Headers.List[0].Value == "changed" ||
+		s.State["login"].Data[2] == 'X' || s.State["empty"].Data == nil {
 		t.Error("Clone shares memory with its receiver")
 	}
 	jc := s.JarCookies()

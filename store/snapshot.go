@@ -21,9 +21,13 @@ const FormatName = "limpet-session"
 const FormatVersion = 1
 
 // Snapshot is the persistent state of one session: its cookies, the deletions
-// other writers must not undo, and what the session needs to go on where it
-// stopped (default headers, how it authenticates, tokens, CSRF state and how
-// to log in again). See FORMAT.md for the JSON form.
+// other writers must not undo, its default headers, and the state of each
+// piece of the session that needs to go on where it stopped (a login, a CSRF
+// strategy, a token source), in State. See FORMAT.md for the JSON form.
+//
+// Auth, Tokens, CSRF and Login are legacy members: typed state of particular
+// pieces, from before State. They keep working, and are saved and merged as
+// before, until their owners move them to State entries of their own.
 //
 // A Snapshot is a plain value. Its slices and maps are not shared with the
 // store: Load and Save return fresh copies, and Clone makes a deep copy.
@@ -42,14 +46,21 @@ type Snapshot struct {
 	// Headers are the session's default request headers; nil when none were
 	// recorded.
 	Headers *Headers
+	// State holds the saved state of each piece of the session, by owner
+	// name: "<package>" or "<package>/<name>", as "spring" or "token/api".
+	// The store never reads an entry's data; see State.
+	State map[string]State
 	// Auth is the kind of authentication the session uses; nil when none.
+	// Legacy: to move to State.
 	Auth *Auth
 	// Tokens are the tokens the session holds, one per token source.
+	// Legacy: to move to State.
 	Tokens []Token
-	// CSRF is the CSRF state the session learned; nil when none.
+	// CSRF is the CSRF state the session learned; nil when none. Legacy: to
+	// move to State.
 	CSRF *CSRF
 	// Login is the recipe to log in again when the server forgets the
-	// session; nil when none.
+	// session; nil when none. Legacy: to move to State.
 	Login *Login
 	// Extra holds the top-level members of a snapshot file that this version
 	// does not know, as raw JSON by member name. They are written back as
@@ -303,6 +314,14 @@ func (s Snapshot) Clone() Snapshot {
 		l.Params = maps.Clone(l.Params)
 		l.Extra = cloneExtra(l.Extra)
 		out.Login = &l
+	}
+	if s.State != nil {
+		out.State = make(map[string]State, len(s.State))
+		for k, st := range s.State {
+			st.Data = slices.Clone(st.Data)
+			st.Extra = cloneExtra(st.Extra)
+			out.State[k] = st
+		}
 	}
 	out.Extra = cloneExtra(s.Extra)
 	return out
