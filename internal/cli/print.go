@@ -165,6 +165,7 @@ func (p *printer) tooLargeNote() string {
 func (p *printer) responseBody(contentType string, r io.Reader, mask bool) error {
 	if mask && !p.secrets {
 		// Masking needs the whole body: hold at most maxFormatBytes.
+		contentType, r = p.display(contentType, r)
 		b, err := io.ReadAll(io.LimitReader(r, maxFormatBytes+1))
 		if len(b) > maxFormatBytes {
 			fmt.Fprintln(p.w, p.tooLargeNote())
