@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Installs what the framework fixtures of interop/frameworks need, on a fresh Debian machine:
+#   - Debian packages: Python's venv, Node and npm, Ruby on Rails with Devise and Puma, PHP with Laravel
+#     (DEBIAN_PACKAGES in common.sh);
+#   - a Python venv with python/requirements.txt (Django, Flask, Flask-Login, Flask-WTF), keyed by that file's
+#     hash and the Python version;
+#   - node_modules for express/package-lock.json (npm ci), keyed by the lockfile's hash and Node's major version.
+# The venv and node_modules live under $LIMPET_CACHE_DIR/frameworks (default ~/.cache/limpet/frameworks), never in
+# the repository, and are reused by every later run and every checkout on the machine. Older keyed copies are
+# removed once the current one is complete.
+#
+# Idempotent and quiet: a second run checks and prints nothing. Runs as root, or through sudo for apt-get.
+set -euo pipefail
+# shellcheck source=common.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
+
+need=()
+for p in "${DEBIAN_PACKAGES[@]}"; do
+	dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || need+=("$p")
+done
+# Node may come from elsewhere than Debian (a newer one, already on PATH): keep it.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+	filtered=()
+	for p in "${need[@]}"; do
+		case $p in nodejs | npm) ;; *) filtered+=("$p") ;; esac
+	done
+	need=("${filtered[@]}")
+fi
+if [ "${#need[@]}" -gt 0 ]; then
+	sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	echo "frameworks/setup.sh: installing ${need[*]}" >&2
+	log=$(mktemp)
+	if ! { "${sudo[@]}" apt-get update -qq &&
+		DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}"; } >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		die "installing ${need[*]} failed"
+	fi
+	rm -f "$log"
+fi
+
+cache=$(cache_dir)
+mkdir -p "$cache"
+# One setup at a time per cache (two checkouts may run scripts/test at once).
+exec 9>"$cache/.lock"
+flock 9
+
+# prune DIR-PREFIX KEEP removes older keyed copies beside KEEP.
+prune() {
+	local d
+	for d in "$1"*; do
+		[ "$d" = "$2" ] || [ ! -d "$d" ] || rm -rf -- "$d"
+	done
+}
+
+venv=$(venv_dir)
+if [ ! -f "$venv/complete" ]; then
+	echo "frameworks/setup.sh: creating the venv $venv" >&2
+	rm -rf -- "$venv"
+	# A venv is not relocatable: built at its final path, marked complete last.
+	python3 -m venv "$venv"
+	log=$(mktemp)
+	if ! "$venv/bin/pip" install --disable-pip-version-check --no-input -q --require-virtualenv \
+		-r "$here/python/requirements.txt" >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		rm -rf -- "$venv"
+		die "pip install -r python/requirements.txt failed"
+	fi
+	rm -f "$log"
+	touch "$venv/complete"
+	prune "${venv%-*}-" "$venv"
+fi
+
+modules=$(node_dir)
+if [ ! -f "$modules/complete" ]; then
+	echo "frameworks/setup.sh: npm ci into $modules" >&2
+	rm -rf -- "$modules"
+	mkdir -p "$modules"
+	cp "$here/express/package.json" "$here/express/package-lock.json" "$modules/"
+	log=$(mktemp)
+	if ! (cd "$modules" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		rm -rf -- "$modules"
+		die "npm ci failed"
+	fi
+	rm -f "$log"
+	touch "$modules/complete"
+	prune "${modules%-*}-" "$modules"
+fi

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Starts one framework fixture on a free loopback port and prints its base URL.
+#
+# Usage:
+#   interop/frameworks/start.sh [--foreground] APP
+#   interop/frameworks/stop.sh  APP
+#   interop/frameworks/start.sh --check APP
+#
+# APP is one of: django flask express-sync express-csrf rails laravel (README.md says what each serves).
+#
+# The script picks a free port on 127.0.0.1, starts the server in the background, waits until its /test/info
+# answers with this start's instance id, and prints the base URL, e.g. http://127.0.0.1:41234, as its only line on
+# standard output. A fixture that is already running is reused (its URL printed again). Should another program take
+# the port between choosing and binding, it tries again with another.
+#
+# With --foreground the script stays in the foreground after printing the URL and stops the server when it
+# receives SIGTERM, SIGINT or SIGHUP, or when the server exits (this is how internal/testserver/frameworks runs it).
+# With --check it starts nothing: it lists what APP needs and is not installed, and exits 2 if anything is missing
+# (0 otherwise).
+#
+# State (pid, log, URL, the server's database and sessions) lives in $LIMPET_FRAMEWORKS_STATE (default
+# ${TMPDIR:-/tmp}/limpet-frameworks) under APP/; a new start empties it. Environment: LIMPET_FRAMEWORKS_START_TIMEOUT
+# (seconds, default 60).
+set -euo pipefail
+# shellcheck source=common.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
+
+foreground=0
+check=0
+case ${1:-} in
+--foreground) foreground=1 && shift ;;
+--check) check=1 && shift ;;
+esac
+[ $# -eq 1 ] || die "usage: start.sh [--foreground|--check] APP"
+app=$1
+check_app "$app"
+
+gaps=$(missing "$app")
+if [ -n "$gaps" ]; then
+	echo "start.sh: $app cannot run; missing:" >&2
+	# shellcheck disable=SC2001
+	echo "$gaps" | sed 's/^/  /' >&2
+	exit 2
+fi
+[ "$check" -eq 0 ] || exit 0
+
+dir=$(state_dir "$app")
+timeout=${LIMPET_FRAMEWORKS_START_TIMEOUT:-60}
+case "$timeout" in '' | *[!0-9]*) die "LIMPET_FRAMEWORKS_START_TIMEOUT must be a number of seconds" ;; esac
+
+if [ "$foreground" -eq 0 ] && running "$dir" && [ -f "$dir/url" ]; then
+	cat "$dir/url"
+	exit 0
+fi
+if running "$dir"; then
+	"$here/stop.sh" "$app"
+fi
+rm -rf -- "$dir"
+mkdir -p "$dir"
+
+# launch PORT starts the server of $app on 127.0.0.1:PORT in the background, in a session of its own.
+launch() {
+	local port=$1 cmd
+	export LIMPET_FW_PORT=$port LIMPET_FW_STATE=$dir LIMPET_FW_INSTANCE=$instance \
+		LIMPET_FW_USERS=$here/testdata/users.txt
+	case $app in
+	django) cmd=("$(venv_dir)/bin/python" "$here/django/serve.py") ;;
+	flask) cmd=("$(venv_dir)/bin/python" "$here/flask/app.py") ;;
+	express-sync) cmd=(env NODE_PATH="$(node_dir)/node_modules" node "$here/express/sync.js") ;;
+	express-csrf) cmd=(env NODE_PATH="$(node_dir)/node_modules" node "$here/express/doublesubmit.js") ;;
+	rails)
+		cmd=(env RACK_ENV=production RAILS_ENV=production puma --silent -t 2:8 -e production
+			-b "tcp://127.0.0.1:$port" "$here/rails/config.ru")
+		;;
+	laravel)
+		mkdir -p "$dir/sessions" "$dir/views" "$dir/counters"
+		php "$here/laravel/bootstrap/prepare.php" >>"$dir/log" 2>&1 || return 1
+		cmd=(env PHP_CLI_SERVER_WORKERS=4 php -d variables_order=EGPCS -S "127.0.0.1:$port"
+			-t "$here/laravel/public" "$here/laravel/server.php")
+		;;
+	esac
+	if [ "$foreground" -eq 1 ]; then
+		"${cmd[@]}" </dev/null >>"$dir/log" 2>&1 &
+	else
+		setsid "${cmd[@]}" </dev/null >>"$dir/log" 2>&1 &
+	fi
+	echo $! >"$dir/pid"
+}
+
+pid=
+stop_server() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		"$here/stop.sh" "$app" >/dev/null 2>&1 || kill -KILL "$pid" 2>/dev/null || true
+	fi
+}
+on_signal() {
+	stop_server
+	exit 0
+}
+trap on_signal TERM INT HUP
+
+url=
+deadline=$((SECONDS + timeout))
+for attempt in 1 2 3 4 5; do
+	instance=$app-$$-$attempt-$RANDOM$RANDOM
+	port=$(free_port)
+	echo "start.sh: attempt $attempt on port $port" >>"$dir/log"
+	launch "$port" || die "could not prepare $app (log: $dir/log)"
+	pid=$(cat "$dir/pid")
+	while kill -0 "$pid" 2>/dev/null; do
+		if curl -sf --max-time 5 "http://127.0.0.1:$port/test/info" 2>/dev/null | grep -qF "\"$instance\""; then
+			url="http://127.0.0.1:$port"
+			break 2
+		fi
+		if [ $SECONDS -ge $deadline ]; then
+			tail -n 40 "$dir/log" >&2
+			stop_server
+			die "$app was not ready after ${timeout}s (log: $dir/log)"
+		fi
+		sleep 0.05
+	done
+	# The server exited: another program may have taken the port; try another unless it said otherwise.
+	wait "$pid" 2>/dev/null || true
+	if ! grep -qiE 'address already in use|EADDRINUSE|failed to listen' "$dir/log"; then
+		tail -n 40 "$dir/log" >&2
+		die "$app exited before it was ready (log: $dir/log)"
+	fi
+done
+[ -n "$url" ] || die "$app found no free port after 5 attempts (log: $dir/log)"
+echo "$url" >"$dir/url"
+echo "$url"
+
+if [ "$foreground" -eq 1 ]; then
+	# wait returns early when a trapped signal arrives; then on_signal stops the server.
+	wait "$pid" || true
+	rm -f "$dir/pid"
+else
+	trap - TERM INT HUP
+fi
