@@ -7,7 +7,7 @@ APPS=(django flask express-sync express-csrf rails laravel)
 
 # Debian packages each fixture runs on (python3-venv: the venv of the Django and Flask fixtures).
 # shellcheck disable=SC2034
-DEBIAN_PACKAGES=(python3 python3-venv nodejs npm curl
+DEBIAN_PACKAGES=(python3 python3-venv nodejs npm curl procps
 	ruby-rails ruby-devise puma ruby-sqlite3 ruby-bcrypt
 	php-cli php-laravel-framework php-sqlite3 php-xml php-mbstring)
 
@@ -70,13 +70,13 @@ missing() {
 		;;
 	rails)
 		command -v puma >/dev/null 2>&1 || echo "puma (Debian package puma)"
-		[ -d /usr/share/rubygems-integration/all/gems ] && ls /usr/share/rubygems-integration/all/gems | grep -q '^devise-' ||
-			echo "Devise (Debian package ruby-devise)"
+		# No pipes into grep -q here: under pipefail, grep's early exit fails the pipe.
+		compgen -G '/usr/share/rubygems-integration/all/gems/devise-*' >/dev/null || echo "Devise (Debian package ruby-devise)"
 		;;
 	laravel)
 		command -v php >/dev/null 2>&1 || echo "php (Debian package php-cli)"
 		[ -f /usr/share/php/Illuminate/autoload.php ] || echo "Laravel (Debian package php-laravel-framework)"
-		php -m 2>/dev/null | grep -qx pdo_sqlite || echo "PHP's pdo_sqlite (Debian package php-sqlite3)"
+		grep -qx pdo_sqlite <<<"$(php -m 2>/dev/null)" || echo "PHP's pdo_sqlite (Debian package php-sqlite3)"
 		;;
 	esac
 	command -v curl >/dev/null 2>&1 || echo "curl"

@@ -15,8 +15,9 @@ set -euo pipefail
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
 
 need=()
+installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${DEBIAN_PACKAGES[@]}" 2>/dev/null || true)
 for p in "${DEBIAN_PACKAGES[@]}"; do
-	dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || need+=("$p")
+	grep -qx "$p installed" <<<"$installed" || need+=("$p")
 done
 # Node may come from elsewhere than Debian (a newer one, already on PATH): keep it.
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
