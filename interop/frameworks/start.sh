@@ -121,7 +121,7 @@ for attempt in 1 2 3 4 5; do
 	done
 	# The server exited: another program may have taken the port; try another unless it said otherwise.
 	wait "$pid" 2>/dev/null || true
-	if ! grep -qiE 'address already in use|EADDRINUSE|failed to listen' "$dir/log"; then
+	if ! grep -qiE 'address already in use|port is already in use|EADDRINUSE|failed to listen' "$dir/log"; then
 		tail -n 40 "$dir/log" >&2
 		die "$app exited before it was ready (log: $dir/log)"
 	fi

@@ -1,7 +1,6 @@
 package frameworks_test
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -177,6 +176,13 @@ func testSessions(t *testing.T, srv *frameworks.Server) {
 	app := srv.App
 	f := facts[app]
 	alice, bob, carol := users(t)
+
+	if app == frameworks.Django {
+		t.Run("Admin", func(t *testing.T) {
+			t.Parallel()
+			testDjangoAdmin(t, srv)
+		})
+	}
 
 	t.Run("AnonymousPageRedirectsToLogin", func(t *testing.T) {
 		t.Parallel()
@@ -372,5 +378,30 @@ func testExpireAll(t *testing.T, srv *frameworks.Server) {
 	}
 	// A new login works at once.
 	b.mustLogin(app, alice)
-	t.Log(fmt.Sprintf("%s: ExpireAll ended %d sessions", app, n))
+	t.Logf("%s: ExpireAll ended %d sessions", app, n)
+}
+
+// testDjangoAdmin logs in to Django's own admin site: its login form (username, password, csrfmiddlewaretoken and a
+// hidden next) at /admin/login/, and the admin index after it.
+func testDjangoAdmin(t *testing.T, srv *frameworks.Server) {
+	alice, _, _ := users(t)
+	b := newBrowser(t, srv)
+	r := b.get("/admin/")
+	if r.status != http.StatusFound || b.locationPath(r) != "/admin/login/" {
+		t.Fatalf("GET /admin/: %d Location %q, want 302 to /admin/login/", r.status, r.header.Get("Location"))
+	}
+	page := b.get(r.header.Get("Location"))
+	lf := formWith(t, page.body, "password")
+	if lf.values.Get("csrfmiddlewaretoken") == "" || lf.values.Get("next") != "/admin/" {
+		t.Fatalf("the admin login form: %v, want csrfmiddlewaretoken and next=/admin/", lf.values)
+	}
+	lf.values.Set("username", alice.Name)
+	lf.values.Set("password", alice.Password)
+	r = b.postForm(lf.action, lf.values)
+	if r.status != http.StatusFound || b.locationPath(r) != "/admin/" {
+		t.Fatalf("admin login: %d Location %q, want 302 to /admin/", r.status, r.header.Get("Location"))
+	}
+	if r := b.get("/admin/"); r.status != http.StatusOK || hasPasswordForm(r.body) {
+		t.Fatalf("GET /admin/ after the login: %d, want the admin index", r.status)
+	}
 }
