@@ -33,7 +33,10 @@ short_hash() {
 # venv_dir prints the venv of the Django and Flask fixtures, keyed by requirements.txt and the Python version.
 venv_dir() {
 	local pyver
-	pyver=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo none)
+	# python3 --version ("Python 3.11.2") is quicker than asking the interpreter.
+	pyver=$(python3 --version 2>/dev/null || echo "Python none")
+	pyver=${pyver#Python }
+	pyver=${pyver%.*}
 	echo "$(cache_dir)/venv-py$pyver-$( short_hash "$here/python/requirements.txt")"
 }
 
@@ -41,7 +44,10 @@ venv_dir() {
 # Node's major version.
 node_dir() {
 	local major
-	major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo none)
+	# node --version ("v20.20.2") answers without starting V8.
+	major=$(node --version 2>/dev/null || echo vnone)
+	major=${major#v}
+	major=${major%%.*}
 	echo "$(cache_dir)/node$major-$(short_hash "$here/express/package-lock.json")"
 }
 
