@@ -30,8 +30,10 @@ func newBrowser(t testing.TB, srv *frameworks.Server) *browser {
 		t.Fatal(err)
 	}
 	c := &http.Client{
-		Jar:           jar,
-		Transport:     &http.Transport{Proxy: nil},
+		Jar: jar,
+		// A connection per request: no test can lose a POST to a server closing an idle keep-alive connection
+		// (Node closes them after 5 s) just as the request goes out.
+		Transport:     &http.Transport{Proxy: nil, DisableKeepAlives: true},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	t.Cleanup(c.CloseIdleConnections)

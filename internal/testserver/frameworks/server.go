@@ -199,8 +199,9 @@ func New(ctx context.Context, app string) (*Server, error) {
 		stderr: &syncBuffer{},
 		waited: make(chan struct{}),
 		client: &http.Client{
-			Timeout:   30 * time.Second,
-			Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 2},
+			Timeout: 30 * time.Second,
+			// No keep-alive: ExpireAll's POST must not meet a connection the server is closing.
+			Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
 		},
 	}
 	began := time.Now()

@@ -20,7 +20,8 @@ require "devise"
 require "devise/version"
 
 STATE = ENV.fetch("LIMPET_FW_STATE")
-ENV["DATABASE_URL"] = "sqlite3:#{File.join(STATE, "db.sqlite3")}"
+# A connection for each of Puma's threads (-t 2:8), and a busy timeout for SQLite.
+ENV["DATABASE_URL"] = "sqlite3:#{File.join(STATE, "db.sqlite3")}?pool=16&timeout=10000"
 ENV["SECRET_KEY_BASE"] ||= SecureRandom.hex(64)
 
 # Counters of the test-only contract (interop/frameworks/README.md), shared by Puma's threads.
