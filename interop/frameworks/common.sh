@@ -1,9 +1,13 @@
 # shellcheck shell=bash
 # Shared by setup.sh, start.sh and stop.sh of interop/frameworks; sourced, not run.
 
-# The fixtures, in the order README.md lists them.
+# The fixtures, in the order README.md lists them: the web frameworks, then the single sign-on pair (Keycloak, and
+# a Spring Boot relying party using it).
 # shellcheck disable=SC2034 # used by the scripts that source this file
-APPS=(django flask express-sync express-csrf rails laravel)
+APPS=(django flask express-sync express-csrf rails laravel keycloak sso-rp)
+
+# Keycloak's distribution from Maven Central (org.keycloak:keycloak-quarkus-dist:VERSION:tar.gz).
+KEYCLOAK_VERSION=26.7.3
 
 # Debian packages each fixture runs on (python3-venv: the venv of the Django and Flask fixtures).
 # shellcheck disable=SC2034
@@ -51,6 +55,20 @@ node_dir() {
 	echo "$(cache_dir)/node$major-$(short_hash "$here/express/package-lock.json")"
 }
 
+# keycloak_dir prints where setup.sh keeps Keycloak, extracted and built (kc.sh build) for the fixture's options.
+keycloak_dir() {
+	echo "$(cache_dir)/keycloak-$KEYCLOAK_VERSION"
+}
+
+# rp_dir prints where setup.sh keeps the relying party's jar, keyed by its sources.
+rp_dir() {
+	local h
+	h=$(cd "$here/sso/rp" && find pom.xml src -type f | LC_ALL=C sort | while IFS= read -r f; do
+		printf '%s  %s\n' "$(sha256sum <"$f" | cut -d' ' -f1)" "$f"
+	done | sha256sum | cut -c1-16)
+	echo "$(cache_dir)/sso-rp-$h"
+}
+
 # state_dir APP prints the directory holding APP's pid, log, URL and data.
 state_dir() {
 	echo "${LIMPET_FRAMEWORKS_STATE:-${TMPDIR:-/tmp}/limpet-frameworks}/$1"
@@ -78,6 +96,14 @@ missing() {
 		command -v puma >/dev/null 2>&1 || echo "puma (Debian package puma)"
 		# No pipes into grep -q here: under pipefail, grep's early exit fails the pipe.
 		compgen -G '/usr/share/rubygems-integration/all/gems/devise-*' >/dev/null || echo "Devise (Debian package ruby-devise)"
+		;;
+	keycloak)
+		command -v java >/dev/null 2>&1 || echo "java (Java 17 or newer)"
+		[ -f "$(keycloak_dir)/complete" ] || echo "Keycloak $KEYCLOAK_VERSION in $(keycloak_dir) (run interop/frameworks/setup.sh)"
+		;;
+	sso-rp)
+		command -v java >/dev/null 2>&1 || echo "java (Java 17 or newer)"
+		[ -f "$(rp_dir)/complete" ] || echo "the relying party's jar in $(rp_dir) (run interop/frameworks/setup.sh)"
 		;;
 	laravel)
 		command -v php >/dev/null 2>&1 || echo "php (Debian package php-cli)"

@@ -4,8 +4,11 @@
 #     (DEBIAN_PACKAGES in common.sh);
 #   - a Python venv with python/requirements.txt (Django, Flask, Flask-Login, Flask-WTF), keyed by that file's
 #     hash and the Python version;
-#   - node_modules for express/package-lock.json (npm ci), keyed by the lockfile's hash and Node's major version.
-# The venv and node_modules live under $LIMPET_CACHE_DIR/frameworks (default ~/.cache/limpet/frameworks), never in
+#   - node_modules for express/package-lock.json (npm ci), keyed by the lockfile's hash and Node's major version;
+#   - Keycloak (KEYCLOAK_VERSION in common.sh) from Maven Central, extracted and built for an in-memory database;
+#   - the jar of the single sign-on relying party (sso/rp, Spring Boot), built with Maven, keyed by its sources.
+# Keycloak and the relying party need Java 17+ and Maven on PATH (as interop/spring does).
+# All of them live under $LIMPET_CACHE_DIR/frameworks (default ~/.cache/limpet/frameworks), never in
 # the repository, and are reused by every later run and every checkout on the machine. Older keyed copies are
 # removed once the current one is complete.
 #
@@ -90,4 +93,53 @@ if [ ! -f "$modules/complete" ]; then
 	rm -f "$log"
 	touch "$modules/complete"
 	prune "${modules%-*}-" "$modules"
+fi
+
+kc=$(keycloak_dir)
+if [ ! -f "$kc/complete" ]; then
+	command -v mvn >/dev/null 2>&1 || die "mvn not found on PATH (Apache Maven fetches Keycloak from Maven Central)"
+	command -v java >/dev/null 2>&1 || die "java not found on PATH (Keycloak needs Java 17 or newer)"
+	echo "frameworks/setup.sh: fetching and building Keycloak $KEYCLOAK_VERSION into $kc (a few minutes)" >&2
+	rm -rf -- "$kc" "$kc.tmp"
+	mkdir -p "$kc.tmp"
+	log=$(mktemp)
+	artifact=org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:tar.gz
+	if ! { mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy -Dartifact="$artifact" \
+		-DoutputDirectory="$kc.tmp" &&
+		tar -xzf "$kc.tmp/keycloak-quarkus-dist-$KEYCLOAK_VERSION.tar.gz" -C "$kc.tmp" &&
+		rm -f "$kc.tmp/keycloak-quarkus-dist-$KEYCLOAK_VERSION.tar.gz" &&
+		mv "$kc.tmp/keycloak-$KEYCLOAK_VERSION" "$kc" &&
+		"$kc/bin/kc.sh" build --db=dev-mem --health-enabled=true; } >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		rm -rf -- "$kc" "$kc.tmp"
+		die "fetching or building Keycloak failed"
+	fi
+	rm -f "$log"
+	rm -rf -- "$kc.tmp"
+	# Maven keeps a copy of the 176 MB archive in its local repository: the extracted one is enough.
+	rm -rf -- "${HOME}/.m2/repository/org/keycloak/keycloak-quarkus-dist/$KEYCLOAK_VERSION"
+	touch "$kc/complete"
+	prune "$(cache_dir)/keycloak-" "$kc"
+fi
+
+rp=$(rp_dir)
+if [ ! -f "$rp/complete" ]; then
+	command -v mvn >/dev/null 2>&1 || die "mvn not found on PATH (Apache Maven builds the relying party)"
+	echo "frameworks/setup.sh: building the single sign-on relying party into $rp" >&2
+	rm -rf -- "$rp"
+	mkdir -p "$rp/build"
+	cp -r "$here/sso/rp/pom.xml" "$here/sso/rp/src" "$rp/build/"
+	log=$(mktemp)
+	if ! (cd "$rp/build" && mvn -q -B -DskipTests package) >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		rm -rf -- "$rp"
+		die "building the relying party failed"
+	fi
+	rm -f "$log"
+	mv "$rp/build/target/limpet-sso-rp.jar" "$rp/"
+	rm -rf -- "$rp/build"
+	touch "$rp/complete"
+	prune "$(cache_dir)/sso-rp-" "$rp"
 fi

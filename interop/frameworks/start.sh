@@ -6,11 +6,13 @@
 #   interop/frameworks/stop.sh  APP
 #   interop/frameworks/start.sh --check APP
 #
-# APP is one of: django flask express-sync express-csrf rails laravel (README.md says what each serves).
+# APP is one of: django flask express-sync express-csrf rails laravel keycloak sso-rp (README.md says what each
+# serves). sso-rp, the single sign-on relying party, needs LIMPET_SSO_ISSUER: the URL of the realm at a running
+# Keycloak (http://127.0.0.1:PORT/realms/limpet, from start.sh keycloak).
 #
 # The script picks a free port on 127.0.0.1, starts the server in the background, waits until its /test/info
-# answers with this start's instance id, and prints the base URL, e.g. http://127.0.0.1:41234, as its only line on
-# standard output. A fixture that is already running is reused (its URL printed again). Should another program take
+# answers with this start's instance id (Keycloak: until its realm "limpet" is served), and prints the base URL,
+# e.g. http://127.0.0.1:41234, as its only line on standard output. A fixture that is already running is reused (its URL printed again). Should another program take
 # the port between choosing and binding, it tries again with another.
 #
 # With --foreground the script stays in the foreground after printing the URL and stops the server when it
@@ -43,9 +45,13 @@ if [ -n "$gaps" ]; then
 	exit 2
 fi
 [ "$check" -eq 0 ] || exit 0
+if [ "$app" = sso-rp ] && [ -z "${LIMPET_SSO_ISSUER:-}" ]; then
+	die "sso-rp needs LIMPET_SSO_ISSUER (e.g. \$(start.sh keycloak)/realms/limpet)"
+fi
 
 dir=$(state_dir "$app")
 timeout=${LIMPET_FRAMEWORKS_START_TIMEOUT:-60}
+[ "$app" != keycloak ] || timeout=${LIMPET_FRAMEWORKS_START_TIMEOUT:-240}
 case "$timeout" in '' | *[!0-9]*) die "LIMPET_FRAMEWORKS_START_TIMEOUT must be a number of seconds" ;; esac
 
 if [ "$foreground" -eq 0 ] && running "$dir" && [ -f "$dir/url" ]; then
@@ -78,6 +84,23 @@ launch() {
 		cmd=(env PHP_CLI_SERVER_WORKERS=4 php -d variables_order=EGPCS -S "127.0.0.1:$port"
 			-t "$here/laravel/public" "$here/laravel/server.php")
 		;;
+	keycloak)
+		# A private copy of the built distribution (hard links where the file system allows): Keycloak imports the
+		# realm from, and writes its temporary files to, KC_HOME/data.
+		rm -rf -- "$dir/kc"
+		cp -al "$(keycloak_dir)" "$dir/kc" 2>/dev/null || cp -a "$(keycloak_dir)" "$dir/kc"
+		mkdir -p "$dir/kc/data/import"
+		cp "$here/sso/keycloak/limpet-realm.json" "$dir/kc/data/import/"
+		# The bootstrap administrator exists from the first start of a database; the database is in memory.
+		cmd=(env KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD=admin-pw
+			JAVA_OPTS_APPEND="-XX:TieredStopAtLevel=1" "$dir/kc/bin/kc.sh" start --optimized
+			--http-enabled=true --hostname-strict=false --http-host=127.0.0.1 --http-port="$port"
+			--http-management-port="$(free_port)" --import-realm)
+		;;
+	sso-rp)
+		cmd=(java -Xss512k -Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.io.tmpdir="$dir"
+			-jar "$(rp_dir)/limpet-sso-rp.jar" --server.port="$port" --limpet.issuer="$LIMPET_SSO_ISSUER")
+		;;
 	esac
 	if [ "$foreground" -eq 1 ]; then
 		"${cmd[@]}" </dev/null >>"$dir/log" 2>&1 &
@@ -101,6 +124,12 @@ trap on_signal TERM INT HUP
 
 url=
 deadline=$((SECONDS + timeout))
+# How often to ask whether the server is ready: JVMs take seconds, the others a fraction of one.
+case $app in
+keycloak) poll=0.5 ;;
+sso-rp) poll=0.2 ;;
+*) poll=0.05 ;;
+esac
 for attempt in 1 2 3 4 5; do
 	instance=$app-$$-$attempt-$RANDOM$RANDOM
 	port=$(free_port)
@@ -108,20 +137,28 @@ for attempt in 1 2 3 4 5; do
 	launch "$port" || die "could not prepare $app (log: $dir/log)"
 	pid=$(cat "$dir/pid")
 	while kill -0 "$pid" 2>/dev/null; do
-		if curl -sf --max-time 5 "http://127.0.0.1:$port/test/info" 2>/dev/null | grep -qF "\"$instance\""; then
-			url="http://127.0.0.1:$port"
-			break 2
+		if [ "$app" = keycloak ]; then
+			if curl -sf --max-time 5 -o /dev/null "http://127.0.0.1:$port/realms/limpet/.well-known/openid-configuration"; then
+				url="http://127.0.0.1:$port"
+				break 2
+			fi
+		else
+			reply=$(curl -sf --max-time 5 "http://127.0.0.1:$port/test/info" 2>/dev/null || true)
+			if grep -qF "\"$instance\"" <<<"$reply"; then
+				url="http://127.0.0.1:$port"
+				break 2
+			fi
 		fi
 		if [ $SECONDS -ge $deadline ]; then
 			tail -n 40 "$dir/log" >&2
 			stop_server
 			die "$app was not ready after ${timeout}s (log: $dir/log)"
 		fi
-		sleep 0.05
+		sleep "$poll"
 	done
 	# The server exited: another program may have taken the port; try another unless it said otherwise.
 	wait "$pid" 2>/dev/null || true
-	if ! grep -qiE 'address already in use|port is already in use|EADDRINUSE|failed to listen' "$dir/log"; then
+	if ! grep -qiE 'already in use|already bound|EADDRINUSE|failed to listen' "$dir/log"; then
 		tail -n 40 "$dir/log" >&2
 		die "$app exited before it was ready (log: $dir/log)"
 	fi

@@ -127,6 +127,21 @@ func (b *browser) cookie(name string) string {
 	return ""
 }
 
+// cookieAt returns the value of the cookie name the client would send to rawURL, or "".
+func (b *browser) cookieAt(rawURL, name string) string {
+	b.t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
 // locationPath returns the path of a redirect's Location, resolved against the server.
 func (b *browser) locationPath(r reply) string {
 	b.t.Helper()

@@ -3,6 +3,9 @@
 // Laravel. Each is a small application built with the framework's own login view or helpers and its own CSRF
 // protection; interop/frameworks/README.md says what each serves and how it behaves.
 //
+// The single sign-on fixture is a pair: Keycloak (the identity provider, realm "limpet") and a Spring Boot
+// application whose login is Spring Security's oauth2Login() against it. [StartSSO] starts both.
+//
 // # Starting a server
 //
 //	srv := frameworks.Start(t, frameworks.Django)

@@ -38,6 +38,13 @@ const (
 	Rails = "rails"
 	// Laravel is Laravel 8 from Debian's php-laravel-framework, served by PHP's built-in server.
 	Laravel = "laravel"
+
+	// Keycloak is the identity provider of the single sign-on fixture: Keycloak 26.7 (the Quarkus distribution
+	// from Maven Central) with the realm Realm. Start it with StartSSO.
+	Keycloak = "keycloak"
+	// SSORP is the relying party of the single sign-on fixture: a Spring Boot application whose login is Spring
+	// Security's oauth2Login() against Keycloak. Start it with StartSSO.
+	SSORP = "sso-rp"
 )
 
 // Paths every fixture serves (see the package documentation); LoginPath gives the login page.
@@ -185,6 +192,11 @@ func New(ctx context.Context, app string) (*Server, error) {
 	if !slices.Contains(Apps(), app) {
 		return nil, fmt.Errorf("frameworks: unknown app %q (want one of %s)", app, strings.Join(Apps(), ", "))
 	}
+	return launch(ctx, app, nil)
+}
+
+// launch starts any fixture of start.sh, the single sign-on pair included, with extra environment variables.
+func launch(ctx context.Context, app string, env []string) (*Server, error) {
 	dir, err := findDir()
 	if err != nil {
 		return nil, err
@@ -206,7 +218,7 @@ func New(ctx context.Context, app string) (*Server, error) {
 	}
 	began := time.Now()
 	s.cmd = exec.Command("bash", filepath.Join(dir, "start.sh"), "--foreground", app)
-	s.cmd.Env = append(os.Environ(), "LIMPET_FRAMEWORKS_STATE="+state)
+	s.cmd.Env = append(append(os.Environ(), "LIMPET_FRAMEWORKS_STATE="+state), env...)
 	s.cmd.Stderr = s.stderr
 	setDeathSignal(s.cmd)
 	stdout, err := s.cmd.StdoutPipe()
@@ -265,6 +277,11 @@ func New(ctx context.Context, app string) (*Server, error) {
 		return nil, err
 	}
 	s.Startup = time.Since(began)
+	if app == Keycloak {
+		// Keycloak has no /test/info: start.sh waited for its realm.
+		s.Info = Info{App: Keycloak}
+		return s, nil
+	}
 	if err := s.getJSON(ctx, "/test/info", &s.Info); err != nil {
 		_ = s.Stop()
 		return nil, err
@@ -472,9 +489,22 @@ func Main(m *testing.M) int {
 // not installed it skips tb, or fails it if InteropEnv is "require". Any other start-up failure fails tb.
 func Start(tb testing.TB, app string) *Server {
 	tb.Helper()
-	srv, launched, err := startShared(app)
+	srv, launched, owned, err := startShared(app, nil)
+	return started(tb, app, srv, launched, owned, err)
+}
+
+// started reports the outcome of a start to tb as Start does; a server tb owns is stopped by tb's cleanup.
+func started(tb testing.TB, app string, srv *Server, launched, owned bool, err error) *Server {
+	tb.Helper()
 	switch {
 	case err == nil:
+		if owned {
+			tb.Cleanup(func() {
+				if err := srv.Stop(); err != nil {
+					tb.Error(err)
+				}
+			})
+		}
 		if launched {
 			tb.Logf("frameworks: %s %v at %s started in %v", app, srv.Info.Versions, srv.URL,
 				srv.Startup.Round(time.Millisecond))
@@ -490,12 +520,14 @@ func Start(tb testing.TB, app string) *Server {
 	return nil
 }
 
-func startShared(app string) (srv *Server, launched bool, err error) {
+// startShared returns the binary's shared server of app, started on the first call, or under no Main a new one
+// that the caller owns (launched reports that this call started it). env goes to start.sh on the start.
+func startShared(app string, env []string) (srv *Server, launched, owned bool, err error) {
 	shared.mu.Lock()
 	if !shared.active {
 		shared.mu.Unlock()
-		srv, err = New(context.Background(), app)
-		return srv, err == nil, err
+		srv, err = launch(context.Background(), app, env)
+		return srv, err == nil, err == nil, err
 	}
 	if shared.entries == nil {
 		shared.entries = make(map[string]*sharedEntry)
@@ -508,11 +540,11 @@ func startShared(app string) (srv *Server, launched bool, err error) {
 	shared.mu.Unlock()
 	if found {
 		<-e.ready
-		return e.srv, false, e.err
+		return e.srv, false, false, e.err
 	}
-	e.srv, e.err = New(context.Background(), app)
+	e.srv, e.err = launch(context.Background(), app, env)
 	close(e.ready)
-	return e.srv, e.err == nil, e.err
+	return e.srv, e.err == nil, false, e.err
 }
 
 // syncBuffer collects start.sh's standard error for error messages.

@@ -12,7 +12,7 @@ import (
 // childEnv marks the run of this package's own test binary that TestSkipsWithoutFixtures starts.
 const childEnv = "LIMPET_FRAMEWORKS_SKIP_CHILD"
 
-// TestSkipsWithoutFixtures runs TestFacts again, in a child process of this test binary, with the fixtures
+// TestSkipsWithoutFixtures runs TestFacts and TestSSO again, in a child process of this test binary, with the fixtures
 // unreachable (LIMPET_FRAMEWORKS_DIR names an empty directory) and LIMPET_INTEROP unset: every framework's test
 // must skip, and the run succeed. With LIMPET_INTEROP=require the same run must fail, each framework on its own.
 func TestSkipsWithoutFixtures(t *testing.T) {
@@ -26,7 +26,7 @@ func TestSkipsWithoutFixtures(t *testing.T) {
 	}
 	empty := t.TempDir()
 	run := func(interop string) (string, error) {
-		cmd := exec.Command(bin, "-test.count=1", "-test.v", "-test.run=^TestFacts$")
+		cmd := exec.Command(bin, "-test.count=1", "-test.v", "-test.run=^(TestFacts|TestSSO)$")
 		var env []string
 		for _, kv := range os.Environ() {
 			if !strings.HasPrefix(kv, frameworks.InteropEnv+"=") && !strings.HasPrefix(kv, frameworks.DirEnv+"=") {
@@ -51,6 +51,9 @@ func TestSkipsWithoutFixtures(t *testing.T) {
 			t.Errorf("without the fixtures TestFacts/%s must be skipped:\n%s", app, out)
 		}
 	}
+	if !strings.Contains(out, "--- SKIP: TestSSO ") {
+		t.Errorf("without the fixtures TestSSO must be skipped:\n%s", out)
+	}
 	if !strings.Contains(out, frameworks.SetupCommand) {
 		t.Errorf("the skip message must name %s:\n%s", frameworks.SetupCommand, out)
 	}
@@ -63,5 +66,8 @@ func TestSkipsWithoutFixtures(t *testing.T) {
 		if !strings.Contains(out, "--- FAIL: TestFacts/"+app+" ") {
 			t.Errorf("with %s=require TestFacts/%s must fail:\n%s", frameworks.InteropEnv, app, out)
 		}
+	}
+	if !strings.Contains(out, "--- FAIL: TestSSO ") {
+		t.Errorf("with %s=require TestSSO must fail:\n%s", frameworks.InteropEnv, out)
 	}
 }
