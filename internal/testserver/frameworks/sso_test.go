@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
@@ -15,32 +14,12 @@ import (
 	"github.com/limpet-http/limpet/internal/testserver/frameworks"
 )
 
-// loopbackSecureJar is a cookie jar that treats http://127.0.0.1 as a secure context, as browsers treat loopback
-// origins: Keycloak marks its cookies (AUTH_SESSION_ID, KC_RESTART, KEYCLOAK_IDENTITY) Secure even on plain http,
-// and Go's jar sends Secure cookies over https only.
-type loopbackSecureJar struct{ *cookiejar.Jar }
-
-func secureURL(u *url.URL) *url.URL {
-	if u.Scheme == "http" && u.Hostname() == "127.0.0.1" {
-		c := *u
-		c.Scheme = "https"
-		return &c
-	}
-	return u
-}
-
-func (j loopbackSecureJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
-	j.Jar.SetCookies(secureURL(u), cookies)
-}
-
-func (j loopbackSecureJar) Cookies(u *url.URL) []*http.Cookie { return j.Jar.Cookies(secureURL(u)) }
-
-// ssoBrowser is a browser for the single sign-on fixture: one jar for the relying party and Keycloak.
+// ssoBrowser is a browser for the single sign-on fixture: one jar for the relying party and Keycloak. Keycloak
+// marks its cookies Secure even on plain http; Go's jar, like browsers, treats loopback hosts as secure and sends
+// them (TestSSO/sessions/Login checks both).
 func ssoBrowser(t testing.TB, sso *frameworks.SSO) *browser {
 	t.Helper()
-	b := newBrowser(t, sso.App)
-	b.c.Jar = loopbackSecureJar{b.jar}
-	return b
+	return newBrowser(t, sso.App)
 }
 
 // follow GETs location and the redirects after it, up to limit, and returns the last answer and the URLs visited.
@@ -138,6 +117,11 @@ func TestSSO(t *testing.T) {
 			page, visited := b.follow(frameworks.PagePath, 5)
 			if page.status != http.StatusOK || !hasPasswordForm(page.body) {
 				t.Fatalf("GET %s through %v: %d, want Keycloak's login form", frameworks.PagePath, visited, page.status)
+			}
+			for _, c := range page.header.Values("Set-Cookie") {
+				if strings.HasPrefix(c, "AUTH_SESSION_ID=") && !strings.Contains(c, ";Secure") {
+					t.Errorf("Keycloak's AUTH_SESSION_ID is not Secure on http: %s", c)
+				}
 			}
 			raw, f := keycloakForm(t, page.body)
 			// The action is HTML-escaped and carries the login's state in its query.

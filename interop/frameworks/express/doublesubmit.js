@@ -1,8 +1,8 @@
 "use strict";
 // The Express fixture with csrf-csrf: a double-submit cookie whose value is an HMAC bound to the session id, sent
-// back in the header x-csrf-token (or the form field _csrf). The library's default cookie name,
-// __Host-psifi.x-csrf-token, is refused by clients on plain http (a __Host- cookie must be Secure): the fixture runs on
-// http://127.0.0.1, so it renames the cookie psifi.x-csrf-token. A wrong password answers 401 with the form again.
+// back in the header x-csrf-token (or the form field _csrf). The library's default cookie, __Host-psifi.x-csrf-token,
+// is Secure, and a __Host- cookie without Secure is refused by browsers: the fixture runs on http://127.0.0.1 with
+// secure: false, so it renames the cookie psifi.x-csrf-token. A wrong password answers 401 with the form again.
 // Run by interop/frameworks/start.sh express-csrf.
 
 const crypto = require("node:crypto");
