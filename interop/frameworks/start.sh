@@ -70,8 +70,9 @@ launch() {
 	export LIMPET_FW_PORT=$port LIMPET_FW_STATE=$dir LIMPET_FW_INSTANCE=$instance \
 		LIMPET_FW_USERS=$here/testdata/users.txt
 	case $app in
-	django) cmd=("$(venv_dir)/bin/python" "$here/django/serve.py") ;;
-	flask) cmd=("$(venv_dir)/bin/python" "$here/flask/app.py") ;;
+	# Python's compiled files go to the cache, never beside the sources in the repository.
+	django) cmd=(env PYTHONPYCACHEPREFIX="$(cache_dir)/pycache" "$(venv_dir)/bin/python" "$here/django/serve.py") ;;
+	flask) cmd=(env PYTHONPYCACHEPREFIX="$(cache_dir)/pycache" "$(venv_dir)/bin/python" "$here/flask/app.py") ;;
 	express-sync) cmd=(env NODE_PATH="$(node_dir)/node_modules" node "$here/express/sync.js") ;;
 	express-csrf) cmd=(env NODE_PATH="$(node_dir)/node_modules" node "$here/express/doublesubmit.js") ;;
 	rails)
