@@ -103,11 +103,10 @@ launch() {
 			-jar "$(rp_dir)/limpet-sso-rp.jar" --server.port="$port" --limpet.issuer="$LIMPET_SSO_ISSUER")
 		;;
 	esac
-	if [ "$foreground" -eq 1 ]; then
-		"${cmd[@]}" </dev/null >>"$dir/log" 2>&1 &
-	else
-		setsid "${cmd[@]}" </dev/null >>"$dir/log" 2>&1 &
-	fi
+	# A process group of its own (setsid runs the command in the same process, as the script is not a group
+	# leader): stop.sh signals the whole group, so that children (Keycloak's java under kc.sh, PHP's workers) stop
+	# too, and the caller's terminal signals miss it.
+	setsid "${cmd[@]}" </dev/null >>"$dir/log" 2>&1 &
 	echo $! >"$dir/pid"
 }
 
@@ -118,7 +117,16 @@ stop_server() {
 	fi
 }
 on_signal() {
+	# Nothing more to say: after the parent-death signal of a killed test binary, writing to its closed pipes would
+	# end this script (SIGPIPE) before it cleans up.
+	exec >/dev/null 2>&1
 	stop_server
+	# A state root made for this start alone (internal/testserver/frameworks marks its temporary ones) goes too, also
+	# when the signal is the parent-death signal of a killed test binary.
+	root=${LIMPET_FRAMEWORKS_STATE:-}
+	if [ "$foreground" -eq 1 ] && [ -n "$root" ] && [ -f "$root/.limpet-temporary" ]; then
+		rm -rf -- "$root"
+	fi
 	exit 0
 }
 trap on_signal TERM INT HUP

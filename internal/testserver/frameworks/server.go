@@ -205,6 +205,11 @@ func launch(ctx context.Context, app string, env []string) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("frameworks: %w", err)
 	}
+	// The marker has start.sh remove the state when it stops the server on a signal, also when this process died.
+	if err := os.WriteFile(filepath.Join(state, ".limpet-temporary"), nil, 0o644); err != nil {
+		_ = os.RemoveAll(state)
+		return nil, fmt.Errorf("frameworks: %w", err)
+	}
 	s := &Server{
 		App:    app,
 		state:  state,
