@@ -72,7 +72,8 @@ const DirEnv = "LIMPET_FRAMEWORKS_DIR"
 var ErrNotInstalled = errors.New("frameworks: not installed")
 
 const (
-	startTimeout = 2 * time.Minute
+	// startTimeout bounds a start; start.sh's own limits (60 s, Keycloak 240 s) come first.
+	startTimeout = 5 * time.Minute
 	stopTimeout  = 20 * time.Second
 )
 
@@ -166,7 +167,7 @@ type Server struct {
 	URL string
 	// App is the fixture's name, one of Apps.
 	App string
-	// Info is what /test/info answered when the server was ready.
+	// Info is what /test/info answered when the server was ready (Keycloak, which has none: only App).
 	Info Info
 	// Startup is how long the start took, until the server answered.
 	Startup time.Duration
