@@ -6,8 +6,12 @@
 # shellcheck disable=SC2034 # used by the scripts that source this file
 APPS=(django flask express-sync express-csrf rails laravel keycloak sso-rp)
 
-# Keycloak's distribution from Maven Central (org.keycloak:keycloak-quarkus-dist:VERSION:tar.gz).
+# Keycloak's distribution from Maven Central (org.keycloak:keycloak-quarkus-dist:VERSION:tar.gz), and the options
+# setup.sh builds it with (kc.sh build): a database in a file, which every start copies from one prepared by setup.sh
+# with the realm imported.
 KEYCLOAK_VERSION=26.7.3
+# shellcheck disable=SC2034
+KEYCLOAK_BUILD=(--db=dev-file --health-enabled=true)
 
 # Debian packages each fixture runs on (python3-venv: the venv of the Django and Flask fixtures).
 # shellcheck disable=SC2034
@@ -55,9 +59,15 @@ node_dir() {
 	echo "$(cache_dir)/node$major-$(short_hash "$here/express/package-lock.json")"
 }
 
-# keycloak_dir prints where setup.sh keeps Keycloak, extracted and built (kc.sh build) for the fixture's options.
+# keycloak_dir prints where setup.sh keeps Keycloak, extracted and built (kc.sh build) with KEYCLOAK_BUILD.
 keycloak_dir() {
-	echo "$(cache_dir)/keycloak-$KEYCLOAK_VERSION"
+	echo "$(cache_dir)/keycloak-$KEYCLOAK_VERSION-$(printf '%s\n' "${KEYCLOAK_BUILD[@]}" | sha256sum | cut -c1-8)"
+}
+
+# keycloak_db_dir prints where setup.sh keeps Keycloak's database with the realm imported (h2/), keyed by the
+# distribution and the realm file.
+keycloak_db_dir() {
+	echo "$(cache_dir)/kcdb-$(basename "$(keycloak_dir)")-$(short_hash "$here/sso/keycloak/limpet-realm.json")"
 }
 
 # rp_dir prints where setup.sh keeps the relying party's jar, keyed by its sources.

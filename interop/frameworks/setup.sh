@@ -5,7 +5,8 @@
 #   - a Python venv with python/requirements.txt (Django, Flask, Flask-Login, Flask-WTF), keyed by that file's
 #     hash and the Python version;
 #   - node_modules for express/package-lock.json (npm ci), keyed by the lockfile's hash and Node's major version;
-#   - Keycloak (KEYCLOAK_VERSION in common.sh) from Maven Central, extracted and built for an in-memory database;
+#   - Keycloak (KEYCLOAK_VERSION in common.sh) from Maven Central, extracted and built, and a database with the
+#     realm sso/keycloak/limpet-realm.json imported, keyed by that file's hash (start.sh copies it at every start);
 #   - the jar of the single sign-on relying party (sso/rp, Spring Boot), built with Maven, keyed by its sources.
 # Keycloak and the relying party need Java 17+ and Maven on PATH (as interop/spring does).
 # All of them live under $LIMPET_CACHE_DIR/frameworks (default ~/.cache/limpet/frameworks), never in
@@ -109,7 +110,7 @@ if [ ! -f "$kc/complete" ]; then
 		tar -xzf "$kc.tmp/keycloak-quarkus-dist-$KEYCLOAK_VERSION.tar.gz" -C "$kc.tmp" &&
 		rm -f "$kc.tmp/keycloak-quarkus-dist-$KEYCLOAK_VERSION.tar.gz" &&
 		mv "$kc.tmp/keycloak-$KEYCLOAK_VERSION" "$kc" &&
-		"$kc/bin/kc.sh" build --db=dev-mem --health-enabled=true; } >"$log" 2>&1; then
+		"$kc/bin/kc.sh" build "${KEYCLOAK_BUILD[@]}"; } >"$log" 2>&1; then
 		cat "$log" >&2
 		rm -f "$log"
 		rm -rf -- "$kc" "$kc.tmp"
@@ -121,6 +122,40 @@ if [ ! -f "$kc/complete" ]; then
 	rm -rf -- "${HOME}/.m2/repository/org/keycloak/keycloak-quarkus-dist/$KEYCLOAK_VERSION"
 	touch "$kc/complete"
 	prune "$(cache_dir)/keycloak-" "$kc"
+fi
+
+kcdb=$(keycloak_db_dir)
+if [ ! -f "$kcdb/complete" ]; then
+	echo "frameworks/setup.sh: importing the realm into a database for Keycloak in $kcdb" >&2
+	rm -rf -- "$kcdb"
+	# One start in a private state imports the realm (start.sh does when there is no prepared database); a
+	# graceful stop leaves the database complete on disk.
+	work=$(mktemp -d)
+	log=$(mktemp)
+	if ! LIMPET_FRAMEWORKS_STATE=$work "$here/start.sh" keycloak >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		LIMPET_FRAMEWORKS_STATE=$work "$here/stop.sh" keycloak || true
+		rm -rf -- "$work"
+		die "preparing Keycloak's database failed"
+	fi
+	rm -f "$log"
+	pid=$(cat "$work/keycloak/pid")
+	kill -TERM -- "-$pid" 2>/dev/null || true
+	for _ in $(seq 1 600); do
+		kill -0 -- "-$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 -- "-$pid" 2>/dev/null; then
+		kill -KILL -- "-$pid" 2>/dev/null || true
+		rm -rf -- "$work"
+		die "Keycloak did not stop within 60 s; its database is not kept"
+	fi
+	mkdir -p "$kcdb"
+	cp -r "$work/keycloak/kc/data/h2" "$kcdb/h2"
+	rm -rf -- "$work"
+	touch "$kcdb/complete"
+	prune "$(cache_dir)/kcdb-" "$kcdb"
 fi
 
 rp=$(rp_dir)

@@ -86,17 +86,25 @@ launch() {
 			-t "$here/laravel/public" "$here/laravel/server.php")
 		;;
 	keycloak)
-		# A private copy of the built distribution (hard links where the file system allows): Keycloak imports the
-		# realm from, and writes its temporary files to, KC_HOME/data.
+		# A private copy of the built distribution (hard links where the file system allows) with a data directory
+		# of its own: a copy of the database setup.sh prepared, or (without one) the realm to import at start.
 		rm -rf -- "$dir/kc"
 		cp -al "$(keycloak_dir)" "$dir/kc" 2>/dev/null || cp -a "$(keycloak_dir)" "$dir/kc"
-		mkdir -p "$dir/kc/data/import"
-		cp "$here/sso/keycloak/limpet-realm.json" "$dir/kc/data/import/"
-		# The bootstrap administrator exists from the first start of a database; the database is in memory.
+		rm -rf -- "$dir/kc/data"
+		mkdir -p "$dir/kc/data"
+		local import=()
+		if [ -f "$(keycloak_db_dir)/complete" ]; then
+			cp -r "$(keycloak_db_dir)/h2" "$dir/kc/data/h2"
+		else
+			mkdir -p "$dir/kc/data/import"
+			cp "$here/sso/keycloak/limpet-realm.json" "$dir/kc/data/import/"
+			import=(--import-realm)
+		fi
+		# The bootstrap administrator is made with a new database (the prepared one has it already).
 		cmd=(env KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD=admin-pw
 			JAVA_OPTS_APPEND="-XX:TieredStopAtLevel=1" "$dir/kc/bin/kc.sh" start --optimized
 			--http-enabled=true --hostname-strict=false --http-host=127.0.0.1 --http-port="$port"
-			--http-management-port="$(free_port)" --import-realm)
+			--http-management-port="$(free_port)" "${import[@]}")
 		;;
 	sso-rp)
 		cmd=(java -Xss512k -Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.io.tmpdir="$dir"
