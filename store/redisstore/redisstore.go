@@ -67,6 +67,11 @@ type Options struct {
 	// DefaultMaxRetries. Retries wait a short random time that grows up to
 	// 20ms.
 	MaxRetries int
+	// LockTTL is how long the recovery lock (Session.LockRecovery) lasts
+	// unless its holder renews it, which it does every LockTTL/3 while it
+	// holds it: a holder that dies stalls the other processes at most this
+	// long. Zero means DefaultLockTTL.
+	LockTTL time.Duration
 	// Clock returns the current time; nil means time.Now. It judges
 	// expired cookies and old tombstones and stamps Meta times.
 	Clock func() time.Time
@@ -127,6 +132,7 @@ type Store struct {
 	client redis.UniversalClient
 	opts   Options
 	prefix string
+	owned  bool // the client is the Store's own (OpenStore): Close closes it
 
 	mu       sync.Mutex          // guards sessions
 	sessions map[string]*Session // by name, so that their caches are reused
