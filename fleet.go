@@ -195,12 +195,47 @@ func (s *Session) recoverShared(ctx context.Context, recover func() error) (adop
 		now = storedAt.Add(time.Millisecond)
 	}
 	f.set(max(seen, stored)+1, now)
-	if err := p.write(ctx, true, p.adopt); err != nil {
+	if err := p.write(ctx, true, false, p.adopt); err != nil {
 		// The login stands in this process; other processes will log in
 		// too, as they would without the lock.
 		p.warn("limpet: saving the new login for the other processes", err)
 	}
 	return false, nil
+}
+
+// saveShared saves under the recovery lock, so that no save lands in the
+// middle of another process's login, and leaves this process's cookies out
+// when another process logged in since this one last did: they belong to
+// the replaced login (a servlet container's answer to a request with the
+// expired session sets a new, anonymous session cookie, which is newer
+// than the login's and would win the merge), and this process adopts the
+// new login at its next recovery. The rest of its state is saved.
+func (p *persistence) saveShared(ctx context.Context, force bool, adopt func(store.Snapshot)) error {
+	p.mu.Lock()
+	dirty := p.dirty
+	p.mu.Unlock()
+	if !dirty && !force {
+		return nil
+	}
+	f := p.fleet
+	lctx, cancel := context.WithTimeout(ctx, f.wait)
+	unlock, err := f.locker.LockRecovery(lctx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("limpet: saving the session: taking its recovery lock: %w", err)
+	}
+	defer func() {
+		if uerr := unlock(); uerr != nil {
+			p.warn("limpet: releasing the session's recovery lock", uerr)
+		}
+	}()
+	snap, err := p.st.Load(ctx)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("limpet: saving the session: %w", err)
+	}
+	seen, _ := f.get()
+	stored, _ := generation(snap)
+	return p.write(ctx, force, stored > seen, adopt)
 }
 
 // adoptLogin replaces the jar's cookies with those of snap, another

@@ -29,7 +29,6 @@ func fleetOf(t *testing.T, ss *sessionServer, n int, o limpet.Options, newStore 
 		o := o
 		o.BaseURL, o.Authenticator = ss.URL, &formAuth{password: ss.password}
 		o.Store = newStore()
-		o.ManualSave = true
 		s := newSession(t, o)
 		out = append(out, s)
 	}
@@ -79,12 +78,26 @@ func TestFleetRedisClusterOneLogin(t *testing.T) {
 	})
 }
 
+// With autosave soon after each change: the anonymous session cookies
+// that answers to requests with the expired session set must not replace
+// the new login's in the store.
+func TestFleetFileAutosave(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.json")
+	testFleetOneLoginWith(t, limpet.Options{SaveDelay: time.Microsecond}, func() limpet.SessionStore {
+		return filestore.Open(path, filestore.Options{})
+	})
+}
+
 func testFleetOneLogin(t *testing.T, newStore func() limpet.SessionStore) {
+	testFleetOneLoginWith(t, limpet.Options{ManualSave: true}, newStore)
+}
+
+func testFleetOneLoginWith(t *testing.T, o limpet.Options, newStore func() limpet.SessionStore) {
 	ss := newSessionServer(t)
 	const n = 8
 	ctx := context.Background()
 	for round := range 3 {
-		sessions := fleetOf(t, ss, n, limpet.Options{}, newStore)
+		sessions := fleetOf(t, ss, n, o, newStore)
 		if round > 0 {
 			resp, err := sessions[0].Post(ctx, "/expire", nil)
 			if err != nil {
@@ -133,7 +146,7 @@ func TestFleetFileBoundedWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unlock()
-	s := fleetSessions(t, ss, path, 1, limpet.Options{RecoveryWait: 200 * time.Millisecond})[0]
+	s := fleetSessions(t, ss, path, 1, limpet.Options{RecoveryWait: 200 * time.Millisecond, ManualSave: true})[0]
 	_, err = s.Get(context.Background(), "/api/me")
 	var we *limpet.RecoveryWaitError
 	if !errors.As(err, &we) || !errors.Is(err, filestore.ErrLocked) {

@@ -203,19 +203,25 @@ func (p *persistence) save(ctx context.Context, force bool) error {
 		}
 		gen = g
 	}
-	return p.write(ctx, force, func(merged store.Snapshot) {
+	adopt := func(merged store.Snapshot) {
 		if p.auth == nil {
 			p.adopt(merged)
 		} else {
 			p.auth.unchanged(gen, func() { p.adopt(merged) })
 		}
-	})
+	}
+	if p.fleet != nil {
+		return p.saveShared(ctx, force, adopt) // fleet.go
+	}
+	return p.write(ctx, force, false, adopt)
 }
 
 // write is save without waiting for a login: the caller either has no
 // Authenticator, waited, or runs in the login's own generation (fleet.go).
-// adopt takes what the store merged in.
-func (p *persistence) write(ctx context.Context, force bool, adopt func(store.Snapshot)) error {
+// adopt takes what the store merged in. stale leaves the jar's cookies and
+// deletions out, and adopts nothing: they belong to a login that another
+// process has replaced since (fleet.go).
+func (p *persistence) write(ctx context.Context, force, stale bool, adopt func(store.Snapshot)) error {
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()
 	p.mu.Lock()
@@ -232,6 +238,9 @@ func (p *persistence) write(ctx context.Context, force bool, adopt func(store.Sn
 		Cookies:    store.CookiesFromJar(p.jar.Snapshot()),
 		Tombstones: tombs,
 	}
+	if stale {
+		snap.Cookies, snap.Tombstones = nil, nil
+	}
 	for _, s := range p.savers {
 		s.SaveState(&snap)
 	}
@@ -244,7 +253,9 @@ func (p *persistence) write(ctx context.Context, force bool, adopt func(store.Sn
 		p.mu.Unlock()
 		return fmt.Errorf("limpet: saving the session: %w", err)
 	}
-	adopt(merged)
+	if !stale {
+		adopt(merged)
+	}
 	return nil
 }
 

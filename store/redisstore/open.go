@@ -26,10 +26,11 @@ func openURL(_ context.Context, _ *url.URL, raw string) (store.Store, error) {
 // of its own, which Close closes. rawURL is a redis:// or rediss:// (TLS)
 // URL as go-redis reads it, with a few query parameters of this package:
 //
-//	redis://[[user]:password@]host[:port][/db][?prefix=myapp:&ttl=24h&dial_timeout=3s&...]
+//	redis://[[user]:password@]host[:port][/db][?prefix=myapp:&ttl=24h&lock_ttl=10s&dial_timeout=3s&...]
 //	redis://host:7000?cluster=1&addr=host:7001&addr=host:7002    a Redis Cluster
 //
-// prefix and ttl set Options.Prefix and Options.TTL (they override opts);
+// prefix, ttl and lock_ttl set Options.Prefix, Options.TTL and
+// Options.LockTTL (they override opts);
 // cluster=1, or any addr parameter, makes a cluster client
 // (redis.ParseClusterURL; the URL's host and every addr are seed nodes, and
 // a cluster has no database number). Other parameters are go-redis's own.
@@ -65,6 +66,13 @@ func OpenStore(rawURL string, opts Options) (*Store, error) {
 		}
 		opts.TTL = d
 	}
+	if v := q.Get("lock_ttl"); q.Has("lock_ttl") {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fail(fmt.Errorf("lock_ttl %q is not a duration such as 10s", v))
+		}
+		opts.LockTTL = d
+	}
 	if q.Has("cluster") {
 		switch strings.ToLower(q.Get("cluster")) {
 		case "1", "true", "yes":
@@ -77,6 +85,7 @@ func OpenStore(rawURL string, opts Options) (*Store, error) {
 	q.Del("prefix")
 	q.Del("ttl")
 	q.Del("cluster")
+	q.Del("lock_ttl")
 	u.RawQuery = q.Encode()
 	var c redis.UniversalClient
 	if cluster {
