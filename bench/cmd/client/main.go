@@ -27,8 +27,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	reqv3 "github.com/imroc/req/v3"
 	restyv2 "github.com/go-resty/resty/v2"
+	reqv3 "github.com/imroc/req/v3"
 	"golang.org/x/net/publicsuffix"
 	restyv3 "resty.dev/v3"
 
