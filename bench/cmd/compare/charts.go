@@ -79,7 +79,7 @@ func throughputChart(r *results, path string) error {
 		return err
 	}
 	b2.Color, b2.LineStyle.Width, b2.Offset = peerColor, 0, w/2
-	p.Add(b1, b2, plotter.NewGrid())
+	p.Add(plotter.NewGrid(), b1, b2)
 	p.Legend.Add("sequential", b1)
 	p.Legend.Add("8 goroutines", b2)
 	p.Legend.Top = true
@@ -107,6 +107,7 @@ func linesChart(title, x, y string, sizes []int, lines []line, path string) erro
 	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 	p.X.Tick.Marker = plot.ConstantTicks(sizeTicks(sizes))
 	p.Y.Tick.Marker = plot.TickerFunc(logTicks)
+	p.Add(plotter.NewGrid())
 	top := 0.0
 	for i, l := range lines {
 		xys := make(plotter.XYs, len(sizes))
@@ -131,7 +132,6 @@ func linesChart(title, x, y string, sizes []int, lines []line, path string) erro
 		p.Add(ln, pts)
 		p.Legend.Add(l.name, ln, pts)
 	}
-	p.Add(plotter.NewGrid())
 	p.Legend.Top, p.Legend.Left = true, true
 	// Room above the curves for the legend.
 	p.Y.Max = top * math.Pow(10, 0.25*float64(len(lines)))
@@ -163,7 +163,22 @@ func cliChart(cl *cliResults, path string) error {
 		return err
 	}
 	b.Color, b.LineStyle.Width = limpetColor, 0
-	p.Add(b, plotter.NewGrid())
+	xys := make(plotter.XYs, len(vs))
+	labels := make([]string, len(vs))
+	for i, v := range vs {
+		xys[i] = plotter.XY{X: float64(i), Y: v}
+		labels[i] = fmt.Sprintf("%.1f ms", v)
+	}
+	ls, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
+	if err != nil {
+		return err
+	}
+	for i := range ls.TextStyle {
+		ls.TextStyle[i].XAlign = draw.XCenter
+		ls.Offset.Y = vg.Points(4)
+	}
+	p.Add(plotter.NewGrid(), b, ls)
+	p.Y.Min, p.Y.Max = 0, 1.12*slicesMax(vs)
 	p.NominalX(names...)
 	return p.Save(6*vg.Inch, 4*vg.Inch, path)
 }

@@ -262,17 +262,17 @@ func noisy(sb *strings.Builder, rounds []string, who string) {
 
 func pairTable(sb *strings.Builder, unit string, sizes []int, res map[int]*pair, peer string) {
 	var rows [][]string
-	var base []float64
-	for i, n := range sizes {
+	var why []string
+	for _, n := range sizes {
 		p := res[n]
 		rs := ratios(p.limpet, p.peer)
-		if i == 0 {
-			base = p.peer
-		}
 		rows = append(rows, []string{fmt.Sprint(n), dur(median(p.limpet)), dur(median(p.peer)), num(median(rs)) + "×", spread(rs),
 			fmt.Sprintf("%.0f / %.0f", p.allocs[0], p.allocs[1])})
+		_, w := noisyRounds(p.peer)
+		for _, x := range w {
+			why = append(why, fmt.Sprintf("%d, %s", n, x))
+		}
 	}
 	table(sb, []string{unit, "limpet", peer, "ratio", "per-round ratio", "allocs (limpet / peer)"}, "rrrrrr", rows)
-	_, why := noisyRounds(base)
-	noisy(sb, why, peer+" at "+fmt.Sprint(sizes[0]))
+	noisy(sb, why, peer+"'s time at each size")
 }
