@@ -203,7 +203,9 @@ func (s *Session) recoverShared(ctx context.Context, recover func() error) (adop
 	return false, nil
 }
 
-// saveShared saves under the recovery lock, so that no save lands in the
+// saveShared saves the session of a Session with an Authenticator (one
+// without never logs in, and never holds the lock) under the recovery
+// lock, so that no save lands in the
 // middle of another process's login, and leaves this process's cookies out
 // when another process logged in since this one last did: they belong to
 // the replaced login (a servlet container's answer to a request with the

@@ -210,7 +210,7 @@ func (p *persistence) save(ctx context.Context, force bool) error {
 			p.auth.unchanged(gen, func() { p.adopt(merged) })
 		}
 	}
-	if p.fleet != nil {
+	if p.fleet != nil && p.auth != nil {
 		return p.saveShared(ctx, force, adopt) // fleet.go
 	}
 	return p.write(ctx, force, false, adopt)
