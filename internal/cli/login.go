@@ -590,3 +590,13 @@ func (r *recipeAuthenticator) LoadState(s store.Snapshot) {
 		ss.LoadState(s)
 	}
 }
+
+// BindSession implements limpet.SessionBinder: the Authenticator the
+// recipe makes reads the CSRF cookie from the Session's jar (not only the
+// token saved with the session, which another process sharing the
+// session may have left older than the cookie).
+func (r *recipeAuthenticator) BindSession(env limpet.Env) {
+	if b, ok := r.current().(limpet.SessionBinder); ok {
+		b.BindSession(env)
+	}
+}
