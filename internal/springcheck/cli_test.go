@@ -20,9 +20,8 @@ import (
 type cliClient struct {
 	base, loginURL string
 	user, password string
-	path           string   // the session file (--session=PATH)
-	home           string   // HOME and configuration directory of the processes
-	last           []string // the arguments of the last command, for messages
+	path           string // the session file (--session=PATH)
+	home           string // HOME and configuration directory of the processes
 }
 
 const passwordEnv = "SPRINGCHECK_PASSWORD"

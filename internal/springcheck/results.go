@@ -194,7 +194,14 @@ func (r Results) Table() string {
 		for _, cell := range cells[v] {
 			b.WriteString("| `" + cell + "` |")
 			for _, c := range Checks {
-				b.WriteString(" " + r.mark(Key{v, cell, c, Library}) + r.mark(Key{v, cell, c, CLI}) + " |")
+				lib, cli := Key{v, cell, c, Library}, Key{v, cell, c, CLI}
+				if _, ok := r[lib]; !ok {
+					if _, ok := r[cli]; !ok {
+						b.WriteString(" · |") // the check does not apply to the cell
+						continue
+					}
+				}
+				b.WriteString(" " + r.mark(lib) + r.mark(cli) + " |")
 			}
 			b.WriteString("\n")
 		}
