@@ -3,6 +3,7 @@ package springcheck_test
 import (
 	"bytes"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -92,4 +93,35 @@ func FuzzParseResults(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDocTable: the table of docs/spring.md is the one testdata/expected.txt gives (-update writes it).
+func TestDocTable(t *testing.T) {
+	data, err := os.ReadFile(expectedFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := springcheck.ParseResults(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile(docFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := springcheck.ReplaceTable(doc, r.Table())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(doc, want) {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(docFile, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("the table of %s is not the one of %s; go test ./internal/springcheck -run TestDocTable -update writes it",
+		docFile, expectedFile)
 }
