@@ -10,11 +10,15 @@
 //
 // Failing checks are expected while the engine is being completed: the tests compare the outcomes with
 // testdata/expected.txt (one line per version, cell, check and column: pass or fail). A check expected to pass
-// that fails is a regression and fails the test; a check expected to fail that passes is reported. Run
+// that fails is a regression and fails the test; a check expected to fail that passes is reported (go test -v
+// shows it). Run
 //
 //	go test ./internal/springcheck -update
 //
-// to rewrite the file and the results table of docs/spring.md from the outcomes.
+// to rewrite the file and the results table of docs/spring.md from the outcomes (only the outcomes of the checks
+// that ran change: -run selects cells, e.g. -run 'TestMatrix/versions/boot4/csrf=session,handler=xor,.*'). Before
+// recording a new pass, see it pass in two runs: a check whose outcome depends on timing is a failure. The flag
+// -report FILE writes every failed check with its error, one per line.
 //
 // This file holds what the tests and the table share: results, the expected-results file and the table.
 package springcheck
