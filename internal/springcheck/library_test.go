@@ -102,7 +102,7 @@ func newLibClient(base, loginURL, user, password, path string) (*libClient, erro
 
 func (c *libClient) Login(ctx context.Context) error { return c.s.Login(ctx) }
 
-func (c *libClient) BadCredentials(err error) bool { return errors.Is(err, spring.ErrBadCredentials) }
+func (c *libClient) BadCredentials(err error) bool { return errors.Is(err, limpet.ErrBadCredentials) }
 
 func (c *libClient) Send(ctx context.Context, method, path, kind string, fields map[string]string) (answer, error) {
 	before := c.refused.Load()
