@@ -3,7 +3,9 @@
 // on both Boot versions.
 //
 // The checks themselves are the package's tests. For every cell, each column (the library, the CLI) knows only
-// the cell's base URL, a user and a password (and the login URL of a cell that has no login page), and runs:
+// the cell's base URL, a user and a password, and, when the base URL's unauthenticated answer does not lead to a
+// login page (no redirect to it), the login page if the application has one, else the URL the credentials go to
+// (a processing URL, a JSON login endpoint, a token endpoint). It runs:
 // log in; GET a protected page; POST a form body and a JSON body behind CSRF; a wrong password; expiry before a
 // GET; expiry before a POST with a cached token; concurrent requests after expiry; a second process reusing the
 // session; and, on cells that issue bearer tokens, the token's expiry.
@@ -177,7 +179,9 @@ func (r Results) Table() string {
 		}
 	}
 	b.WriteString("Each entry is the library's outcome, then the command-line tool's: ✓ passed, ✗ failed, " +
-		"· does not apply. Written by `go test ./internal/springcheck -update` from the outcomes recorded in " +
+		"· does not apply. Both know the base URL, the user and the password; where the base URL does not " +
+		"redirect to a login page, also the login page, or without one the URL the credentials go to. Written by " +
+		"`go test ./internal/springcheck -update` from the outcomes recorded in " +
 		"`internal/springcheck/testdata/expected.txt`.\n\n")
 	b.WriteString("| version | library | CLI |\n|---|---|---|\n")
 	for _, v := range versions {
