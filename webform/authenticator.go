@@ -653,11 +653,8 @@ func (a *Authenticator) Prepare(req *http.Request) error {
 	a.mu.Lock()
 	e := a.env
 	a.mu.Unlock()
-	if e == nil {
-		return nil
-	}
 	t, ok := a.token(e, req.URL)
-	if !ok {
+	if !ok && e != nil {
 		t, ok = a.search(req.Context(), e, req.URL)
 	}
 	if ok {
@@ -666,10 +663,13 @@ func (a *Authenticator) Prepare(req *http.Request) error {
 	return nil
 }
 
-// token returns the token for u: a cookie's, else a page's.
+// token returns the token for u: a cookie's (when the Session is known),
+// else a page's.
 func (a *Authenticator) token(e env, u *url.URL) (Token, bool) {
-	if t, ok := a.cookieToken(e, u); ok {
-		return t, true
+	if e != nil {
+		if t, ok := a.cookieToken(e, u); ok {
+			return t, true
+		}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -771,6 +771,14 @@ func (a *Authenticator) check(req *http.Request, chain []*http.Response, peekBod
 			bytes.Contains(body, []byte("authenticity")) || bytes.Contains(body, []byte("token")) ||
 			first.StatusCode == http.StatusUnprocessableEntity && len(bytes.TrimSpace(body)) == 0 {
 			return verdictCSRF, true, fmt.Sprintf("%d to %s %s", first.StatusCode, req.Method, req.URL.Path)
+		}
+		// A refusal that does not say why (Spring's 403): the token, when
+		// the request carried none, or not the current one.
+		a.mu.Lock()
+		e := a.env
+		a.mu.Unlock()
+		if t, ok := a.token(e, req.URL); !ok || req.Header.Get(t.Header) != t.Value {
+			return verdictCSRF, true, fmt.Sprintf("%d to %s %s without the current CSRF token", first.StatusCode, req.Method, req.URL.Path)
 		}
 	}
 	for i, r := range chain {
