@@ -189,13 +189,3 @@ func DefaultStrategies() []Strategy {
 		FieldToken{Field: "__RequestVerificationToken", Header: "RequestVerificationToken"},
 	}
 }
-
-// tokenFields are the hidden fields that carry a token, to fill with a
-// cookie token or a page token that a form lacks.
-func isTokenField(name string) bool {
-	switch name {
-	case "csrfmiddlewaretoken", "authenticity_token", "_token", "csrf_token", "_csrf", "__RequestVerificationToken":
-		return true
-	}
-	return false
-}

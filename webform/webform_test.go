@@ -29,6 +29,7 @@ type app struct {
 	logins     int
 	wrongAgain bool   // a wrong password answers the form again (200) instead of a redirect to /login
 	postTo     string // the login form's action, when not the default
+	staleLogin int    // this many login POSTs are refused for their token (419), as if the session had ended in between
 }
 
 type sess struct{ user, token string }
@@ -95,7 +96,8 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "bad action", 400)
 			return
 		}
-		if !tokenOK() {
+		if !tokenOK() || a.staleLogin > 0 {
+			a.staleLogin--
 			http.Error(w, "Page Expired", 419)
 			return
 		}
@@ -112,12 +114,19 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/home", http.StatusFound)
 	case s.user == "":
 		if r.Header.Get("Accept") == "application/json" {
-			http.Error(w, "{}", 401)
+			http.Error(w, "{}", http.StatusUnauthorized)
 			return
 		}
 		http.Redirect(w, r, "/login", http.StatusFound)
 	case r.URL.Path == "/home":
 		fmt.Fprintf(w, `<html><head><meta name="csrf-token" content="%s"></head><body>Hello %s</body></html>`, s.token, s.user)
+	case r.URL.Path == "/forbidden" && r.Method == http.MethodPost:
+		if !tokenOK() {
+			http.Error(w, "Page Expired", 419)
+			return
+		}
+		a.count++
+		http.Error(w, `{"error":"not yours"}`, http.StatusForbidden)
 	case r.URL.Path == "/count" && r.Method == http.MethodPost:
 		if !tokenOK() {
 			http.Error(w, "Page Expired", 419)
@@ -349,4 +358,78 @@ func TestSingleSignOn(t *testing.T) {
 		t.Fatalf("after both sessions ended: %q, %d password posts (want 2)", body, passwordPosts)
 	}
 
+}
+
+func TestRefusedLoginTokenIsReadAgainOnce(t *testing.T) {
+	for _, stale := range []int{1, 2} {
+		t.Run(fmt.Sprint(stale), func(t *testing.T) {
+			a, srv := startApp(t)
+			a.staleLogin = stale
+			s := session(t, webform.Login(srv.URL+"/login", "alice@example.com", "pw&1", webform.Options{}))
+			err := s.Login(context.Background())
+			_, posts, logins := a.counts()
+			if stale == 1 && (err != nil || posts != 2 || logins != 1) {
+				t.Fatalf("one refused token: %v, %d POSTs, %d logins; want a login on the second POST", err, posts, logins)
+			}
+			if stale == 2 && (err == nil || errors.Is(err, webform.ErrBadCredentials) || posts != 2) {
+				t.Fatalf("two refused tokens: %v after %d POSTs; want a CSRF error after 2", err, posts)
+			}
+		})
+	}
+}
+
+func TestForbiddenWithTheCurrentTokenIsNotReplayed(t *testing.T) {
+	a, srv := startApp(t)
+	s := session(t, webform.Login(srv.URL+"/login", "alice@example.com", "pw&1", webform.Options{}))
+	if err := s.Login(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := s.Post(context.Background(), srv.URL+"/forbidden", limpet.Form(url.Values{"n": {"1"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Close()
+	if count, _, logins := a.counts(); resp.StatusCode != http.StatusForbidden || count != 1 || logins != 1 || len(resp.Recoveries) != 0 {
+		t.Fatalf("403 of the application: %d, ran %d times, %d logins, recoveries %v; want it returned as it is",
+			resp.StatusCode, count, logins, resp.Recoveries)
+	}
+}
+
+func TestNoPasswordToAProviderTheApplicationDidNotSendUsTo(t *testing.T) {
+	var posts int
+	var mu sync.Mutex
+	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Method == http.MethodPost {
+			posts++
+			return
+		}
+		fmt.Fprint(w, `<html><form method="post" action="/authenticate"><input name="username"><input type="password" name="password"></form>`)
+	}))
+	defer provider.Close()
+	for name, redirectURI := range map[string]string{
+		"redirect_uri elsewhere": "http://127.0.0.1:1/callback",
+		"no authorization":       "",
+	} {
+		t.Run(name, func(t *testing.T) {
+			app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				q := url.Values{}
+				if redirectURI != "" {
+					q = url.Values{"client_id": {"app"}, "response_type": {"code"}, "redirect_uri": {redirectURI}}
+				}
+				http.Redirect(w, r, provider.URL+"/auth?"+q.Encode(), http.StatusFound)
+			}))
+			defer app.Close()
+			s := session(t, webform.Login(app.URL+"/", "alice", "pw", webform.Options{}))
+			if err := s.Login(context.Background()); err == nil || !strings.Contains(err.Error(), "another origin") {
+				t.Fatalf("login: %v, want a refusal", err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if posts != 0 {
+				t.Fatalf("the password went to the provider %d times", posts)
+			}
+		})
+	}
 }
