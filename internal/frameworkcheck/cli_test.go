@@ -84,8 +84,8 @@ func cliChecks(t *testing.T, tg target) {
 			t.Fatalf("a login without the password's variable set succeeded:\n%s", errOut)
 		}
 		_, errOut, ok = cli(t, dir, carol.Password, "login", "--session=s", tg.url, "--auth", login, "--password-env", "LIMPET_TEST_PASSWORD")
-		if !ok {
-			t.Fatalf("limpet login: %s", errOut)
+		if !ok || !strings.Contains(errOut, "(web form login)") {
+			t.Fatalf("limpet login: ok=%v, want a web form login:\n%s", ok, errOut)
 		}
 		// The password on the command line, as a new user types it.
 		_, errOut, ok = cli(t, dir, "", "login", "--session=inline", tg.url, "--auth", login+":"+carol.Password)
