@@ -77,6 +77,9 @@ type learned struct {
 	// the login form's page and of the application's redirects that led
 	// to it: a redirect there means the session is gone.
 	LoginPages []string `json:"login_pages,omitempty"`
+	// Actions are the origins and paths the login forms posted to: a 200
+	// page with a form posting there is the login form.
+	Actions []string `json:"actions,omitempty"`
 	// Providers are the origins of identity providers the login went
 	// through.
 	Providers []string `json:"providers,omitempty"`
@@ -93,6 +96,7 @@ const stateVersion = 1
 func (l learned) clone() learned {
 	l.LoginPages = slices.Clone(l.LoginPages)
 	l.Providers = slices.Clone(l.Providers)
+	l.Actions = slices.Clone(l.Actions)
 	l.Tokens = maps.Clone(l.Tokens)
 	return l
 }
@@ -280,6 +284,11 @@ func (a *Authenticator) login(ctx context.Context, e env) error {
 			return err
 		}
 		a.learnChain(p)
+		a.mu.Lock()
+		if k := pageKey(action); !slices.Contains(a.st.Actions, k) {
+			a.st.Actions = append(a.st.Actions, k)
+		}
+		a.mu.Unlock()
 		values, err := a.fill(ctx, form)
 		if err != nil {
 			return fmt.Errorf("webform: the login form at %s: %w", redactURL(p.url), err)
@@ -499,6 +508,20 @@ func (a *Authenticator) isLoginPage(u *url.URL) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return slices.Contains(a.st.LoginPages, pageKey(u)) || slices.Contains(a.st.Providers, origin(u))
+}
+
+// isLoginAction reports whether form f of the page at u posts where a
+// login form posted, or to a login page: a page with a password field
+// that does not (a form to change the password) is no sign of expiry.
+func (a *Authenticator) isLoginAction(f htmlform.Form, u *url.URL) bool {
+	action, err := f.ResolveAction(u)
+	if err != nil {
+		return false
+	}
+	a.mu.Lock()
+	known := slices.Contains(a.st.Actions, pageKey(action))
+	a.mu.Unlock()
+	return known || a.isLoginPage(action)
 }
 
 // showsLogin reports whether p is the login: a login form, a login page,
@@ -803,7 +826,7 @@ func (a *Authenticator) check(req *http.Request, chain []*http.Response, peekBod
 		strings.Contains(strings.ToLower(last.Header.Get("Content-Type")), "html") {
 		p, err := htmlform.Parse(bytes.NewReader(peekBody(maxPeek)))
 		if err == nil {
-			if _, ok := pickForm(p, a.o.PasswordField); ok {
+			if f, ok := pickForm(p, a.o.PasswordField); ok && a.isLoginAction(f, last.Request.URL) {
 				return verdictExpired, len(chain) == 1, "200 with the login form"
 			}
 		}

@@ -120,6 +120,10 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusFound)
 	case r.URL.Path == "/home":
 		fmt.Fprintf(w, `<html><head><meta name="csrf-token" content="%s"></head><body>Hello %s</body></html>`, s.token, s.user)
+	case r.URL.Path == "/account":
+		fmt.Fprint(w, `<html><form method="post" action="/account/password"><input name="user" value="alice"><input type="password" name="old"><input type="password" name="new"></form>`)
+	case r.URL.Path == "/forward":
+		a.loginPage(w, s, 200) // the login form served in place of the page, as a server-side forward does
 	case r.URL.Path == "/forbidden" && r.Method == http.MethodPost:
 		if !tokenOK() {
 			http.Error(w, "Page Expired", 419)
@@ -431,5 +435,32 @@ func TestNoPasswordToAProviderTheApplicationDidNotSendUsTo(t *testing.T) {
 				t.Fatalf("the password went to the provider %d times", posts)
 			}
 		})
+	}
+}
+
+func TestLoginFormInPlaceOfThePage(t *testing.T) {
+	a, srv := startApp(t)
+	s := session(t, webform.Login(srv.URL+"/login", "alice@example.com", "pw&1", webform.Options{}))
+	ctx := context.Background()
+	if err := s.Login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A page with a password form of its own is not the login form.
+	resp, err := s.Get(ctx, srv.URL+"/account")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Close()
+	if _, _, logins := a.counts(); resp.StatusCode != 200 || len(resp.Recoveries) != 0 || logins != 1 {
+		t.Fatalf("GET /account: %d, recoveries %v, %d logins; want no new login", resp.StatusCode, resp.Recoveries, logins)
+	}
+	// The login form itself, served with 200 in place of a page, is: the session is gone.
+	_, err = s.Get(ctx, srv.URL+"/forward")
+	var ae *limpet.AuthError
+	if !errors.As(err, &ae) || !errors.Is(err, limpet.ErrNotRecovered) {
+		t.Fatalf("GET /forward: %v, want a recovery that did not help (the page always shows the login form)", err)
+	}
+	if _, _, logins := a.counts(); logins != 2 {
+		t.Fatalf("%d logins, want 2", logins)
 	}
 }
