@@ -536,7 +536,7 @@ func describeSource(from string) string {
 	return "it was typed at a prompt, and this is not a terminal"
 }
 
-func (r *recipeAuthenticator) relogin(ctx context.Context, s *limpet.Session, run func(limpet.Authenticator) error) error {
+func (r *recipeAuthenticator) relogin(ctx context.Context, s limpet.Env, run func(limpet.Authenticator) error) error {
 	pw, err := r.password()
 	if err != nil {
 		return err
@@ -561,13 +561,8 @@ func (r *recipeAuthenticator) relogin(ctx context.Context, s *limpet.Session, ru
 	return nil
 }
 
-// Login implements limpet.Authenticator.
-func (r *recipeAuthenticator) Login(ctx context.Context, s *limpet.Session) error {
-	return r.relogin(ctx, s, func(a limpet.Authenticator) error { return a.Login(ctx, s) })
-}
-
 // Recover implements limpet.Authenticator.
-func (r *recipeAuthenticator) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
+func (r *recipeAuthenticator) Recover(ctx context.Context, s limpet.Env, v limpet.Verdict) error {
 	if v.Kind == limpet.CSRFRejected {
 		return r.current().Recover(ctx, s, v)
 	}
@@ -575,7 +570,9 @@ func (r *recipeAuthenticator) Recover(ctx context.Context, s *limpet.Session, v 
 }
 
 // Prepare implements limpet.Authenticator.
-func (r *recipeAuthenticator) Prepare(req *http.Request) error { return r.current().Prepare(req) }
+func (r *recipeAuthenticator) Prepare(env limpet.Env, req *http.Request) error {
+	return r.current().Prepare(env, req)
+}
 
 // Check implements limpet.Authenticator.
 func (r *recipeAuthenticator) Check(req *http.Request, resp *limpet.Response) limpet.Verdict {
