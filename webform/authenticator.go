@@ -41,9 +41,10 @@ type Options struct {
 	CSRF []Strategy
 	// Logger receives debug messages about the login; nil: none.
 	Logger *slog.Logger
-	// Password, when set, gives the password for a login when Login got
-	// none (""): a session restored from a store that logs in again later.
-	Password func(ctx context.Context) (string, error)
+	// Credentials, when set, give the user name and password of each
+	// login in place of those given to Login (read when a login happens:
+	// from a file, the environment, a prompt).
+	Credentials limpet.Credentials
 }
 
 // Authenticator logs a limpet.Session in through an HTML login form, keeps
@@ -242,16 +243,6 @@ func (p *page) source(e env) Source {
 	return src
 }
 
-// loginEnv logs in; it takes ioMu.
-func (a *Authenticator) loginEnv(ctx context.Context, e env) error {
-	if a.startErr != nil {
-		return a.startErr
-	}
-	a.ioMu.Lock()
-	defer a.ioMu.Unlock()
-	return a.login(ctx, e)
-}
-
 // login runs the whole login: fetch, pick the form, post, follow,
 // confirm, read tokens. ioMu is held.
 func (a *Authenticator) login(ctx context.Context, e env) error {
@@ -274,7 +265,7 @@ func (a *Authenticator) login(ctx context.Context, e env) error {
 				a.learnChain(p)
 				return a.finish(ctx, e, p)
 			}
-			return fmt.Errorf("webform: no login form at %s (%d; a form with a password field)", redactURL(p.url), p.status)
+			return a.loginError(limpet.ErrUnexpectedResponse, p.url, p.status, nil, "no login form (a form with a password field) on the page", nil)
 		}
 		action, err := form.ResolveAction(p.url)
 		if err != nil {
@@ -315,17 +306,17 @@ func (a *Authenticator) login(ctx context.Context, e env) error {
 		a.debug(ctx, "login answer", "status", ans.status, "outcome", out)
 		switch out {
 		case outcomeBad:
-			return fmt.Errorf("%w: the login at %s refused user %q (%s)", ErrBadCredentials, redactURL(p.url), a.user, describe(ans, loc))
+			return a.loginError(limpet.ErrBadCredentials, action, ans.status, loc, describe(ans, loc), nil)
 		case outcomeRefused:
 			if retried {
-				return fmt.Errorf("webform: the login at %s was refused before the password was checked (%d, twice): the CSRF token was not accepted", redactURL(p.url), ans.status)
+				return a.loginError(limpet.ErrCSRFRejected, action, ans.status, nil, "refused before the password was checked, twice, with a fresh token the second time", nil)
 			}
 			if p, err = a.get(ctx, e, p.url.String()); err != nil {
 				return err
 			}
 			continue
 		case outcomeUnexpected:
-			return fmt.Errorf("webform: the login at %s answered %d", redactURL(p.url), ans.status)
+			return a.loginError(limpet.ErrUnexpectedResponse, action, ans.status, loc, "", nil)
 		}
 		landing := ans
 		if loc != nil {
@@ -334,7 +325,7 @@ func (a *Authenticator) login(ctx context.Context, e env) error {
 			}
 		}
 		if _, again := landing.loginForm(a.o); again || a.isLoginPage(landing.url) {
-			return fmt.Errorf("%w: the login at %s ended on the login form again (%s)", ErrBadCredentials, redactURL(p.url), redactURL(landing.url))
+			return a.loginError(limpet.ErrBadCredentials, landing.url, landing.status, nil, "the redirects after the login POST ended on the login form again", nil)
 		}
 		return a.finish(ctx, e, landing)
 	}
@@ -352,7 +343,7 @@ func (a *Authenticator) finish(ctx context.Context, e env, landing *page) error 
 			return err
 		}
 		if a.showsLogin(landing) || landing.status/100 != 2 {
-			return fmt.Errorf("webform: the login seemed to work, but the probe %s answered %d%s", redactURL(landing.url), landing.status, map[bool]string{true: " with the login form"}[a.showsLogin(landing)])
+			return a.loginError(limpet.ErrSessionNotEstablished, landing.url, landing.status, nil, "the probe after the login answered without the session", nil)
 		}
 	}
 	a.mu.Lock()
@@ -391,27 +382,29 @@ func (a *Authenticator) readTokens(e env, p *page) bool {
 
 // fill returns the values the login form posts.
 func (a *Authenticator) fill(ctx context.Context, form htmlform.Form) (url.Values, error) {
-	password := a.password
-	if password == "" && a.o.Password != nil {
+	user, password := a.user, a.password
+	if a.o.Credentials != nil {
 		var err error
-		if password, err = a.o.Password(ctx); err != nil {
+		if user, password, err = a.o.Credentials.Get(ctx); err != nil {
 			return nil, err
 		}
+	} else if password == "" {
+		return nil, fmt.Errorf("no password: %w", limpet.ErrNoPassword)
 	}
 	pass := a.o.PasswordField
 	if pass == "" {
 		in, _ := form.Password()
 		pass = in.Name
 	}
-	user := a.o.UserField
-	if user == "" {
+	field := a.o.UserField
+	if field == "" {
 		var ok bool
-		if user, ok = userField(form); !ok {
+		if field, ok = userField(form); !ok {
 			return nil, fmt.Errorf("no user name field beside the password field %q (set Options.UserField)", pass)
 		}
 	}
 	v := form.Values()
-	v.Set(user, a.user)
+	v.Set(field, user)
 	v.Set(pass, password)
 	return v, nil
 }
@@ -582,11 +575,20 @@ func (a *Authenticator) classifyLogin(ans *page, formPage, action *url.URL) (out
 func describe(ans *page, loc *url.URL) string {
 	switch {
 	case loc != nil:
-		return fmt.Sprintf("%d to %s", ans.status, redactURL(loc))
+		return "a redirect back to the login page"
 	case ans.status == http.StatusUnauthorized:
 		return "401"
 	}
-	return fmt.Sprintf("%d with the login form again", ans.status)
+	return "the login form again"
+}
+
+// loginError makes the error of a failed login, about the answer from u.
+func (a *Authenticator) loginError(reason error, u *url.URL, status int, loc *url.URL, detail string, err error) error {
+	e := &limpet.LoginError{Pkg: "webform", Reason: reason, User: a.user, URL: redactURL(u), Status: status, Detail: detail, Err: err}
+	if loc != nil {
+		e.Location = redactURL(loc)
+	}
+	return e
 }
 
 // refusalStatus reports whether a framework refuses a CSRF token with s:
@@ -664,18 +666,11 @@ func (a *Authenticator) cookieToken(e env, u *url.URL) (Token, bool) {
 	return Token{}, false
 }
 
-// Prepare adds a CSRF token to unsafe requests (POST, PUT, PATCH, DELETE)
-// to the login's origin (limpet.Authenticator): a cookie token, read
-// again for every request, else the token of a page of that origin, in
-// its header and, for a url-encoded body without it, in its field. When
-// it knows none it reads the page the login ended on, once per login.
-func (a *Authenticator) Prepare(req *http.Request) error {
+// prepare adds the token to req; e is nil before the Session is known.
+func (a *Authenticator) prepare(e env, req *http.Request) error {
 	if isInternal(req.Context()) || safeMethod(req.Method) || a.start == nil || origin(req.URL) != origin(a.start) {
 		return nil
 	}
-	a.mu.Lock()
-	e := a.env
-	a.mu.Unlock()
 	t, ok := a.token(e, req.URL)
 	if !ok && e != nil {
 		t, ok = a.search(req.Context(), e, req.URL)

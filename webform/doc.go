@@ -26,8 +26,8 @@
 //
 //   - the login form again (any status), a redirect back to the login
 //     page (or to a URL with an "error" parameter), or a 401 mean a wrong
-//     user or password: an error wrapping ErrBadCredentials that names the
-//     login page;
+//     user or password: a *limpet.LoginError whose Reason is
+//     limpet.ErrBadCredentials (ErrBadCredentials), naming the URL;
 //   - a 400, 403, 419 or 422 without the form means the CSRF token was
 //     refused before the password was checked: the page is fetched again
 //     and the form posted once more, once;
@@ -57,7 +57,9 @@
 // the token to unsafe requests (POST, PUT, PATCH, DELETE) to the login's
 // origin only: in its header, and in its field for a url-encoded body
 // that lacks it. Add a Strategy (a StrategyFunc) for a framework the
-// defaults miss.
+// defaults miss. The same handling, without the login, is a piece for
+// limpet.Chain: CSRF returns it (a limpet.CSRFStrategy), to put beside a
+// login of another kind.
 //
 // # Expiry and refusals
 //
@@ -77,8 +79,10 @@
 //     login) only as the request's own answer, and for a redirect only
 //     without a "logout" or "error" parameter.
 //
-// The Session runs one login or recovery at a time for all its
-// goroutines. With single sign-on, a new login after the application's
+// A login is Recover with limpet.NoSession (Session.Login asks for it).
+// The password is the one given to Login, or what Options.Credentials
+// give at the time of each login. The Session runs one login or recovery
+// at a time for all its goroutines. With single sign-on, a new login after the application's
 // session ended goes through the provider again, and needs no password
 // while the provider's session lives.
 //

@@ -6,7 +6,7 @@ package webform
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -14,10 +14,11 @@ import (
 	"github.com/limpet-http/limpet/store"
 )
 
-// ErrBadCredentials is wrapped by the error of a login that the server
-// refused for its user name or password: it answered with the login form
-// again, redirected back to the login page, or answered 401.
-var ErrBadCredentials = errors.New("webform: bad credentials")
+// ErrBadCredentials is limpet.ErrBadCredentials: the Reason of the
+// *limpet.LoginError of a login that the server refused for its user name
+// or password (it answered with the login form again, redirected back to
+// the login page, or answered 401).
+var ErrBadCredentials = limpet.ErrBadCredentials
 
 // env is what the login needs of a session.
 type env interface {
@@ -29,47 +30,54 @@ type env interface {
 	changed()
 }
 
-// sessionEnv is a limpet.Session as an env.
-type sessionEnv struct{ s *limpet.Session }
+// sessionEnv is a limpet.Env as an env.
+type sessionEnv struct{ e limpet.Env }
 
 func (e sessionEnv) do(ctx context.Context, r *limpet.Request) (*limpet.Response, error) {
-	return e.s.Do(ctx, r)
+	return e.e.Send(ctx, r)
 }
 
 func (e sessionEnv) cookies(u *url.URL) []*http.Cookie {
-	if j := e.s.Jar(); j != nil {
+	if j := e.e.Jar(); j != nil {
 		return j.Cookies(u)
 	}
 	return nil
 }
 
-func (e sessionEnv) changed() { e.s.StateChanged() }
+func (e sessionEnv) changed() { e.e.StateChanged() }
 
-// Login logs the Session in (limpet.Authenticator): see the package
-// documentation. It returns an error wrapping ErrBadCredentials when the
-// server refuses the user or password.
-func (a *Authenticator) Login(ctx context.Context, s *limpet.Session) error {
-	return a.loginEnv(ctx, a.bind(s))
+// Recover logs in (limpet.Authenticator) for limpet.NoSession and
+// limpet.SessionExpired: see the package documentation; a login the
+// server refuses is a *limpet.LoginError (Reason ErrBadCredentials for a
+// wrong user or password). For limpet.CSRFRejected it reads the CSRF
+// token again from the page the login ended on, or logs in again when
+// that page shows the session gone.
+func (a *Authenticator) Recover(ctx context.Context, e limpet.Env, v limpet.Verdict) error {
+	return a.recoverEnv(ctx, a.bind(e), v.Kind == limpet.CSRFRejected, v.Reason)
 }
 
-// Recover brings the session back after Check's verdict
-// (limpet.Authenticator): a new login for limpet.SessionExpired; fresh
-// CSRF tokens for limpet.CSRFRejected, or a new login when the page they
-// are read from shows the session gone.
-func (a *Authenticator) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
-	return a.recoverEnv(ctx, a.bind(s), v.Kind == limpet.CSRFRejected, v.Reason)
+// Prepare adds a CSRF token to unsafe requests (POST, PUT, PATCH, DELETE)
+// to the login's origin (limpet.Authenticator): a cookie token, read
+// again for every request, else the token of a page of that origin, in
+// its header and, for a url-encoded body without it, in its field. When
+// it knows none it reads the page the login ended on, once per login.
+func (a *Authenticator) Prepare(e limpet.Env, req *http.Request) error {
+	var en env
+	if e != nil {
+		en = a.bind(e)
+	}
+	return a.prepare(en, req)
 }
 
-// BindSession implements limpet.SessionBinder: Prepare can then fetch a
-// CSRF token before the first unsafe request of a restored session.
-func (a *Authenticator) BindSession(s *limpet.Session) { a.bind(s) }
+// BindSession implements limpet.SessionBinder.
+func (a *Authenticator) BindSession(e limpet.Env) { a.bind(e) }
 
-func (a *Authenticator) bind(s *limpet.Session) env {
-	e := sessionEnv{s}
+func (a *Authenticator) bind(e limpet.Env) env {
+	en := sessionEnv{e}
 	a.mu.Lock()
-	a.env = e
+	a.env = en
 	a.mu.Unlock()
-	return e
+	return en
 }
 
 // Check classifies a response (limpet.Authenticator); see the package
@@ -120,4 +128,66 @@ func (a *Authenticator) LoadState(s store.Snapshot) {
 		a.st, a.loggedIn = st, true
 	}
 	a.mu.Unlock()
+}
+
+// Tokens is the CSRF handling of Login as a piece for limpet.Chain, for a
+// Session whose login is another piece (or none): it reads tokens with
+// its strategies from cookies and from the page at its URL, adds them to
+// unsafe requests to that page's origin, and reads them again after a
+// login and after a refusal. Make it with CSRF.
+type Tokens struct{ a *Authenticator }
+
+var _ limpet.CSRFStrategy = (*Tokens)(nil)
+
+// CSRF returns a Tokens that reads page tokens from page (an absolute URL
+// of a page of the application, one with a form or a csrf-token meta
+// tag) with strategies (nil: DefaultStrategies).
+func CSRF(page string, strategies []Strategy) *Tokens {
+	return &Tokens{a: Login(page, "", "", Options{CSRF: strategies, Probe: page})}
+}
+
+// String names the piece.
+func (t *Tokens) String() string { return fmt.Sprintf("webform.CSRF(%q)", redactURL(t.a.start)) }
+
+// Prepare implements limpet.CSRFStrategy.
+func (t *Tokens) Prepare(e limpet.Env, req *http.Request) error { return t.a.Prepare(e, req) }
+
+// Check implements limpet.CSRFStrategy: a CSRFRejected verdict for a
+// refused token (see the package documentation), else OK.
+func (t *Tokens) Check(req *http.Request, resp *limpet.Response) limpet.Verdict {
+	if v := t.a.Check(req, resp); v.Kind == limpet.CSRFRejected {
+		return v
+	}
+	return limpet.Verdict{}
+}
+
+// Refresh implements limpet.CSRFStrategy: it reads the token again from
+// the page, and reports limpet.ErrSessionNotEstablished when the page
+// shows a login form or answers 401.
+func (t *Tokens) Refresh(ctx context.Context, e limpet.Env, v limpet.Verdict) error {
+	a := t.a
+	if a.startErr != nil {
+		return a.startErr
+	}
+	en := a.bind(e)
+	a.ioMu.Lock()
+	defer a.ioMu.Unlock()
+	a.mu.Lock()
+	a.epoch++
+	a.st.Tokens = nil
+	a.mu.Unlock()
+	p, err := a.get(ctx, en, a.start.String())
+	if err != nil {
+		return err
+	}
+	if a.showsLogin(p) {
+		return fmt.Errorf("webform: %s shows the login (%d): %w", redactURL(p.url), p.status, limpet.ErrSessionNotEstablished)
+	}
+	a.mu.Lock()
+	a.loggedIn = true
+	a.mu.Unlock()
+	if a.readTokens(en, p) {
+		en.changed()
+	}
+	return nil
 }

@@ -106,11 +106,11 @@ func newWebAuthenticator(l store.Login, password string) limpet.Authenticator {
 		// a CSRF recovery that finds the session gone logs in with the
 		// password from where the recipe keeps it.
 		r := &recipeAuthenticator{recipe: l, getenv: os.Getenv}
-		o.Password = func(context.Context) (string, error) {
+		o.Credentials = func(context.Context) (string, string, error) {
 			if pw, ok := r.storedPassword(); ok {
-				return pw, nil
+				return l.User, pw, nil
 			}
-			return "", fmt.Errorf("the server session expired and no password is at hand (%s); run: limpet login --session=NAME %s -a %s",
+			return "", "", fmt.Errorf("the server session expired and no password is at hand (%s); run: limpet login --session=NAME %s -a %s",
 				describeSource(l.PasswordFrom), l.URL, l.User)
 		}
 	}
