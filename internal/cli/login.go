@@ -23,7 +23,6 @@ import (
 	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/spring"
 	"github.com/limpet-http/limpet/store"
-	"github.com/limpet-http/limpet/store/filestore"
 	"github.com/limpet-http/limpet/token"
 )
 
@@ -252,8 +251,7 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	lo.StateSavers = []limpet.StateSaver{recipeSaver{recipe}}
 	lo.OnRequest = append(lo.OnRequest, passwordGuard(allowed, "the login at "+stripQuery(target), false, nil))
 	if o.SavePassword {
-		fo := filestore.Options{SavePasswords: true}
-		lo.Store = filestore.Open(f.Path(), fo)
+		lo.Store = f.savingPasswords()
 	}
 	s, err := o.NewSession(lo)
 	if err != nil {
