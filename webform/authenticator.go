@@ -175,6 +175,7 @@ func pageKey(u *url.URL) string {
 type page struct {
 	url    *url.URL
 	status int
+	posted bool // the answer to the login POST itself: no page to GET again
 	chain  []*http.Response // the redirects and the final answer
 	html   *htmlform.Page   // nil when not HTML
 }
@@ -302,6 +303,7 @@ func (a *Authenticator) login(ctx context.Context, e env) error {
 		if err != nil {
 			return err
 		}
+		ans.posted = true
 		out, loc := a.classifyLogin(ans, p.url, action)
 		a.debug(ctx, "login answer", "status", ans.status, "outcome", out)
 		switch out {
@@ -348,7 +350,7 @@ func (a *Authenticator) finish(ctx context.Context, e env, landing *page) error 
 	}
 	a.mu.Lock()
 	a.loggedIn = true
-	if landing.status/100 == 2 && origin(landing.url) == origin(a.start) {
+	if landing.status/100 == 2 && !landing.posted && origin(landing.url) == origin(a.start) {
 		a.st.Home = landing.url.String()
 	}
 	a.mu.Unlock()
@@ -404,6 +406,16 @@ func (a *Authenticator) fill(ctx context.Context, form htmlform.Form) (url.Value
 		}
 	}
 	v := form.Values()
+	// A browser sends the name and value of the submit button that sent
+	// the form (pressing Enter: the first); some applications check it.
+	for _, in := range form.Inputs {
+		if in.Type == "submit" && in.Name != "" {
+			if !v.Has(in.Name) {
+				v.Set(in.Name, in.Value)
+			}
+			break
+		}
+	}
 	v.Set(field, user)
 	v.Set(pass, password)
 	return v, nil
@@ -615,7 +627,7 @@ func (a *Authenticator) recoverEnv(ctx context.Context, e env, csrf bool, reason
 	if err != nil {
 		return err
 	}
-	if a.showsLogin(p) || a.chainShowsLogin(p.chain) {
+	if a.gone(p) {
 		return a.login(ctx, e)
 	}
 	a.mu.Lock()
@@ -644,6 +656,15 @@ func (a *Authenticator) home() string {
 		return a.st.Home
 	}
 	return a.start.String()
+}
+
+// gone reports whether p, fetched to read tokens, shows the session
+// gone: redirects to a login page, a 401, or the login form, except on the
+// login URL itself asked for and answered without a redirect (a login page
+// that shows its form to a logged-in user too, as Django's does).
+func (a *Authenticator) gone(p *page) bool {
+	asked := len(p.chain) == 1 && pageKey(p.url) == pageKey(a.start)
+	return a.chainShowsLogin(p.chain) || p.status == http.StatusUnauthorized || !asked && a.showsLogin(p)
 }
 
 func (a *Authenticator) chainShowsLogin(chain []*http.Response) bool {
@@ -710,7 +731,7 @@ func (a *Authenticator) search(ctx context.Context, e env, u *url.URL) (Token, b
 		return Token{}, false
 	}
 	p, err := a.get(context.WithValue(ctx, internalKey{}, true), e, a.home())
-	if err != nil || a.showsLogin(p) {
+	if err != nil || a.gone(p) {
 		return Token{}, false
 	}
 	if a.readTokens(e, p) {

@@ -180,7 +180,7 @@ func (t *Tokens) Refresh(ctx context.Context, e limpet.Env, v limpet.Verdict) er
 	if err != nil {
 		return err
 	}
-	if a.showsLogin(p) {
+	if a.gone(p) {
 		return fmt.Errorf("webform: %s shows the login (%d): %w", redactURL(p.url), p.status, limpet.ErrSessionNotEstablished)
 	}
 	a.mu.Lock()

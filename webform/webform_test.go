@@ -72,7 +72,7 @@ func (a *app) loginPage(w http.ResponseWriter, s *sess, status int) {
 <input type="text" name="nickname">
 <input type="email" name="email" autocomplete="username">
 <input type="password" name="pw">
-<input type="checkbox" name="remember"><button>Sign in</button></form>`, action, s.token)
+<input type="checkbox" name="remember"><button name="go" value="in">Sign in</button><button name="go" value="reset">Forgot</button></form>`, action, s.token)
 }
 
 func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -90,7 +90,9 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/login" && r.Method == http.MethodGet:
 		a.loginPage(w, s, 200)
-	case r.URL.Path == "/login" && r.Method == http.MethodPost:
+	case r.URL.Path == "/api/session" && r.Method != http.MethodPost:
+		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+	case (r.URL.Path == "/login" || r.URL.Path == "/api/session") && r.Method == http.MethodPost:
 		a.loginPosts++
 		if r.URL.Query().Get("x") != "1" || r.URL.Query().Get("y") != "2" {
 			http.Error(w, "bad action", 400)
@@ -99,6 +101,10 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !tokenOK() || a.staleLogin > 0 {
 			a.staleLogin--
 			http.Error(w, "Page Expired", 419)
+			return
+		}
+		if r.PostForm.Get("go") != "in" {
+			http.Error(w, "which button?", http.StatusBadRequest)
 			return
 		}
 		if r.PostForm.Get("email") != "alice@example.com" || r.PostForm.Get("pw") != "pw&1" || r.PostForm.Get("nickname") != "" {
@@ -111,6 +117,10 @@ func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		a.logins++
 		a.newSession(w, "alice")
+		if r.URL.Path == "/api/session" {
+			fmt.Fprint(w, `{"ok":true}`) // a login API answering the form with JSON
+			return
+		}
 		http.Redirect(w, r, "/home", http.StatusFound)
 	case s.user == "":
 		if r.Header.Get("Accept") == "application/json" {
@@ -462,5 +472,24 @@ func TestLoginFormInPlaceOfThePage(t *testing.T) {
 	}
 	if _, _, logins := a.counts(); logins != 2 {
 		t.Fatalf("%d logins, want 2", logins)
+	}
+}
+
+func TestLoginAnsweredWithJSON(t *testing.T) {
+	a, srv := startApp(t)
+	a.postTo = "/api/session?x=1&amp;y=2"
+	s := session(t, webform.Login(srv.URL+"/login", "alice@example.com", "pw&1", webform.Options{}))
+	ctx := context.Background()
+	if err := s.Login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The token is read from a page (the login page, now with the new session's token), not from the login API.
+	resp, err := s.Post(ctx, srv.URL+"/count", limpet.Form(url.Values{"n": {"1"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Close()
+	if count, _, logins := a.counts(); resp.StatusCode != 200 || count != 1 || logins != 1 {
+		t.Fatalf("POST /count: %d, count %d, logins %d", resp.StatusCode, count, logins)
 	}
 }
