@@ -175,7 +175,7 @@ func pageKey(u *url.URL) string {
 type page struct {
 	url    *url.URL
 	status int
-	posted bool // the answer to the login POST itself: no page to GET again
+	posted bool             // the answer to the login POST itself: no page to GET again
 	chain  []*http.Response // the redirects and the final answer
 	html   *htmlform.Page   // nil when not HTML
 }
