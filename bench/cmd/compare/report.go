@@ -199,8 +199,8 @@ func report(c *config, r *results) string {
 			w("Not measured: %s.\n\n", cl.skipped)
 		} else {
 			w("![One GET with a stored session](benchmarks-cli.png)\n\n")
-			w("One GET with a stored session (the cookie jar read and written), `hyperfine -N`, %d rounds of %d runs of each tool ", c.rounds, cl.runs)
-			w("after 3 warm-up runs; the time is the median of each round's medians. Each tool reads and writes its own stored session: ")
+			w("One GET with a stored session (the cookie jar read and written), `hyperfine -N`, %d rounds of %d runs of limpet and curl ", c.rounds, cl.runs)
+			w("and %d of HTTPie, each after 3 warm-up runs; the time is the median of each round's medians. Each tool reads and writes its own stored session: ", cl.httpieRuns)
 			w("limpet its session file under a file lock, curl `-b jar -c jar`, HTTPie `--session`. Peak RSS: GNU time's maximum resident set size, median of 5 runs.\n\n")
 			var rows [][]string
 			for _, t := range cl.tools {
