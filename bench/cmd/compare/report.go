@@ -141,7 +141,9 @@ func report(c *config, r *results) string {
 	w("- `net/http + cookiejar`: `http.Client` with `net/http/cookiejar` (and the public suffix list), 16 idle connections per host and a 30 s timeout, as limpet's defaults are.\n")
 	w("- `limpet`: a `Session` with its defaults (RFC 6265bis jar, default headers, retries, redirect policy, 30 s timeout). ")
 	w("`limpet + token Authenticator`: `token.JWTLogin`; the first request's 401 logs it in, and every request carries the bearer token.\n")
-	w("- resty v3, resty v2, req v3: their defaults (their own cookie jars and transports; req v3 keeps 2 idle connections per host).\n")
+	w("- resty v3, resty v2, req v3: their defaults (their own cookie jars and transports; req v3 keeps 2 idle connections per host). ")
+	w("resty v3's body is read with `Response.Bytes` (it leaves a JSON answer unread without a `Result`, and the connection is then not reused); ")
+	w("resty v2 and req v3 read it themselves; limpet and net/http copy it to `io.Discard`.\n")
 	w("- Python: one `requests.Session` (pool of 16) or `httpx.Client` (16 keep-alive connections), shared by the threads; allocations are not counted.\n")
 	if r.pythonNote != "" {
 		w("- %s\n", r.pythonNote)
