@@ -109,8 +109,8 @@ type stepAuth struct {
 	between func()
 }
 
-func (a *stepAuth) login(ctx context.Context, s *limpet.Session, recovering bool) error {
-	resp, err := s.Get(ctx, "/login-page")
+func (a *stepAuth) login(ctx context.Context, s limpet.Env, recovering bool) error {
+	resp, err := s.Send(ctx, &limpet.Request{URL: "/login-page"})
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func (a *stepAuth) login(ctx context.Context, s *limpet.Session, recovering bool
 	if recovering && a.between != nil {
 		a.between()
 	}
-	resp, err = s.Do(ctx, &limpet.Request{Method: http.MethodPost, URL: "/login", MaxRedirects: limpet.NoRedirects,
+	resp, err = s.Send(ctx, &limpet.Request{Method: http.MethodPost, URL: "/login", MaxRedirects: limpet.NoRedirects,
 		Body: limpet.Form(url.Values{"user": {"alice"}})})
 	if err != nil {
 		return err
@@ -130,13 +130,11 @@ func (a *stepAuth) login(ctx context.Context, s *limpet.Session, recovering bool
 	return nil
 }
 
-func (a *stepAuth) Login(ctx context.Context, s *limpet.Session) error { return a.login(ctx, s, false) }
-
-func (a *stepAuth) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
-	return a.login(ctx, s, true)
+func (a *stepAuth) Recover(ctx context.Context, s limpet.Env, v limpet.Verdict) error {
+	return a.login(ctx, s, v.Kind != limpet.NoSession)
 }
 
-func (a *stepAuth) Prepare(*http.Request) error { return nil }
+func (a *stepAuth) Prepare(limpet.Env, *http.Request) error { return nil }
 
 func (a *stepAuth) Check(req *http.Request, resp *limpet.Response) limpet.Verdict {
 	if resp.StatusCode == http.StatusUnauthorized {

@@ -164,13 +164,13 @@ func TestStatusErrorHidesBodySecrets(t *testing.T) {
 // names a secret.
 type failingAuth struct{}
 
-func (failingAuth) Login(ctx context.Context, s *limpet.Session) error {
+func (failingAuth) Recover(ctx context.Context, s limpet.Env, v limpet.Verdict) error {
+	if v.Kind != limpet.NoSession {
+		return nil
+	}
 	return errors.New(`login refused: redirect to /login?error&access_token=Ht4Mw8Qs2Fz6, body {"password":"Zq7xVw9Kp2"}`)
 }
-func (failingAuth) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
-	return nil
-}
-func (failingAuth) Prepare(req *http.Request) error { return nil }
+func (failingAuth) Prepare(env limpet.Env, req *http.Request) error { return nil }
 func (failingAuth) Check(req *http.Request, resp *limpet.Response) limpet.Verdict {
 	return limpet.Verdict{}
 }

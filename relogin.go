@@ -18,48 +18,50 @@ import (
 // (a form login, a token endpoint), prepares each request (a CSRF token, a
 // bearer token), and tells from a response that the server needs the
 // client to recover: log in again, refresh a token, fetch a new CSRF token.
+// Logging in is a recovery like the others, from NoSession: the Session
+// asks for it on Session.Login, and an Authenticator that sends no
+// credentials before it is asked waits for the server's first refusal.
+// Pieces (a login kind, a CSRF strategy) combine with Chain.
 //
-// The Session calls Login and Recover one at a time, never concurrently
-// with each other (nor with Session.Exclusive); Prepare and Check may be
-// called from many goroutines at once. Requests that Login and Recover
-// send through the Session with the context they get are the
-// Authenticator's own: not prepared, checked or replayed.
+// The Session calls Recover one at a time, never concurrently with itself
+// (nor with Session.Exclusive); Prepare and Check may be called from many
+// goroutines at once. An Authenticator does not get the *Session: it gets
+// an Env, whose Send sends its own requests (not prepared, checked or
+// replayed).
 //
-// While Login or Recover runs, the Session keeps the session theirs: other
-// requests wait before they are prepared (and one prepared just before
-// waits, and is prepared again, rather than leave with the half-made
-// session), and answers to requests sent before the login began do not
-// change the cookie jar: a server that met an expired session in them
-// sets a new, anonymous session cookie, which would replace the one the
-// login builds. Their verdicts still count: a request whose answer shows
-// the session gone is replayed after the login that started since, with
-// no login of its own. Requests that Prepare sends with its request's
-// context are not held (they would wait for a login that may wait for
-// Prepare's own locks).
+// While Recover runs, the Session keeps the session its: other requests
+// wait before they are prepared (and one prepared just before waits, and
+// is prepared again, rather than leave with the half-made session), and
+// answers to requests sent before the recovery began do not change the
+// cookie jar: a server that met an expired session in them sets a new,
+// anonymous session cookie, which would replace the one the login builds.
+// Their verdicts still count: a request whose answer shows the session gone
+// is replayed after the login that started since, with no login of its
+// own. Requests that Prepare sends with Env.Send are not held (they would
+// wait for a login that may wait for Prepare's own locks).
 //
-// Implementations live in packages such as spring; an Authenticator that
-// also implements StateSaver has its state saved with the session
-// (Options.Store).
+// An Authenticator that also implements StateSaver has its state saved with
+// the session (Options.Store).
 type Authenticator interface {
-	// Login establishes an authenticated session.
-	Login(ctx context.Context, s *Session) error
-	// Recover brings the session back after Check returned v: it logs in
-	// again, refreshes a token or fetches a CSRF token, as v says.
-	Recover(ctx context.Context, s *Session, v Verdict) error
 	// Prepare adds what req needs before it is sent (it is called again
 	// for a replay, after a recovery). req belongs to the Session: Prepare
 	// may change its header, URL and body (keeping GetBody consistent).
-	Prepare(req *http.Request) error
+	Prepare(env Env, req *http.Request) error
 	// Check classifies the response to req (after redirects).
 	Check(req *http.Request, resp *Response) Verdict
+	// Recover brings the session back after Check returned v, or logs in
+	// for v.Kind NoSession: it logs in (again), refreshes a token or
+	// fetches a CSRF token, as v says. A login that fails returns a
+	// *LoginError.
+	Recover(ctx context.Context, env Env, v Verdict) error
 }
 
-// SessionBinder is implemented by Authenticators that want their Session
-// before its first request, for example to renew a token restored from the
-// store ahead of its expiry. New calls BindSession once, after loading the
-// saved state.
+// SessionBinder is implemented by Authenticators that want their Session's
+// Env before its first request, for example to renew a token restored from
+// the store ahead of its expiry. New calls BindSession once, after loading
+// the saved state.
 type SessionBinder interface {
-	BindSession(s *Session)
+	BindSession(env Env)
 }
 
 // VerdictKind says what a response means for the session.
@@ -77,6 +79,9 @@ const (
 	CSRFRejected
 	// TokenExpired: a bearer token was refused as expired or invalid.
 	TokenExpired
+	// NoSession: the Session has not logged in yet; Session.Login asks
+	// for a login with this kind.
+	NoSession
 )
 
 // String returns the kind's name.
@@ -90,6 +95,8 @@ func (k VerdictKind) String() string {
 		return "CSRF token rejected"
 	case TokenExpired:
 		return "token expired"
+	case NoSession:
+		return "no session"
 	}
 	return fmt.Sprintf("VerdictKind(%d)", int(k))
 }
@@ -388,7 +395,7 @@ func (s *Session) Login(ctx context.Context) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if err := st.run(ctx, func(ctx context.Context, g uint64) error {
-		err := st.a.Login(ctx, s)
+		err := st.a.Recover(ctx, s, Verdict{Kind: NoSession, Reason: "login"})
 		if err == nil {
 			st.okGen, st.hasFail = g, false
 		}
@@ -447,8 +454,11 @@ func (s *Session) recover(ctx context.Context, g uint64, v Verdict) (bool, error
 	if cur != g && st.okGen == cur {
 		return false, nil
 	}
+	adopted := false
 	if err := st.run(ctx, func(ctx context.Context, g uint64) error {
-		err := st.a.Recover(ctx, s, v)
+		// fleet.go: across processes, one login; an adopted one is not ours.
+		var err error
+		adopted, err = s.recoverShared(ctx, func() error { return st.a.Recover(ctx, s, v) })
 		if err != nil {
 			st.hasFail, st.failGen, st.failErr, st.failAt = true, g, err, time.Now()
 		} else {
@@ -459,7 +469,7 @@ func (s *Session) recover(ctx context.Context, g uint64, v Verdict) (bool, error
 		return false, err
 	}
 	s.StateChanged()
-	return true, nil
+	return !adopted, nil
 }
 
 // idempotent reports whether a method may be sent twice without harm.
@@ -512,7 +522,7 @@ func (s *Session) sendWithAuth(req *http.Request, cancel context.CancelFunc) (*R
 			}
 			r.Body = b
 		}
-		if err := st.a.Prepare(r); err != nil {
+		if err := st.a.Prepare(s, r); err != nil {
 			closeBody(r)
 			return fail(fmt.Errorf("limpet: preparing request: %w", err))
 		}

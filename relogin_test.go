@@ -98,8 +98,8 @@ type formAuth struct {
 	prepared atomic.Int32
 }
 
-func (a *formAuth) Login(ctx context.Context, s *limpet.Session) error {
-	resp, err := s.Do(ctx, &limpet.Request{Method: "POST", URL: "/login", MaxRedirects: limpet.NoRedirects,
+func (a *formAuth) Recover(ctx context.Context, s limpet.Env, v limpet.Verdict) error {
+	resp, err := s.Send(ctx, &limpet.Request{Method: "POST", URL: "/login", MaxRedirects: limpet.NoRedirects,
 		Body: limpet.Form(url.Values{"user": {"alice"}, "password": {a.password}})})
 	if err != nil {
 		return err
@@ -111,11 +111,7 @@ func (a *formAuth) Login(ctx context.Context, s *limpet.Session) error {
 	return nil
 }
 
-func (a *formAuth) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
-	return a.Login(ctx, s)
-}
-
-func (a *formAuth) Prepare(req *http.Request) error {
+func (a *formAuth) Prepare(env limpet.Env, req *http.Request) error {
 	a.prepared.Add(1)
 	return nil
 }

@@ -33,6 +33,7 @@ type Session struct {
 	timeout      time.Duration
 	maxRedirects int
 	logger       *slog.Logger
+	now          func() time.Time // nil: time.Now
 
 	transport *http.Transport   // nil when Options.Transport replaced it
 	rt        http.RoundTripper // credentials, cookies, hooks, middleware, base

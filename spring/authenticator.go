@@ -48,11 +48,11 @@ type Authenticator struct {
 	// for the Session's lock.
 	ioMu sync.Mutex
 
-	mu   sync.Mutex      // guards the fields below; never held during I/O
-	sess *limpet.Session // the Session, once Login, Recover or Logout ran
-	base *url.URL        // the login page's absolute URL, once known
-	host *url.URL        // the origin of the last request checked
-	tok  token           // a token from a page or endpoint (or restored); zero when none
+	mu   sync.Mutex // guards the fields below; never held during I/O
+	sess limpet.Env // the Session, once Login, Recover or Logout ran
+	base *url.URL   // the login page's absolute URL, once known
+	host *url.URL   // the origin of the last request checked
+	tok  token      // a token from a page or endpoint (or restored); zero when none
 	// epoch counts the events after which the server's token may have
 	// changed (a login, a logout); searched is epoch+1 when a search for a
 	// token found none at that epoch, so that none is repeated.
@@ -147,7 +147,7 @@ func internal(ctx context.Context) context.Context {
 func isInternal(ctx context.Context) bool { return ctx.Value(internalKey{}) != nil }
 
 // bind records the Session the Authenticator serves.
-func (a *Authenticator) bind(s *limpet.Session) {
+func (a *Authenticator) bind(s limpet.Env) {
 	a.mu.Lock()
 	a.sess = s
 	a.mu.Unlock()
@@ -156,22 +156,11 @@ func (a *Authenticator) bind(s *limpet.Session) {
 // BindSession implements limpet.SessionBinder: the Session hands itself
 // over when it is created, so that Prepare can fetch a CSRF token for the
 // first unsafe request instead of sending it without one and replaying it.
-func (a *Authenticator) BindSession(s *limpet.Session) { a.bind(s) }
-
-// Login logs the Session in (limpet.Authenticator). For FormLogin it does
-// the whole form login; for Basic it checks the credentials against the
-// probe; for CSRF it looks for a token. It returns a *LoginError when the
-// server refuses the login.
-func (a *Authenticator) Login(ctx context.Context, s *limpet.Session) error {
-	a.bind(s)
-	a.ioMu.Lock()
-	defer a.ioMu.Unlock()
-	return a.login(ctx, s, false)
-}
+func (a *Authenticator) BindSession(s limpet.Env) { a.bind(s) }
 
 // login runs the kind's login; ioMu is held. A fresh form login starts
 // from a new server session (see formLogin).
-func (a *Authenticator) login(ctx context.Context, s *limpet.Session, fresh bool) error {
+func (a *Authenticator) login(ctx context.Context, s limpet.Env, fresh bool) error {
 	switch a.kind {
 	case basicKind:
 		return a.basicLogin(ctx, s)
@@ -182,15 +171,20 @@ func (a *Authenticator) login(ctx context.Context, s *limpet.Session, fresh bool
 	return a.formLogin(ctx, s, fresh)
 }
 
-// Recover brings the session back after Check's verdict
-// (limpet.Authenticator): a new login for limpet.SessionExpired, a fresh
-// CSRF token for limpet.CSRFRejected (or a new login, when looking for the
-// token shows the session is gone).
-func (a *Authenticator) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
+// Recover logs in, or brings the session back after Check's verdict
+// (limpet.Authenticator): the login for limpet.NoSession (for FormLogin
+// the whole form login; for Basic a check of the credentials against the
+// probe; for CSRF a search for a token), a new login for
+// limpet.SessionExpired, a fresh CSRF token for limpet.CSRFRejected (or a
+// new login, when looking for the token shows the session is gone). It
+// returns a *LoginError when the server refuses the login.
+func (a *Authenticator) Recover(ctx context.Context, s limpet.Env, v limpet.Verdict) error {
 	a.bind(s)
 	a.ioMu.Lock()
 	defer a.ioMu.Unlock()
 	switch v.Kind {
+	case limpet.NoSession:
+		return a.login(ctx, s, false)
 	case limpet.SessionExpired:
 		if a.kind == csrfKind {
 			return fmt.Errorf("spring: the session needs a login, and a CSRF-only authenticator has no credentials (%s)", v.Reason)
@@ -212,7 +206,7 @@ func (a *Authenticator) Recover(ctx context.Context, s *limpet.Session, v limpet
 // the raw value was refused; a page's token in the form body of a
 // url-encoded request (replacing any field of that name), else in the
 // header the page names, or in the query once the header was refused.
-func (a *Authenticator) Prepare(req *http.Request) error {
+func (a *Authenticator) Prepare(env limpet.Env, req *http.Request) error {
 	if isInternal(req.Context()) {
 		return nil
 	}

@@ -493,7 +493,7 @@ func (a *Authenticator) noteHost(u *url.URL) {
 
 // baseURL returns the login page's absolute URL, against which every
 // configured path is resolved.
-func (a *Authenticator) baseURL(s *limpet.Session) (*url.URL, error) {
+func (a *Authenticator) baseURL(s limpet.Env) (*url.URL, error) {
 	a.mu.Lock()
 	base, host := a.base, a.host
 	a.mu.Unlock()

@@ -38,7 +38,7 @@ const maxFormBody = 8 << 20
 // that has one. It records what it found (or that it found nothing) and
 // reports whether the pages showed that the session is gone (a 401 or a
 // redirect to the login page). ioMu is held.
-func (a *Authenticator) discover(ctx context.Context, s *limpet.Session) (t token, found, gone bool, err error) {
+func (a *Authenticator) discover(ctx context.Context, s limpet.Env) (t token, found, gone bool, err error) {
 	base, err := a.baseURL(s)
 	if err != nil {
 		return token{}, false, false, err
@@ -121,7 +121,7 @@ func (a *Authenticator) discover(ctx context.Context, s *limpet.Session) (t toke
 
 // recoverCSRF fetches a fresh token after a rejection (see refreshCSRF),
 // and logs in again when the pages show the session is gone. ioMu is held.
-func (a *Authenticator) recoverCSRF(ctx context.Context, s *limpet.Session) error {
+func (a *Authenticator) recoverCSRF(ctx context.Context, s limpet.Env) error {
 	gone, err := a.refreshCSRF(ctx, s)
 	if err != nil || !gone {
 		return err
@@ -134,7 +134,7 @@ func (a *Authenticator) recoverCSRF(ctx context.Context, s *limpet.Session) erro
 // placement (a cookie's value masked or raw, a page's token in the header
 // or the query). It reports whether the pages show the session is gone.
 // ioMu is held.
-func (a *Authenticator) refreshCSRF(ctx context.Context, s *limpet.Session) (bool, error) {
+func (a *Authenticator) refreshCSRF(ctx context.Context, s limpet.Env) (bool, error) {
 	a.mu.Lock()
 	sus := a.suspect
 	a.suspect, a.tok, a.searched = nil, token{}, 0
@@ -174,8 +174,8 @@ type page struct {
 }
 
 // fetchPage GETs u without following redirects and reads the body.
-func (a *Authenticator) fetchPage(ctx context.Context, s *limpet.Session, u *url.URL, accept string) (*page, error) {
-	resp, err := s.Do(ctx, &limpet.Request{Method: http.MethodGet, URL: u.String(),
+func (a *Authenticator) fetchPage(ctx context.Context, s limpet.Env, u *url.URL, accept string) (*page, error) {
+	resp, err := s.Send(ctx, &limpet.Request{Method: http.MethodGet, URL: u.String(),
 		Header: a.withCredentials(http.Header{"Accept": {accept}}), MaxRedirects: limpet.NoRedirects})
 	if err != nil {
 		return nil, fmt.Errorf("spring: GET %s: %w", u.Path, err)
@@ -189,7 +189,7 @@ func (a *Authenticator) fetchPage(ctx context.Context, s *limpet.Session, u *url
 }
 
 // fetchEndpoint reads a token from a JSON endpoint.
-func (a *Authenticator) fetchEndpoint(ctx context.Context, s *limpet.Session, u *url.URL) (token, bool, error) {
+func (a *Authenticator) fetchEndpoint(ctx context.Context, s limpet.Env, u *url.URL) (token, bool, error) {
 	pg, err := a.fetchPage(ctx, s, u, acceptJSON)
 	if err != nil {
 		return token{}, false, err

@@ -136,7 +136,7 @@ func (a *Authenticator) setToken(t token, epoch uint64) {
 // requests back: see limpet.Authenticator.) A login that is not
 // fresh keeps the session, which a concurrent-session limit
 // (maxSessionsPreventsLogin) counts as the user's own.
-func (a *Authenticator) formLogin(ctx context.Context, s *limpet.Session, fresh bool) error {
+func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool) error {
 	base, err := a.baseURL(s)
 	if err != nil {
 		return err
@@ -194,7 +194,7 @@ func (a *Authenticator) formLogin(ctx context.Context, s *limpet.Session, fresh 
 		a.mu.Lock()
 		a.loginURL = target.String()
 		a.mu.Unlock()
-		resp, err := s.Do(ctx, &limpet.Request{Method: http.MethodPost, URL: target.String(), Header: header,
+		resp, err := s.Send(ctx, &limpet.Request{Method: http.MethodPost, URL: target.String(), Header: header,
 			Body: limpet.Form(values), MaxRedirects: limpet.NoRedirects})
 		if err != nil {
 			return fmt.Errorf("spring: login POST %s: %w", target.Path, err)
@@ -207,7 +207,7 @@ func (a *Authenticator) formLogin(ctx context.Context, s *limpet.Session, fresh 
 		isForm := resp.StatusCode/100 == 2 && p.isLoginPage(body, target)
 		out, loc := classifyLogin(resp.StatusCode, resp.Header.Get("Location"), resp.Header.Get("WWW-Authenticate"),
 			target, p, isForm)
-		lerr := &LoginError{User: a.user, Status: resp.StatusCode}
+		lerr := &LoginError{Pkg: "spring", User: a.user, URL: target.String(), Status: resp.StatusCode}
 		if loc != nil {
 			lerr.Location = loc.Path
 			if loc.RawQuery != "" {
@@ -253,7 +253,7 @@ func orEmpty(p *htmlform.Page) *htmlform.Page {
 }
 
 // dropSessionCookie removes the session cookie the jar of s sends to u.
-func (a *Authenticator) dropSessionCookie(s *limpet.Session, u *url.URL) {
+func (a *Authenticator) dropSessionCookie(s limpet.Env, u *url.URL) {
 	if j, ok := s.Jar().(*jar.Jar); ok {
 		for _, c := range j.CookiesFor(u) {
 			if c.Name == a.o.SessionCookie {
@@ -326,7 +326,7 @@ func (a *Authenticator) loginForm(pageURL *url.URL, form *htmlform.Form) (*url.U
 // loginFailure builds the error for a login sent to the failure URL: bad
 // credentials, or a refusal when the failure page names a concurrent-session
 // limit or these credentials logged in before.
-func (a *Authenticator) loginFailure(ctx context.Context, s *limpet.Session, lerr *LoginError, loc *url.URL, body []byte) error {
+func (a *Authenticator) loginFailure(ctx context.Context, s limpet.Env, lerr *LoginError, loc *url.URL, body []byte) error {
 	lerr.Reason = ErrBadCredentials
 	lerr.Detail = "Spring sends a wrong password, a locked or disabled account and a concurrent-session limit to the same failure page"
 	if loc != nil && len(a.o.RefusedMarkers) > 0 {
@@ -355,14 +355,14 @@ func (a *Authenticator) loginFailure(ctx context.Context, s *limpet.Session, ler
 
 // confirmLogin runs the probe after a login the server accepted, and
 // takes the new CSRF token from its answer when it shows one.
-func (a *Authenticator) confirmLogin(ctx context.Context, s *limpet.Session, base *url.URL, hint string) error {
+func (a *Authenticator) confirmLogin(ctx context.Context, s limpet.Env, base *url.URL, hint string) error {
 	epoch := a.resetCSRF()
 	pr, err := a.probe(ctx, s, base)
 	if err != nil {
 		return err
 	}
 	if !pr.ok {
-		lerr := &LoginError{Reason: ErrSessionNotEstablished, User: a.user, Status: pr.status, Location: pr.location,
+		lerr := &LoginError{Pkg: "spring", Reason: ErrSessionNotEstablished, User: a.user, URL: pr.urlString(), Status: pr.status, Location: pr.location,
 			Detail: "the probe " + pr.path + " " + pr.why + " right after the login: the server keeps no session " +
 				"(SessionCreationPolicy.STATELESS?), or the session cookie is not sent back"}
 		if hint != "" {
@@ -378,7 +378,7 @@ func (a *Authenticator) confirmLogin(ctx context.Context, s *limpet.Session, bas
 }
 
 // basicLogin checks the Basic credentials against the probe; ioMu is held.
-func (a *Authenticator) basicLogin(ctx context.Context, s *limpet.Session) error {
+func (a *Authenticator) basicLogin(ctx context.Context, s limpet.Env) error {
 	base, err := a.baseURL(s)
 	if err != nil {
 		return err
@@ -391,7 +391,7 @@ func (a *Authenticator) basicLogin(ctx context.Context, s *limpet.Session) error
 		return err
 	}
 	if !pr.ok {
-		lerr := &LoginError{Reason: ErrBadCredentials, User: a.user, Status: pr.status, Location: pr.location}
+		lerr := &LoginError{Pkg: "spring", Reason: ErrBadCredentials, User: a.user, URL: pr.urlString(), Status: pr.status, Location: pr.location}
 		if pr.status != http.StatusUnauthorized {
 			lerr.Reason = ErrUnexpectedResponse
 			lerr.Detail = "the probe " + pr.path + " " + pr.why + " with HTTP Basic credentials (is httpBasic enabled?)"
@@ -417,15 +417,23 @@ type probeResult struct {
 	body     []byte
 }
 
+// urlString returns the probe's URL, or "".
+func (pr probeResult) urlString() string {
+	if pr.url == nil {
+		return ""
+	}
+	return pr.url.String()
+}
+
 // probe GETs Options.Probe, following redirects, and tells whether the
 // answer proves an authenticated session.
-func (a *Authenticator) probe(ctx context.Context, s *limpet.Session, base *url.URL) (probeResult, error) {
+func (a *Authenticator) probe(ctx context.Context, s limpet.Env, base *url.URL) (probeResult, error) {
 	u, err := resolveRef(base, a.o.Probe)
 	if err != nil {
 		return probeResult{}, err
 	}
 	pr := probeResult{path: u.Path}
-	resp, err := s.Do(ctx, &limpet.Request{Method: http.MethodGet, URL: u.String(),
+	resp, err := s.Send(ctx, &limpet.Request{Method: http.MethodGet, URL: u.String(),
 		Header: a.withCredentials(http.Header{"Accept": {acceptProbe}})})
 	if err != nil {
 		return pr, fmt.Errorf("spring: probe GET %s: %w", u.Path, err)
@@ -464,7 +472,7 @@ func (a *Authenticator) probe(ctx context.Context, s *limpet.Session, base *url.
 }
 
 // harvest takes the CSRF token from the probe's answer, if it has one.
-func (a *Authenticator) harvest(s *limpet.Session, pr probeResult, epoch uint64) {
+func (a *Authenticator) harvest(s limpet.Env, pr probeResult, epoch uint64) {
 	if a.o.CSRF.Disabled {
 		return
 	}

@@ -38,7 +38,7 @@ func (a *Authenticator) Logout(ctx context.Context, s *limpet.Session) error {
 
 // logout is Logout's exchange with the server; it runs as the Session's
 // Exclusive, with ioMu held.
-func (a *Authenticator) logout(ctx context.Context, s *limpet.Session) error {
+func (a *Authenticator) logout(ctx context.Context, s limpet.Env) error {
 	base, err := a.baseURL(s)
 	if err != nil {
 		return err
@@ -91,7 +91,7 @@ func (a *Authenticator) logout(ctx context.Context, s *limpet.Session) error {
 
 // postLogout sends the logout POST with t; it returns the status and, for
 // messages, a note on the token sent.
-func (a *Authenticator) postLogout(ctx context.Context, s *limpet.Session, target *url.URL, t token, have bool) (int, string, error) {
+func (a *Authenticator) postLogout(ctx context.Context, s limpet.Env, target *url.URL, t token, have bool) (int, string, error) {
 	header := a.withCredentials(http.Header{})
 	values := url.Values{}
 	note := " (no CSRF token sent)"
@@ -113,7 +113,7 @@ func (a *Authenticator) postLogout(ctx context.Context, s *limpet.Session, targe
 		}
 		note = ""
 	}
-	resp, err := s.Do(ctx, &limpet.Request{Method: http.MethodPost, URL: target.String(), Header: header,
+	resp, err := s.Send(ctx, &limpet.Request{Method: http.MethodPost, URL: target.String(), Header: header,
 		Body: limpet.Form(values), MaxRedirects: limpet.NoRedirects})
 	if err != nil {
 		return 0, "", fmt.Errorf("spring: logout: POST %s: %w", target.Path, err)
@@ -124,7 +124,7 @@ func (a *Authenticator) postLogout(ctx context.Context, s *limpet.Session, targe
 
 // clearLocal drops what a logged-in session holds for the server: its
 // session cookies, the CSRF and remember-me cookies and the CSRF token.
-func (a *Authenticator) clearLocal(s *limpet.Session, base *url.URL) {
+func (a *Authenticator) clearLocal(s limpet.Env, base *url.URL) {
 	a.resetCSRF()
 	host := strings.ToLower(base.Hostname())
 	named := map[string]bool{a.o.CSRF.Cookie: true, a.o.RememberMeParam: true, a.o.SessionCookie: true}

@@ -33,7 +33,7 @@ func TestBadConfiguration(t *testing.T) {
 			}
 			defer s.Close()
 			for _, a := range []*spring.Authenticator{spring.FormLogin("u", "p", tt.o), spring.Basic("u", "p", tt.o), spring.CSRF(tt.o)} {
-				err := a.Login(context.Background(), s)
+				err := a.Recover(context.Background(), s, limpet.Verdict{Kind: limpet.NoSession})
 				if err == nil || !strings.HasPrefix(err.Error(), "spring: ") || tt.wantErr != "" && !strings.Contains(err.Error(), tt.wantErr) {
 					t.Errorf("%s: Login = %v, want an error saying %q", a, err, tt.wantErr)
 				}

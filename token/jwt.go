@@ -41,7 +41,8 @@ type JWTOptions struct {
 }
 
 // ErrLoginRefused is wrapped by the error a login endpoint's 401 or 403
-// gives: the credentials were not accepted.
+// gives: the credentials were not accepted. That error is a
+// *limpet.LoginError whose Reason is limpet.ErrBadCredentials.
 var ErrLoginRefused = errors.New("token: login refused")
 
 // ErrNoToken is wrapped by the error returned when a login response holds
@@ -89,11 +90,11 @@ func (g *jwtGrant) recipe() store.Login {
 	return store.Login{URL: g.url, Flow: "jwt", User: g.user, Params: p}
 }
 
-func (g *jwtGrant) refresh(context.Context, *limpet.Session, *oauth2.Token) (*oauth2.Token, error) {
+func (g *jwtGrant) refresh(context.Context, limpet.Env, *oauth2.Token) (*oauth2.Token, error) {
 	return nil, errNoRefresh
 }
 
-func (g *jwtGrant) obtain(ctx context.Context, s *limpet.Session) (*oauth2.Token, error) {
+func (g *jwtGrant) obtain(ctx context.Context, s limpet.Env) (*oauth2.Token, error) {
 	var body limpet.Body
 	if g.o.Form {
 		v := url.Values{}
@@ -128,7 +129,8 @@ func (g *jwtGrant) obtain(ctx context.Context, s *limpet.Session) (*oauth2.Token
 	}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return nil, fmt.Errorf("%w: %s %s answered %s%s", ErrLoginRefused, req.Method, req.URL.Redacted(), resp.Status, excerpt(data))
+		return nil, &limpet.LoginError{Pkg: "token", Reason: limpet.ErrBadCredentials, User: g.user, URL: req.URL.String(),
+			Status: resp.StatusCode, Detail: strings.TrimPrefix(excerpt(data), ": "), Err: ErrLoginRefused}
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		return nil, fmt.Errorf("token: login: %s %s answered %s%s", req.Method, req.URL.Redacted(), resp.Status, excerpt(data))
 	}

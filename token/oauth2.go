@@ -23,7 +23,7 @@ import (
 // withClient returns ctx carrying the HTTP client x/oauth2 sends token
 // requests with: the Session's, without its Authenticator and without
 // following redirects.
-func withClient(ctx context.Context, s *limpet.Session) context.Context {
+func withClient(ctx context.Context, s limpet.Env) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, httpClient(s))
 }
 
@@ -40,7 +40,7 @@ func headerStyle(style oauth2.AuthStyle) oauth2.AuthStyle {
 
 // refreshWith exchanges cur's refresh token at the token endpoint of cfg.
 // The new token keeps cur's refresh token when the server sends none.
-func refreshWith(ctx context.Context, s *limpet.Session, cfg *oauth2.Config, cur *oauth2.Token) (*oauth2.Token, error) {
+func refreshWith(ctx context.Context, s limpet.Env, cfg *oauth2.Config, cur *oauth2.Token) (*oauth2.Token, error) {
 	if cur.RefreshToken == "" {
 		return nil, errNoRefresh
 	}
@@ -77,7 +77,7 @@ func ClientCredentials(cfg *clientcredentials.Config, o Options) *Authenticator 
 
 type ccGrant struct{ cfg clientcredentials.Config }
 
-func (g *ccGrant) obtain(ctx context.Context, s *limpet.Session) (*oauth2.Token, error) {
+func (g *ccGrant) obtain(ctx context.Context, s limpet.Env) (*oauth2.Token, error) {
 	t, err := g.cfg.Token(withClient(ctx, s))
 	if err != nil {
 		return nil, fmt.Errorf("token: client credentials at %s: %w", g.cfg.TokenURL, err)
@@ -85,7 +85,7 @@ func (g *ccGrant) obtain(ctx context.Context, s *limpet.Session) (*oauth2.Token,
 	return t, nil
 }
 
-func (g *ccGrant) refresh(ctx context.Context, s *limpet.Session, cur *oauth2.Token) (*oauth2.Token, error) {
+func (g *ccGrant) refresh(ctx context.Context, s limpet.Env, cur *oauth2.Token) (*oauth2.Token, error) {
 	cfg := &oauth2.Config{ClientID: g.cfg.ClientID, ClientSecret: g.cfg.ClientSecret,
 		Endpoint: oauth2.Endpoint{TokenURL: g.cfg.TokenURL, AuthStyle: g.cfg.AuthStyle}}
 	return refreshWith(ctx, s, cfg, cur)
@@ -121,11 +121,11 @@ var ErrReauthenticate = errors.New("token: the refresh token was refused; a new 
 
 type refreshGrant struct{ cfg *oauth2.Config }
 
-func (g *refreshGrant) obtain(context.Context, *limpet.Session) (*oauth2.Token, error) {
+func (g *refreshGrant) obtain(context.Context, limpet.Env) (*oauth2.Token, error) {
 	return nil, ErrReauthenticate
 }
 
-func (g *refreshGrant) refresh(ctx context.Context, s *limpet.Session, cur *oauth2.Token) (*oauth2.Token, error) {
+func (g *refreshGrant) refresh(ctx context.Context, s limpet.Env, cur *oauth2.Token) (*oauth2.Token, error) {
 	return refreshWith(ctx, s, g.cfg, cur)
 }
 
@@ -144,7 +144,7 @@ type AuthCodeOptions struct {
 	// the authorization endpoint shows or redirects to a login page, and
 	// must sign the user in on s (with a spring.FormLogin, for example);
 	// the flow then starts again at the authorization endpoint.
-	Login func(ctx context.Context, s *limpet.Session) error
+	Login func(ctx context.Context, s limpet.Env) error
 	// AuthCodeOptions are added to the authorization request (an
 	// audience, a prompt); PKCE and the state are always set.
 	AuthCodeOptions []oauth2.AuthCodeOption
@@ -192,11 +192,11 @@ func (g *codeGrant) recipe() store.Login {
 			"redirect_uri": g.cfg.RedirectURL, "token_url": g.cfg.Endpoint.TokenURL}}
 }
 
-func (g *codeGrant) refresh(ctx context.Context, s *limpet.Session, cur *oauth2.Token) (*oauth2.Token, error) {
+func (g *codeGrant) refresh(ctx context.Context, s limpet.Env, cur *oauth2.Token) (*oauth2.Token, error) {
 	return refreshWith(ctx, s, g.cfg, cur)
 }
 
-func (g *codeGrant) obtain(ctx context.Context, s *limpet.Session) (*oauth2.Token, error) {
+func (g *codeGrant) obtain(ctx context.Context, s limpet.Env) (*oauth2.Token, error) {
 	verifier := oauth2.GenerateVerifier()
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
@@ -215,7 +215,7 @@ func (g *codeGrant) obtain(ctx context.Context, s *limpet.Session) (*oauth2.Toke
 
 // authorize walks from the authorization URL to the redirect that carries
 // the code, logging in on the way.
-func (g *codeGrant) authorize(ctx context.Context, s *limpet.Session, authURL, state string) (string, error) {
+func (g *codeGrant) authorize(ctx context.Context, s limpet.Env, authURL, state string) (string, error) {
 	redirect, err := url.Parse(g.cfg.RedirectURL)
 	if err != nil {
 		return "", fmt.Errorf("token: redirect URL %q: %w", g.cfg.RedirectURL, err)

@@ -472,7 +472,7 @@ func testS23(t *testing.T, srv *springserver.Server) {
 	})
 	t.Run("a login hook replaces the form", func(t *testing.T) {
 		called := 0
-		a := token.AuthorizationCode(cfg, "", "", token.AuthCodeOptions{Login: func(ctx context.Context, s *limpet.Session) error {
+		a := token.AuthorizationCode(cfg, "", "", token.AuthCodeOptions{Login: func(ctx context.Context, s limpet.Env) error {
 			called++
 			return formLogin(ctx, s, "alice", "password")
 		}})
@@ -485,8 +485,8 @@ func testS23(t *testing.T, srv *springserver.Server) {
 
 // formLogin logs in to Spring's default login page, as a login hook would
 // (with the spring package, for example).
-func formLogin(ctx context.Context, s *limpet.Session, user, password string) error {
-	resp, err := s.Get(ctx, "/login")
+func formLogin(ctx context.Context, s limpet.Env, user, password string) error {
+	resp, err := s.Send(ctx, &limpet.Request{URL: "/login"})
 	if err != nil {
 		return err
 	}
@@ -500,7 +500,7 @@ func formLogin(ctx context.Context, s *limpet.Session, user, password string) er
 	}
 	rest := page[i+len(`name="_csrf" type="hidden" value="`):]
 	csrf := rest[:strings.IndexByte(rest, '"')]
-	resp, err = s.Do(ctx, &limpet.Request{Method: http.MethodPost, URL: "/login", MaxRedirects: limpet.NoRedirects,
+	resp, err = s.Send(ctx, &limpet.Request{Method: http.MethodPost, URL: "/login", MaxRedirects: limpet.NoRedirects,
 		Body: limpet.Form(url.Values{"username": {user}, "password": {password}, "_csrf": {csrf}})})
 	if err != nil {
 		return err

@@ -49,10 +49,10 @@ type Options struct {
 type grant interface {
 	// obtain gets a new token from scratch: a login, client credentials,
 	// the authorization code flow.
-	obtain(ctx context.Context, s *limpet.Session) (*oauth2.Token, error)
+	obtain(ctx context.Context, s limpet.Env) (*oauth2.Token, error)
 	// refresh renews cur; an error for which needsObtain is true makes
 	// the Authenticator obtain a new token instead.
-	refresh(ctx context.Context, s *limpet.Session, cur *oauth2.Token) (*oauth2.Token, error)
+	refresh(ctx context.Context, s limpet.Env, cur *oauth2.Token) (*oauth2.Token, error)
 	// recipe describes the flow for the session store, without secrets.
 	recipe() store.Login
 }
@@ -101,7 +101,7 @@ type Authenticator struct {
 	updated  time.Time // when tok was obtained (or restored: its stored Updated)
 	rejected bool      // the server refused tok
 	seed     bool      // tok was given to the constructor: any stored token replaces it
-	s        *limpet.Session
+	s        limpet.Env
 }
 
 func newAuthenticator(g grant, o Options, defaultName string) *Authenticator {
@@ -144,33 +144,22 @@ func (a *Authenticator) Token() *oauth2.Token {
 	return &t
 }
 
-// Login makes sure the Session has a usable token: it keeps one that is
-// still valid (restored from the store, for example) and obtains a new one
-// otherwise. It also lets the Authenticator renew tokens ahead of their
-// expiry through s.
-func (a *Authenticator) Login(ctx context.Context, s *limpet.Session) error {
+// Recover makes sure the Session has a usable token
+// (limpet.Authenticator). For a login (limpet.NoSession) it keeps a token
+// that is still valid (restored from the store, for example) and obtains a
+// new one otherwise. After the server refused the token it refreshes it (a
+// refresh token, or the flow's own renewal), obtains a new one when the
+// refresh is refused, and does nothing when the token the server refused
+// was already replaced. It also lets the Authenticator renew tokens ahead
+// of their expiry through s.
+func (a *Authenticator) Recover(ctx context.Context, s limpet.Env, v limpet.Verdict) error {
 	a.bind(s)
 	a.renewMu.Lock()
 	defer a.renewMu.Unlock()
 	if a.usable() {
 		return nil
 	}
-	_, err := a.renewLocked(ctx, s, false)
-	return err
-}
-
-// Recover renews the token after the server refused it: it refreshes the
-// token (a refresh token, or the flow's own renewal), obtains a new one
-// when the refresh is refused, and does nothing when the token the server
-// refused was already replaced.
-func (a *Authenticator) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
-	a.bind(s)
-	a.renewMu.Lock()
-	defer a.renewMu.Unlock()
-	if a.usable() {
-		return nil
-	}
-	_, err := a.renewLocked(ctx, s, true)
+	_, err := a.renewLocked(ctx, s, v.Kind != limpet.NoSession)
 	return err
 }
 
@@ -178,7 +167,7 @@ func (a *Authenticator) Recover(ctx context.Context, s *limpet.Session, v limpet
 // has an Authorization header or lies outside Options.Origins. A token
 // within Skew of its expiry is renewed first; should that fail while the
 // token is still valid, the token is sent as it is.
-func (a *Authenticator) Prepare(req *http.Request) error {
+func (a *Authenticator) Prepare(env limpet.Env, req *http.Request) error {
 	if req.Header.Get("Authorization") != "" || !a.inScope(req.URL) {
 		return nil
 	}
@@ -290,7 +279,7 @@ func (a *Authenticator) LoadState(snap store.Snapshot) {
 	}
 }
 
-func (a *Authenticator) bind(s *limpet.Session) {
+func (a *Authenticator) bind(s limpet.Env) {
 	a.mu.Lock()
 	a.s = s
 	a.mu.Unlock()
@@ -299,7 +288,7 @@ func (a *Authenticator) bind(s *limpet.Session) {
 // BindSession implements limpet.SessionBinder: the Session hands itself
 // over when it is created, so that a token restored from the store is
 // renewed ahead of its expiry from the first request on.
-func (a *Authenticator) BindSession(s *limpet.Session) { a.bind(s) }
+func (a *Authenticator) BindSession(s limpet.Env) { a.bind(s) }
 
 // usable reports whether the current token may be sent: held, not refused,
 // and not within Skew of its expiry.
@@ -355,7 +344,7 @@ func (a *Authenticator) current(ctx context.Context) (*oauth2.Token, error) {
 // renewLocked refreshes the token (when refresh is set and it has a
 // refresh token) or obtains a new one, stores it and tells the Session.
 // The caller holds renewMu.
-func (a *Authenticator) renewLocked(ctx context.Context, s *limpet.Session, refresh bool) (*oauth2.Token, error) {
+func (a *Authenticator) renewLocked(ctx context.Context, s limpet.Env, refresh bool) (*oauth2.Token, error) {
 	a.mu.Lock()
 	cur := a.tok
 	a.mu.Unlock()
@@ -440,8 +429,8 @@ func (a *Authenticator) inScope(u *url.URL) bool {
 // httpClient returns a client that sends through s without its
 // Authenticator: token requests must not carry the token they renew.
 // Redirects are not followed.
-func httpClient(s *limpet.Session) *http.Client {
-	c := s.Client()
+func httpClient(s limpet.Env) *http.Client {
+	c := s.BareClient()
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return c
 }

@@ -31,7 +31,8 @@ const (
 var (
 	// ErrBadCredentials: Tomcat answered the credentials with its form
 	// error page (200), as it does for a wrong user name or password.
-	ErrBadCredentials = errors.New("tomcat: bad credentials")
+	// It is limpet.ErrBadCredentials.
+	ErrBadCredentials = limpet.ErrBadCredentials
 	// ErrLoginNotStarted: Tomcat answered 408 or 400 to the credentials
 	// twice, even though each attempt started at the probe page: the login
 	// session was lost in between (expired, or its cookie not kept).
@@ -40,7 +41,8 @@ var (
 	// page still shows the login form: the session cookie was not kept or
 	// not sent (a Secure cookie over http, a cookie path that excludes the
 	// probe, a jar that refuses it).
-	ErrSessionNotEstablished = errors.New("tomcat: logged in, but the session did not hold")
+	// It is limpet.ErrSessionNotEstablished.
+	ErrSessionNotEstablished = limpet.ErrSessionNotEstablished
 	// ErrNoLoginForm: the probe page answered neither the protected page
 	// nor a login form.
 	ErrNoLoginForm = errors.New("tomcat: the probe page shows no login form")
@@ -160,10 +162,10 @@ func FormLogin(user, password string, o Options) *FormAuth {
 // errRestart asks Login to start again at the probe.
 var errRestart = errors.New("tomcat: restart at the probe")
 
-// Login logs in, starting at the probe page. When the probe page shows the
+// login logs in, starting at the probe page. When the probe page shows the
 // protected page, the session is already authenticated and nothing is
 // posted.
-func (a *FormAuth) Login(ctx context.Context, s *limpet.Session) error {
+func (a *FormAuth) login(ctx context.Context, s limpet.Env) error {
 	if a.o.Probe == "" {
 		return errors.New("tomcat: Options.Probe is required: a protected page without side effects")
 	}
@@ -176,7 +178,10 @@ func (a *FormAuth) Login(ctx context.Context, s *limpet.Session) error {
 	return fmt.Errorf("%w: twice, after starting at %s", ErrLoginNotStarted, a.o.Probe)
 }
 
-// Recover logs in again (see Login), on a session of its own: it first
+// Recover logs in (limpet.Authenticator), starting at the probe page; when
+// the probe page shows the protected page, the session is already
+// authenticated and nothing is posted. After an expiry (v.Kind other than
+// limpet.NoSession) it logs in again on a session of its own: it first
 // drops the session cookie, so that the probe makes Tomcat start a new
 // session. The session the jar held may be one Tomcat made for an
 // earlier answer (with the login page), and requests still on their way
@@ -184,15 +189,15 @@ func (a *FormAuth) Login(ctx context.Context, s *limpet.Session) error {
 // login page for it, so one of them, processed while the login runs,
 // would leave the login's credentials with an id Tomcat no longer knows
 // (408, and the login started over).
-func (a *FormAuth) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
-	if a.o.Probe != "" {
+func (a *FormAuth) Recover(ctx context.Context, s limpet.Env, v limpet.Verdict) error {
+	if a.o.Probe != "" && v.Kind != limpet.NoSession {
 		a.dropSession(ctx, s)
 	}
-	return a.Login(ctx, s)
+	return a.login(ctx, s)
 }
 
 // dropSession deletes the session cookies the jar of s sends to the probe.
-func (a *FormAuth) dropSession(ctx context.Context, s *limpet.Session) {
+func (a *FormAuth) dropSession(ctx context.Context, s limpet.Env) {
 	req, err := s.NewRequest(ctx, &limpet.Request{URL: a.o.Probe})
 	if err != nil {
 		return
@@ -216,8 +221,8 @@ func (a *FormAuth) dropSession(ctx context.Context, s *limpet.Session) {
 	s.Jar().SetCookies(req.URL, gone)
 }
 
-func (a *FormAuth) loginOnce(ctx context.Context, s *limpet.Session) error {
-	follow, noFollow := s.Client(), s.Client()
+func (a *FormAuth) loginOnce(ctx context.Context, s limpet.Env) error {
+	follow, noFollow := s.BareClient(), s.BareClient()
 	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 	// 1. The probe: the login page, or the page itself if the session is
@@ -253,7 +258,8 @@ func (a *FormAuth) loginOnce(ctx context.Context, s *limpet.Session) error {
 	switch {
 	case post.status >= 300 && post.status < 400:
 	case post.status == http.StatusOK:
-		return fmt.Errorf("%w: %s for user %q (the form error page: %q)", ErrBadCredentials, action.Redacted(), a.user, post.title())
+		return &limpet.LoginError{Pkg: "tomcat", Reason: ErrBadCredentials, User: a.user, URL: action.String(),
+			Status: post.status, Detail: fmt.Sprintf("the form error page: %q", post.title())}
 	case post.status == http.StatusRequestTimeout || post.status == http.StatusBadRequest:
 		return errRestart
 	default:
@@ -270,8 +276,9 @@ func (a *FormAuth) loginOnce(ctx context.Context, s *limpet.Session) error {
 		return err
 	}
 	if confirm.status != http.StatusOK || a.isLoginPage(confirm.body) {
-		return fmt.Errorf("%w: %s answered %d%s after the login", ErrSessionNotEstablished, a.o.Probe, confirm.status,
-			map[bool]string{true: " with the login page", false: ""}[a.isLoginPage(confirm.body)])
+		return &limpet.LoginError{Pkg: "tomcat", Reason: ErrSessionNotEstablished, User: a.user, URL: confirm.url.String(),
+			Status: confirm.status, Detail: "the probe answered" +
+				map[bool]string{true: " with the login page", false: ""}[a.isLoginPage(confirm.body)] + " after the login"}
 	}
 	return nil
 }
@@ -291,7 +298,7 @@ func (e *exchange) title() string {
 
 // send sends one request of the login through the Session, without its
 // Authenticator, the given session id first in the Cookie header.
-func (a *FormAuth) send(ctx context.Context, s *limpet.Session, c *http.Client, method, target string, form url.Values, id *sessionID) (*exchange, error) {
+func (a *FormAuth) send(ctx context.Context, s limpet.Env, c *http.Client, method, target string, form url.Values, id *sessionID) (*exchange, error) {
 	r := &limpet.Request{Method: method, URL: target, Header: http.Header{"Accept": {"text/html"}}}
 	if form != nil {
 		r.Body = limpet.Form(form)
@@ -317,7 +324,7 @@ func (a *FormAuth) send(ctx context.Context, s *limpet.Session, c *http.Client, 
 
 // sessionFrom returns the session the response set, or else the one the
 // jar holds for the response's URL.
-func (a *FormAuth) sessionFrom(s *limpet.Session, e *exchange) *sessionID {
+func (a *FormAuth) sessionFrom(s limpet.Env, e *exchange) *sessionID {
 	if p := a.setBy(e); p != nil {
 		return p
 	}
@@ -341,7 +348,7 @@ func (a *FormAuth) setBy(e *exchange) *sessionID {
 }
 
 // fromJar returns the jar's session cookie for u.
-func (a *FormAuth) fromJar(s *limpet.Session, u *url.URL) *sessionID {
+func (a *FormAuth) fromJar(s limpet.Env, u *url.URL) *sessionID {
 	if j, ok := s.Jar().(*jar.Jar); ok {
 		for _, c := range j.CookiesFor(u) {
 			if c.Name == a.o.CookieName {
@@ -359,7 +366,7 @@ func (a *FormAuth) fromJar(s *limpet.Session, u *url.URL) *sessionID {
 }
 
 // Prepare does nothing: the jar holds the session (limpet.Authenticator).
-func (a *FormAuth) Prepare(req *http.Request) error { return nil }
+func (a *FormAuth) Prepare(env limpet.Env, req *http.Request) error { return nil }
 
 // covers reports whether the cookie is sent to u (host and path match).
 func (p *sessionID) covers(u *url.URL) bool {
@@ -517,11 +524,11 @@ func (a *FormAuth) Logout(ctx context.Context, s *limpet.Session) error {
 	return s.Exclusive(ctx, func(ctx context.Context) error { return a.logout(ctx, s) })
 }
 
-func (a *FormAuth) logout(ctx context.Context, s *limpet.Session) error {
+func (a *FormAuth) logout(ctx context.Context, s limpet.Env) error {
 	var err error
 	if a.o.LogoutURL != "" {
 		var e *exchange
-		e, err = a.send(ctx, s, s.Client(), http.MethodGet, a.o.LogoutURL, nil, nil)
+		e, err = a.send(ctx, s, s.BareClient(), http.MethodGet, a.o.LogoutURL, nil, nil)
 		if err == nil && e.status >= 400 {
 			err = fmt.Errorf("tomcat: logout: %s answered %d", a.o.LogoutURL, e.status)
 		}

@@ -82,13 +82,13 @@ func (n *Nonce) Current() string {
 	return n.nonce
 }
 
-// Login fetches the entry point and learns its nonce.
-func (n *Nonce) Login(ctx context.Context, s *limpet.Session) error {
+// fetch fetches the entry point and learns its nonce.
+func (n *Nonce) fetch(ctx context.Context, s limpet.Env) error {
 	req, err := s.NewRequest(ctx, &limpet.Request{URL: n.o.EntryPoint, Header: http.Header{"Accept": {"text/html"}}})
 	if err != nil {
 		return fmt.Errorf("tomcat: %w", err)
 	}
-	resp, err := s.Client().Do(req)
+	resp, err := s.BareClient().Do(req)
 	if err != nil {
 		return fmt.Errorf("tomcat: fetching a CSRF nonce: %w", err)
 	}
@@ -110,13 +110,21 @@ func (n *Nonce) Login(ctx context.Context, s *limpet.Session) error {
 	return nil
 }
 
-// Recover fetches a fresh nonce (see Login).
-func (n *Nonce) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
-	return n.Login(ctx, s)
+// Recover fetches the entry point and learns its nonce
+// (limpet.Authenticator), for a login (limpet.NoSession) as for a
+// rejected nonce.
+func (n *Nonce) Recover(ctx context.Context, s limpet.Env, v limpet.Verdict) error {
+	return n.fetch(ctx, s)
+}
+
+// Refresh fetches a fresh nonce (limpet.CSRFStrategy), so that a Nonce
+// combines with a login with limpet.Chain.
+func (n *Nonce) Refresh(ctx context.Context, s limpet.Env, v limpet.Verdict) error {
+	return n.fetch(ctx, s)
 }
 
 // Prepare sets the nonce parameter on requests under PathPrefix.
-func (n *Nonce) Prepare(req *http.Request) error {
+func (n *Nonce) Prepare(env limpet.Env, req *http.Request) error {
 	if !n.covers(req.URL) {
 		return nil
 	}
@@ -223,3 +231,5 @@ func ExtractNonce(body []byte, param string) (string, bool) {
 func isNonceRune(r rune) bool {
 	return r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-.~", r))
 }
+
+var _ limpet.CSRFStrategy = (*Nonce)(nil)

@@ -23,7 +23,6 @@ import (
 	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/spring"
 	"github.com/limpet-http/limpet/store"
-	"github.com/limpet-http/limpet/store/filestore"
 	"github.com/limpet-http/limpet/token"
 )
 
@@ -252,8 +251,7 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	lo.StateSavers = []limpet.StateSaver{recipeSaver{recipe}}
 	lo.OnRequest = append(lo.OnRequest, passwordGuard(allowed, "the login at "+stripQuery(target), false, nil))
 	if o.SavePassword {
-		fo := filestore.Options{SavePasswords: true}
-		lo.Store = filestore.Open(f.Path(), fo)
+		lo.Store = f.savingPasswords()
 	}
 	s, err := o.NewSession(lo)
 	if err != nil {
@@ -531,7 +529,7 @@ func describeSource(from string) string {
 	return "it was typed at a prompt, and this is not a terminal"
 }
 
-func (r *recipeAuthenticator) relogin(ctx context.Context, s *limpet.Session, run func(limpet.Authenticator) error) error {
+func (r *recipeAuthenticator) relogin(ctx context.Context, s limpet.Env, run func(limpet.Authenticator) error) error {
 	pw, err := r.password()
 	if err != nil {
 		return err
@@ -556,13 +554,8 @@ func (r *recipeAuthenticator) relogin(ctx context.Context, s *limpet.Session, ru
 	return nil
 }
 
-// Login implements limpet.Authenticator.
-func (r *recipeAuthenticator) Login(ctx context.Context, s *limpet.Session) error {
-	return r.relogin(ctx, s, func(a limpet.Authenticator) error { return a.Login(ctx, s) })
-}
-
 // Recover implements limpet.Authenticator.
-func (r *recipeAuthenticator) Recover(ctx context.Context, s *limpet.Session, v limpet.Verdict) error {
+func (r *recipeAuthenticator) Recover(ctx context.Context, s limpet.Env, v limpet.Verdict) error {
 	if v.Kind == limpet.CSRFRejected {
 		return r.current().Recover(ctx, s, v)
 	}
@@ -570,7 +563,9 @@ func (r *recipeAuthenticator) Recover(ctx context.Context, s *limpet.Session, v 
 }
 
 // Prepare implements limpet.Authenticator.
-func (r *recipeAuthenticator) Prepare(req *http.Request) error { return r.current().Prepare(req) }
+func (r *recipeAuthenticator) Prepare(env limpet.Env, req *http.Request) error {
+	return r.current().Prepare(env, req)
+}
 
 // Check implements limpet.Authenticator.
 func (r *recipeAuthenticator) Check(req *http.Request, resp *limpet.Response) limpet.Verdict {

@@ -75,7 +75,11 @@ func runSessionList(ctx context.Context, opts *SessionListOptions) error {
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 3, ' ', 0)
 	for _, n := range names {
-		f, _ := st.File(n)
+		f, err := st.file(n)
+		if err != nil {
+			fmt.Fprintf(tw, "%s\t(unreadable: %s)\n", n, message(err))
+			continue
+		}
 		snap, err := f.Load(ctx)
 		if err != nil {
 			fmt.Fprintf(tw, "%s\t(unreadable: %s)\n", n, message(err))
@@ -302,7 +306,11 @@ func NewCmdSessionReset(f *Factory, runF func(*SessionDeleteOptions) error) *cob
 			if err != nil {
 				return err
 			}
-			kept, err := file.Reset(cmd.Context())
+			fs, ok := file.(fileSession)
+			if !ok {
+				return fmt.Errorf("session %s is not a file: reset moves a file aside; use limpet session delete %s", name, name)
+			}
+			kept, err := fs.Reset(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -478,12 +486,12 @@ func hostOfSession(name string) string {
 
 // importTarget is the session an import writes to: an existing one, a
 // path, or a new stored name HOST_PORT/NAME.
-func (sd sessionDir) importTarget(arg string) (*filestore.File, error) {
+func (sd sessionDir) importTarget(arg string) (sessionFile, error) {
 	if f, _, err := sd.find(arg); err == nil {
 		return f, nil
 	}
 	if isSessionPath(arg) {
-		return filestore.Open(sd.expandHome(arg), filestore.Options{}), nil
+		return fileSession{filestore.Open(sd.expandHome(arg), filestore.Options{})}, nil
 	}
 	st, err := sd.store()
 	if err != nil {
@@ -492,7 +500,7 @@ func (sd sessionDir) importTarget(arg string) (*filestore.File, error) {
 	if !strings.Contains(arg, "/") {
 		return nil, fmt.Errorf("no session %q; name a new one as HOST_PORT/NAME (e.g. localhost_8080/%s) or give a path", arg, arg)
 	}
-	return st.File(arg)
+	return st.file(arg)
 }
 
 // stamp gives imported cookies creation and update times, so that a merge
