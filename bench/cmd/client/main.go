@@ -77,8 +77,9 @@ func limpetClient(o limpet.Options, login bool) setup {
 				return nil, nil, err
 			}
 		}
+		u := base + path // absolute, as net/http's is
 		return func(ctx context.Context) error {
-			resp, err := s.Get(ctx, path)
+			resp, err := s.Get(ctx, u)
 			if err != nil {
 				return err
 			}

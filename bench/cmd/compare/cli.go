@@ -87,7 +87,7 @@ func runCLI(c *config, url string) (*cliResults, error) {
 		}{{[]string{"limpet", "curl"}, r.runs}, {[]string{"httpie"}, r.httpieRuns}} {
 			h := filepath.Join(work, "h.json")
 			args := []string{"-N", "--warmup", "3", "--runs", strconv.Itoa(set.runs), "--export-json", h, "--style", "none"}
-			for _, t := range set.tools {
+			for _, t := range rotate(set.tools, round) {
 				args = append(args, "-n", t, cmds[t])
 			}
 			cmd := exec.Command("hyperfine", args...)

@@ -345,7 +345,7 @@ func runGroups(c *config, r *results, url, redisURL string) error {
 		r.loads = append(r.loads, loadAvg())
 		logf("round %d/%d (load %s)", round+1, c.rounds, r.loads[round])
 		for _, g := range r.groups {
-			for _, cl := range g.clients {
+			for _, cl := range rotate(g.clients, round) {
 				res, err := runClient(c, cl, url, redisURL, g)
 				rr := g.res[cl]
 				if err != nil {
@@ -366,6 +366,14 @@ func runGroups(c *config, r *results, url, redisURL string) error {
 		_, g.noisy = noisyRounds(g.res[g.baseline].rps)
 	}
 	return nil
+}
+
+// rotate returns xs starting at its (k mod len)-th element: each round
+// starts with another client, so that none always runs first or after
+// the same one.
+func rotate[T any](xs []T, k int) []T {
+	k %= len(xs)
+	return append(append([]T(nil), xs[k:]...), xs[:k]...)
 }
 
 // clientResult is the JSON line a client process prints.

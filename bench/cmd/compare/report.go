@@ -94,7 +94,8 @@ func report(c *config, r *results) string {
 	w := func(format string, args ...any) { fmt.Fprintf(&sb, format, args...) }
 	w("# Benchmarks: limpet against its peers\n\n")
 	w("Written by `bench/run` (`bench/cmd/compare`) on %s; do not edit by hand, run it again. ", r.started.Format("2006-01-02 15:04 MST"))
-	w("Every ratio compares two clients **in the same run**, round by round: the rounds are interleaved (A, B, C, A, B, C, ...), ")
+	w("Every ratio compares two clients **in the same run**, round by round: the rounds are interleaved (A, B, C, A, B, C, ...; ")
+	w("each round starts with the next client, B, C, A, so that none always runs first), ")
 	w("so noise from the rest of the machine weighs on every client alike. The tables give the median of %d rounds and the ", c.rounds)
 	w("range of the per-round ratio. Nothing here is a test assertion.\n\n")
 	if c.quick {
