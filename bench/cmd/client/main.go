@@ -26,6 +26,7 @@ import (
 	"runtime/pprof"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	restyv2 "github.com/go-resty/resty/v2"
@@ -49,6 +50,19 @@ type Result struct {
 	RPS          float64 `json:"rps"`
 	AllocsPerReq float64 `json:"allocs_per_req"`
 	BytesPerReq  float64 `json:"bytes_per_req"`
+	// CPUPerReq is the process's CPU time (user and system) per request,
+	// in microseconds: less sensitive than RPS to what else the machine
+	// runs.
+	CPUPerReq float64 `json:"cpu_us_per_req"`
+}
+
+// cpuTime returns the CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // doer sends one request and reports an error for anything but a 200.
@@ -296,9 +310,9 @@ func run(name, base, path string, conc int, dur, warm time.Duration) error {
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	start := time.Now()
+	cpu0, start := cpuTime(), time.Now()
 	n, err := loop(dur)
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), cpuTime()-cpu0
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		return err
@@ -314,5 +328,6 @@ func run(name, base, path string, conc int, dur, warm time.Duration) error {
 		RPS:          float64(n) / elapsed.Seconds(),
 		AllocsPerReq: float64(after.Mallocs-before.Mallocs) / float64(n),
 		BytesPerReq:  float64(after.TotalAlloc-before.TotalAlloc) / float64(n),
+		CPUPerReq:    float64(cpu.Microseconds()) / float64(n),
 	})
 }

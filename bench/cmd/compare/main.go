@@ -296,8 +296,8 @@ type group struct {
 
 // runs holds a client's per-round figures (NaN where a run failed).
 type runs struct {
-	rps, allocs, bytes []float64
-	failed             string
+	rps, allocs, bytes, cpu []float64
+	failed                  string
 }
 
 var pythonClients = map[string]bool{"requests": true, "httpx": true}
@@ -354,11 +354,13 @@ func runGroups(c *config, r *results, url, redisURL string) error {
 						rr.failed = err.Error()
 					}
 					rr.rps, rr.allocs, rr.bytes = append(rr.rps, math.NaN()), append(rr.allocs, math.NaN()), append(rr.bytes, math.NaN())
+					rr.cpu = append(rr.cpu, math.NaN())
 					continue
 				}
 				rr.rps = append(rr.rps, res.RPS)
 				rr.allocs = append(rr.allocs, res.AllocsPerReq)
 				rr.bytes = append(rr.bytes, res.BytesPerReq)
+				rr.cpu = append(rr.cpu, res.CPUPerReq)
 			}
 		}
 	}
@@ -381,6 +383,7 @@ type clientResult struct {
 	RPS          float64 `json:"rps"`
 	AllocsPerReq float64 `json:"allocs_per_req"`
 	BytesPerReq  float64 `json:"bytes_per_req"`
+	CPUPerReq    float64 `json:"cpu_us_per_req"`
 }
 
 func runClient(c *config, name, url, redisURL string, g *group) (clientResult, error) {

@@ -138,7 +138,9 @@ func report(c *config, r *results) string {
 	w("Keep-alive GETs of a small JSON answer with a session cookie, on one loopback server (`bench/server`, a process of its own). ")
 	w("Each client runs in a process of its own (`bench/cmd/client`, `bench/py/client.py`): it logs in (the server sets the cookie), ")
 	w("sends requests for %s to warm up, then for %s; every answer must be a 200, which it is only when the cookie came back. ", c.warm, c.dur)
-	w("Allocations are counted in the client's process (`runtime.MemStats`), so they are the client's alone.\n\n")
+	w("Allocations are counted in the client's process (`runtime.MemStats`), so they are the client's alone; so is the CPU time ")
+	w("per request (user and system time of the client's process, from `getrusage`), which depends less than requests per second on ")
+	w("what else the machine runs.\n\n")
 	w("- `net/http + cookiejar`: `http.Client` with `net/http/cookiejar` (and the public suffix list), 16 idle connections per host and a 30 s timeout, as limpet's defaults are.\n")
 	w("- `limpet`: a `Session` with its defaults (RFC 6265bis jar, default headers, retries, redirect policy, 30 s timeout). ")
 	w("`limpet + token Authenticator`: `token.JWTLogin`; the first request's 401 logs it in, and every request carries the bearer token.\n")
@@ -249,9 +251,11 @@ func throughputTable(sb *strings.Builder, g *group) {
 		if rr.failed != "" {
 			name += " (failed: " + strings.ReplaceAll(rr.failed, "|", "/") + ")"
 		}
-		rows = append(rows, []string{name, fmt.Sprintf("%.0f", median(finite(rr.rps))), num(median(finite(rs))) + "×", spread(rs), allocs, bytes})
+		cpu := ratios(rr.cpu, g.res[g.baseline].cpu)
+		rows = append(rows, []string{name, fmt.Sprintf("%.0f", median(finite(rr.rps))), num(median(finite(rs))) + "×", spread(rs),
+			fmt.Sprintf("%.1f", median(finite(rr.cpu))), num(median(finite(cpu))) + "×", allocs, bytes})
 	}
-	table(sb, []string{"client", "req/s", "vs " + display[g.baseline], "per-round ratio", "allocs/req", "B/req"}, "lrrrrr", rows)
+	table(sb, []string{"client", "req/s", "vs " + display[g.baseline], "per-round ratio", "CPU µs/req", "CPU vs " + display[g.baseline], "allocs/req", "B/req"}, "lrrrrrrr", rows)
 	noisy(sb, g.noisy, display[g.baseline])
 }
 
