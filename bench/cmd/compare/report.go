@@ -162,7 +162,8 @@ func report(c *config, r *results) string {
 		w("limpet's jar (`jar.New` with no limits) against `net/http/cookiejar` with the public suffix list, in this process, ")
 		w("the two alternating round by round. The domain holds N cookies: a fifth each with `Domain=example.com`, and host-only on `/`, ")
 		w("`/app`, `/app/page` and `/other`; the lookup is for `https://www.example.com/app/page` (80%% of the cookies match). ")
-		w("`SetCookies` replaces one of the N cookies (a different one each call), or stores a new cookie and deletes it again.\n\n")
+		w("`SetCookies` replaces one of the N cookies (a different one each call), or stores a new cookie and deletes it again. ")
+		w("A round's figure is the fastest of %d batches of about %s (another process taking the CPU can only add time).\n\n", batches, c.micro/batches)
 		for _, op := range j.ops {
 			w("### %s\n\n", jarOpTitle[op])
 			pairTable(&sb, "cookies per domain", j.sizes, j.res[op], "stdlib jar")
@@ -174,7 +175,7 @@ func report(c *config, r *results) string {
 		w("`filestore`: a save takes the file lock, reads and merges the file, writes it atomically and fsyncs the file and its folder; ")
 		w("a load reads and decodes it with a fresh `File`. The peer, for scale, is the naive way: `json.MarshalIndent` and `os.WriteFile` ")
 		w("(no lock, no merge, no fsync, not atomic), `os.ReadFile` and `json.Unmarshal` into `[]jar.Cookie`. Sessions from `store/storetest` ")
-		w("(realistic attributes, ten domains).\n\n")
+		w("(realistic attributes, ten domains). A round's figure is the fastest of %d batches of at least one call.\n\n", batches)
 		for _, op := range p.ops {
 			w("### %s\n\n", persistOpTitle[op])
 			pairTable(&sb, "cookies", p.sizes, p.res[op], "naive encoding/json")
@@ -275,11 +276,14 @@ func pairTable(sb *strings.Builder, unit string, sizes []int, res map[int]*pair,
 		rs := ratios(p.limpet, p.peer)
 		rows = append(rows, []string{fmt.Sprint(n), dur(median(p.limpet)), dur(median(p.peer)), num(median(rs)) + "×", spread(rs),
 			fmt.Sprintf("%.0f / %.0f", p.allocs[0], p.allocs[1])})
-		_, w := noisyRounds(p.peer)
-		for _, x := range w {
-			why = append(why, fmt.Sprintf("%d, %s", n, x))
+		if idx, _ := noisyRounds(p.peer); len(idx) > 0 {
+			var rs []string
+			for _, i := range idx {
+				rs = append(rs, fmt.Sprint(i+1))
+			}
+			why = append(why, fmt.Sprintf("at %d rounds %s", n, strings.Join(rs, ", ")))
 		}
 	}
 	table(sb, []string{unit, "limpet", peer, "ratio", "per-round ratio", "allocs (limpet / peer)"}, "rrrrrr", rows)
-	noisy(sb, why, peer+"'s time at each size")
+	noisy(sb, why, peer+"'s time")
 }
