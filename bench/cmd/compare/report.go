@@ -265,7 +265,7 @@ func noisy(sb *strings.Builder, rounds []string, who string) {
 		fmt.Fprintf(sb, "\nNo noisy round (%s within ±%.0f%% of its median in every round).\n\n", who, 100*noiseLimit)
 		return
 	}
-	fmt.Fprintf(sb, "\nNoisy rounds (%s against its median): %s.\n\n", who, strings.Join(rounds, ", "))
+	fmt.Fprintf(sb, "\nNoisy rounds (%s against its median): %s.\n\n", who, strings.Join(rounds, "; "))
 }
 
 func pairTable(sb *strings.Builder, unit string, sizes []int, res map[int]*pair, peer string) {
