@@ -117,6 +117,10 @@ func get(s *limpet.Session, path string, want int) error {
 	return nil
 }
 
+func tokenClient(base, path string, conc int, tmp string) (doer, func(), error) {
+	return limpetClient(limpet.Options{Authenticator: token.JWTLogin("/api/token", "alice", "secret", token.JWTOptions{})}, false)(base, path, conc, tmp)
+}
+
 var clients = map[string]setup{
 	// limpet with its defaults (RFC 6265bis jar, default headers, retries,
 	// redirect policy, 30 s timeout).
@@ -124,8 +128,12 @@ var clients = map[string]setup{
 	// limpet with a token Authenticator: the first request's 401 makes it
 	// log in at /api/token (a bearer token and the session cookie), and
 	// every request then carries the bearer token.
-	"limpet-token": func(base, path string, conc int, tmp string) (doer, func(), error) {
-		return limpetClient(limpet.Options{Authenticator: token.JWTLogin("/api/token", "alice", "secret", token.JWTOptions{})}, false)(base, path, conc, tmp)
+	"limpet-token": tokenClient,
+	// limpet with a token Authenticator against /api/once, where a token
+	// is good for one answer: every request is refused (401), the
+	// Authenticator logs in again, and the Session replays the request.
+	"limpet-relogin": func(base, path string, conc int, tmp string) (doer, func(), error) {
+		return tokenClient(base, "/api/once", conc, tmp)
 	},
 	// A session kept in a session file, saved as cookies change.
 	"limpet-autosave": func(base, path string, conc int, tmp string) (doer, func(), error) {

@@ -315,6 +315,7 @@ var display = map[string]string{
 	"limpet-nostore":  "limpet, no store",
 	"limpet-autosave": "limpet, session file (autosave)",
 	"limpet-redis":    "limpet, session in Redis",
+	"limpet-relogin":  "limpet + token, every token refused once",
 }
 
 func throughputGroups(c *config, redis bool) []*group {
@@ -325,6 +326,7 @@ func throughputGroups(c *config, redis bool) []*group {
 	gs := []*group{
 		{name: "seq", title: "sequential", path: "/api/items", conc: 1, baseline: "nethttp", clients: all},
 		{name: "c8", title: "8 goroutines", path: "/api/items", conc: 8, baseline: "nethttp", clients: all},
+		{name: "relogin", title: "re-login, one process", path: "/api/items", conc: 1, baseline: "limpet-token", clients: []string{"limpet-token", "limpet-relogin"}},
 		{name: "autosave", title: "autosave under cookie churn", path: "/api/rotate", conc: 1, baseline: "limpet-nostore", clients: []string{"limpet-nostore", "limpet-autosave"}},
 	}
 	if redis {
