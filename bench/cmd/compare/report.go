@@ -83,7 +83,7 @@ func goals(r *results) []goal {
 			x := ratio(ratios(b.limpet, b.peer))
 			what := fmt.Sprintf("%s flat from %d to %d cookies per domain", jarOpTitle[op], lo, hi)
 			if op == "new" {
-				what += " (beyond the issue's goal, which is about replacing)"
+				what += " (for information: the goal is about replacing a cookie)"
 			}
 			add(what,
 				fmt.Sprintf("limpet %s× its time at %d (stdlib %s×); %s× the stdlib jar at %d", num(growth), lo, num(peerGrowth), num(x), hi),
