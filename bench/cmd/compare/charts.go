@@ -26,12 +26,12 @@ func charts(c *config, r *results) error {
 		return err
 	}
 	if j := r.jar; j != nil {
-		if err := linesChart("Cookie jar: Cookies(u) for one domain", "cookies per domain", "time per lookup (µs)", j.sizes,
+		if err := linesChart("Cookie jar: Cookies(u) for one domain", "cookies per domain", "time per lookup (µs)", 1e3, j.sizes,
 			[]line{{"limpet", j.res["lookup"], false, limpetColor}, {"net/http/cookiejar", j.res["lookup"], true, peerColor}},
 			filepath.Join(c.out, "benchmarks-jar-lookup.png")); err != nil {
 			return err
 		}
-		if err := linesChart("Cookie jar: SetCookies of one cookie", "cookies per domain", "time per call (µs)", j.sizes,
+		if err := linesChart("Cookie jar: SetCookies of one cookie", "cookies per domain", "time per call (µs)", 1e3, j.sizes,
 			[]line{
 				{"limpet, replace", j.res["set"], false, limpetColor}, {"net/http/cookiejar, replace", j.res["set"], true, peerColor},
 				{"limpet, new + delete", j.res["new"], false, thirdColor}, {"net/http/cookiejar, new + delete", j.res["new"], true, fourthColor},
@@ -40,7 +40,7 @@ func charts(c *config, r *results) error {
 		}
 	}
 	if p := r.persist; p != nil {
-		if err := linesChart("Session file: save and load", "cookies in the session", "time (µs)", p.sizes,
+		if err := linesChart("Session file: save and load", "cookies in the session", "time (ms)", 1e6, p.sizes,
 			[]line{
 				{"limpet save (lock, merge, fsync)", p.res["save"], false, limpetColor}, {"naive json save (no fsync)", p.res["save"], true, peerColor},
 				{"limpet load", p.res["load"], false, thirdColor}, {"naive json load", p.res["load"], true, fourthColor},
@@ -99,7 +99,8 @@ type line struct {
 	color color.Color
 }
 
-func linesChart(title, x, y string, sizes []int, lines []line, path string) error {
+// linesChart draws lines of medians (ns) divided by scale, on log axes.
+func linesChart(title, x, y string, scale float64, sizes []int, lines []line, path string) error {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = x
@@ -116,7 +117,7 @@ func linesChart(title, x, y string, sizes []int, lines []line, path string) erro
 			if l.peer {
 				v = l.res[n].peer
 			}
-			xys[k] = plotter.XY{X: float64(n), Y: median(v) / 1e3}
+			xys[k] = plotter.XY{X: float64(n), Y: median(v) / scale}
 			top = math.Max(top, xys[k].Y)
 		}
 		ln, pts, err := plotter.NewLinePoints(xys)
