@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"gonum.org/v1/plot"
@@ -80,10 +81,35 @@ func throughputChart(r *results, path string) error {
 	}
 	b2.Color, b2.LineStyle.Width, b2.Offset = peerColor, 0, w/2
 	p.Add(plotter.NewGrid(), b1, b2)
+	// The range of the rounds, on each bar.
+	top := math.Max(slicesMax(vs), slicesMax(vc))
+	for _, gb := range []struct {
+		g   *group
+		off vg.Length
+	}{{seq, -w / 2}, {c8, w / 2}} {
+		var pts errPoints
+		for i, cl := range gb.g.clients {
+			rps := finite(gb.g.res[cl].rps)
+			if len(rps) == 0 {
+				continue
+			}
+			m := median(rps)
+			lo, hi := slices.Min(rps), slices.Max(rps)
+			pts.XYs = append(pts.XYs, plotter.XY{X: float64(i), Y: m})
+			pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{m - lo, hi - m})
+			top = math.Max(top, hi)
+		}
+		eb, err := plotter.NewYErrorBars(pts)
+		if err != nil {
+			return err
+		}
+		p.Add(shifted{eb, gb.off})
+	}
 	p.Legend.Add("sequential", b1)
 	p.Legend.Add("8 goroutines", b2)
 	p.Legend.Top = true
-	p.Y.Min, p.Y.Max = 0, 1.15*math.Max(slicesMax(vs), slicesMax(vc))
+	p.Y.Min, p.Y.Max = 0, 1.1*top
+	p.Title.Text += "; whiskers: the range of the rounds"
 	p.NominalX(names...)
 	p.X.Tick.Label.Rotation = math.Pi / 6
 	p.X.Tick.Label.XAlign = draw.XRight
@@ -218,4 +244,22 @@ func logTicks(lo, hi float64) []plot.Tick {
 		}
 	}
 	return ts
+}
+
+// errPoints are points with vertical error bars.
+type errPoints struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+// shifted draws a plotter moved sideways by dx, as bar charts are by their
+// Offset.
+type shifted struct {
+	p  plot.Plotter
+	dx vg.Length
+}
+
+// Plot draws s.p on c moved by s.dx.
+func (s shifted) Plot(c draw.Canvas, p *plot.Plot) {
+	s.p.Plot(draw.Crop(c, s.dx, s.dx, 0, 0), p)
 }
