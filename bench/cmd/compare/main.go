@@ -215,6 +215,9 @@ func describe(c *config) machine {
 			m.tools[name] = line
 		}
 	}
+	if out, err := exec.Command("go", "list", "-m", "-f", "{{.Path}} {{.Version}}", "resty.dev/v3", "github.com/go-resty/resty/v2", "github.com/imroc/req/v3").Output(); err == nil {
+		m.tools["go"] = strings.Join(strings.Split(strings.TrimSpace(string(out)), "\n"), ", ")
+	}
 	version("curl", "--version")
 	version("http", "--version")
 	version("hyperfine", "--version")

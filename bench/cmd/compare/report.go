@@ -116,7 +116,7 @@ func report(c *config, r *results) string {
 		w("- %s\n", c.loadNote)
 	}
 	var tools []string
-	for _, k := range []string{"python", "curl", "http", "hyperfine", "redis-server"} {
+	for _, k := range []string{"go", "python", "curl", "http", "hyperfine", "redis-server"} {
 		if v := m.tools[k]; v != "" {
 			tools = append(tools, "`"+v+"`")
 		}
