@@ -363,6 +363,9 @@ func detectFlow(ctx context.Context, newSession func(limpet.Options) (*limpet.Se
 			continue
 		}
 		final := resp.Request.URL
+		if params, ok := detectWeb(s, target, resp, p, form, allowed); ok { // login_web.go
+			return flowWeb, params, nil
+		}
 		if action, err := form.ResolveAction(final); err == nil && !allowed[origin(action)] {
 			return "", nil, &crossOriginError{what: "the login form at " + stripQuery(final), to: action, allowed: allowed}
 		}
@@ -413,6 +416,8 @@ func buildAuthenticator(l store.Login, password string) (limpet.Authenticator, e
 		return token.ClientCredentials(cfg, token.Options{}), nil
 	case flowTomcat:
 		return newTomcatAuthenticator(l, password)
+	case flowWeb:
+		return newWebAuthenticator(l, password), nil // login_web.go
 	}
 	return nil, fmt.Errorf("unknown login flow %q in the session", l.Flow)
 }
