@@ -211,9 +211,26 @@ func report(c *config, r *results) string {
 		w("a request whose token is good (three exchanges instead of one).\n\n")
 		throughputTable(&sb, g)
 	}
-	w("### 16 processes\n\n")
-	w("*Slot, not measured yet:* the time from an expired session to the replayed answer when 16 processes share one stored session ")
-	w("and re-login across processes lands with the fleet work.\n\n")
+	w("### Processes sharing a session file\n\n")
+	if f := r.fleet; f == nil || f.failed != "" || len(f.last[1]) == 0 {
+		why := "not run"
+		if f != nil && f.failed != "" {
+			why = "it failed: " + f.failed
+		}
+		w("Not measured: %s.\n\n", why)
+	} else {
+		w("N processes (`bench/cmd/client -fleet`) share one session file and a `token.JWTLogin` Authenticator, each logged in (or having ")
+		w("adopted the others' login). The server then forgets every token, and all N send one request at once: the first to see the 401 ")
+		w("takes the session's recovery lock and logs in, the others wait for it, adopt the new login from the file and replay. ")
+		w("Times from the expiry to the answers; logins as the server counted them; median of %d rounds.\n\n", len(f.last[1]))
+		var rows [][]string
+		for _, n := range f.sizes {
+			rows = append(rows, []string{fmt.Sprint(n), dur(median(f.med[n])), dur(median(f.last[n])),
+				num(median(ratios(f.last[n], f.last[1]))) + "×", spread(ratios(f.last[n], f.last[1])), fmt.Sprintf("%.0f", median(f.logins[n]))})
+		}
+		table(&sb, []string{"processes", "median process", "last answer", "last answer vs 1 process", "per-round", "logins"}, "rrrrrr", rows)
+		w("\n")
+	}
 
 	if cl := r.cli; cl != nil {
 		w("## Command line\n\n")
