@@ -169,7 +169,8 @@ func report(c *config, r *results) string {
 		w("the two alternating round by round. The domain holds N cookies: a fifth each with `Domain=example.com`, and host-only on `/`, ")
 		w("`/app`, `/app/page` and `/other`; the lookup is for `https://www.example.com/app/page` (80%% of the cookies match). ")
 		w("`SetCookies` replaces one of the N cookies (a different one each call), or stores a new cookie and deletes it again. ")
-		w("A round's figure is the fastest of %d batches of about %s (another process taking the CPU can only add time).\n\n", batches, c.micro/batches)
+		w("Times are CPU time of this process (the garbage collector's included; time other processes of the machine take is not), ")
+		w("and a round's figure is the fastest of %d batches of about %s.\n\n", batches, c.micro/batches)
 		for _, op := range j.ops {
 			w("### %s\n\n", jarOpTitle[op])
 			pairTable(&sb, "cookies per domain", j.sizes, j.res[op], "stdlib jar")
