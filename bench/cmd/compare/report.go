@@ -45,6 +45,12 @@ func goals(r *results) []goal {
 		om := median(finite(g.res["limpet"].rps)) / median(finite(g.res["nethttp"].rps))
 		add(fmt.Sprintf("throughput ≥ 1.0× raw net/http (%s)", g.title),
 			fmt.Sprintf("%s× (rounds %s; ratio of the medians %s×)", num(x), spread(ratioOf(g, "limpet", "nethttp")), num(om)), x >= 1.0, !math.IsNaN(x))
+		if g.res["limpet"] != nil && g.res["nethttp"] != nil {
+			cr := ratios(g.res["limpet"].cpu, g.res["nethttp"].cpu)
+			y := ratio(cr)
+			add(fmt.Sprintf("for information: CPU time per request ≤ raw net/http's (%s; less sensitive to the load)", g.title),
+				fmt.Sprintf("%s× (rounds %s)", num(y), spread(cr)), y <= 1.0, !math.IsNaN(y))
+		}
 		worst, worstName := math.Inf(1), ""
 		for _, p := range []string{"resty-v3", "resty-v2", "req-v3"} {
 			if y := ratio(ratioOf(g, "limpet", p)); y < worst {
