@@ -160,6 +160,11 @@ type Options struct {
 	// SaveDelay is autosave's wait after a change; zero means
 	// DefaultSaveDelay.
 	SaveDelay time.Duration
+	// RecoveryWait bounds how long a request waits for another process's
+	// login when Store is shared by processes (a RecoveryLocker: the file
+	// and Redis stores); zero means DefaultRecoveryWait. See
+	// RecoveryLocker.
+	RecoveryWait time.Duration
 
 	// Logger receives one debug record per request and response, with
 	// credentials, cookies and tokens redacted. nil means no logging, except

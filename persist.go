@@ -52,6 +52,9 @@ type persistence struct {
 	// waits until no login runs, and adopts nothing when one started
 	// while it was writing (the login's changes are saved next).
 	auth *authState
+	// fleet, when the store is shared by processes (a RecoveryLocker),
+	// is the login generation; it is also the first of savers.
+	fleet *fleetState
 
 	saveMu sync.Mutex // serialises saves, so snapshots are written in order
 
@@ -70,6 +73,9 @@ type persistence struct {
 
 func newPersistence(st SessionStore, o Options, logger *slog.Logger) *persistence {
 	p := &persistence{st: st, auto: !o.ManualSave, delay: o.SaveDelay, logger: logger}
+	if p.fleet = newFleetState(st, o.RecoveryWait); p.fleet != nil {
+		p.savers = []StateSaver{p.fleet}
+	}
 	if p.delay <= 0 {
 		p.delay = DefaultSaveDelay
 	}
@@ -197,6 +203,25 @@ func (p *persistence) save(ctx context.Context, force bool) error {
 		}
 		gen = g
 	}
+	adopt := func(merged store.Snapshot) {
+		if p.auth == nil {
+			p.adopt(merged)
+		} else {
+			p.auth.unchanged(gen, func() { p.adopt(merged) })
+		}
+	}
+	if p.fleet != nil {
+		return p.saveShared(ctx, force, adopt) // fleet.go
+	}
+	return p.write(ctx, force, false, adopt)
+}
+
+// write is save without waiting for a login: the caller either has no
+// Authenticator, waited, or runs in the login's own generation (fleet.go).
+// adopt takes what the store merged in. stale leaves the jar's cookies and
+// deletions out, and adopts nothing: they belong to a login that another
+// process has replaced since (fleet.go).
+func (p *persistence) write(ctx context.Context, force, stale bool, adopt func(store.Snapshot)) error {
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()
 	p.mu.Lock()
@@ -213,6 +238,9 @@ func (p *persistence) save(ctx context.Context, force bool) error {
 		Cookies:    store.CookiesFromJar(p.jar.Snapshot()),
 		Tombstones: tombs,
 	}
+	if stale {
+		snap.Cookies, snap.Tombstones = nil, nil
+	}
 	for _, s := range p.savers {
 		s.SaveState(&snap)
 	}
@@ -225,10 +253,8 @@ func (p *persistence) save(ctx context.Context, force bool) error {
 		p.mu.Unlock()
 		return fmt.Errorf("limpet: saving the session: %w", err)
 	}
-	if p.auth == nil {
-		p.adopt(merged)
-	} else {
-		p.auth.unchanged(gen, func() { p.adopt(merged) })
+	if !stale {
+		adopt(merged)
 	}
 	return nil
 }

@@ -473,8 +473,11 @@ func (s *Session) recover(ctx context.Context, g uint64, v Verdict) (bool, error
 	if cur != g && st.okGen == cur {
 		return false, nil
 	}
+	adopted := false
 	if err := st.run(ctx, func(ctx context.Context, g uint64) error {
-		err := st.a.Recover(ctx, s, v)
+		// fleet.go: across processes, one login; an adopted one is not ours.
+		var err error
+		adopted, err = s.recoverShared(ctx, func() error { return st.a.Recover(ctx, s, v) })
 		if errors.Is(err, ErrAnswerStands) {
 			st.okGen = g // the session is as it was
 		} else if err != nil {
@@ -487,7 +490,7 @@ func (s *Session) recover(ctx context.Context, g uint64, v Verdict) (bool, error
 		return false, err
 	}
 	s.StateChanged()
-	return true, nil
+	return !adopted, nil
 }
 
 // idempotent reports whether a method may be sent twice without harm.

@@ -1,5 +1,7 @@
-// Package bench compares limpet with its peers on the same loopback server
-// in the same run. Run ./bench/run.sh for the table in BENCHMARKS.md.
+// Package bench compares limpet with net/http on the same loopback server
+// in the same run, as go test benchmarks in one process. bench/run
+// (bench/cmd/compare) makes the full comparison with every peer, each
+// client in a process of its own.
 package bench
 
 import (

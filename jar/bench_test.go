@@ -122,6 +122,30 @@ func benchSetCookies(p peer, n int) func(*testing.B) {
 	}
 }
 
+// benchNewCookie stores a new cookie for a domain that holds n cookies,
+// then deletes it (Max-Age=-1), as a server that sets and clears a
+// short-lived cookie (a flash message, a CSRF nonce) does: the cookie is
+// inserted among the n and removed again.
+func benchNewCookie(p peer, n int) func(*testing.B) {
+	return func(b *testing.B) {
+		j := p.new()
+		j.SetCookies(benchSetURL, domainCookies(n, "example.com"))
+		add := []*http.Cookie{{Name: "fresh", Value: "v", Path: "/app"}}
+		del := []*http.Cookie{{Name: "fresh", Value: "v", Path: "/app", MaxAge: -1}}
+		j.SetCookies(benchSetURL, add)
+		if got, want := len(j.Cookies(benchGetURL)), n-n/5+1; got != want {
+			b.Fatalf("%d cookies sent, want %d", got, want)
+		}
+		j.SetCookies(benchSetURL, del)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			j.SetCookies(benchSetURL, add)
+			j.SetCookies(benchSetURL, del)
+		}
+	}
+}
+
 // headerFunc returns how a Cookie header is made with j: limpet's
 // CookieHeader, or Cookies added to a request as http.Client does.
 func headerFunc(j http.CookieJar) func(*url.URL) string {
@@ -218,6 +242,40 @@ func BenchmarkSetCookies(b *testing.B) {
 	}
 }
 
+// BenchmarkNewCookie measures storing a new cookie and deleting it again
+// for a domain that holds 10 to 3,000 cookies.
+func BenchmarkNewCookie(b *testing.B) {
+	for _, p := range peers {
+		for _, n := range []int{10, 100, 1000, 3000} {
+			b.Run(fmt.Sprintf("%s/%d", p.name, n), benchNewCookie(p, n))
+		}
+	}
+}
+
+// BenchmarkFullJar measures storing a new cookie in a jar at its default
+// MaxCookies (3,000 cookies over 100 sites of 30), so that each call
+// evicts the least recently used cookie of the jar. The standard library's
+// jar has no cap to compare with.
+func BenchmarkFullJar(b *testing.B) {
+	j := jar.New(jar.Options{})
+	for d := range 100 {
+		j.SetCookies(&url.URL{Scheme: "https", Host: fmt.Sprintf("site%d.com", d), Path: "/"}, domainCookies(30, fmt.Sprintf("site%d.com", d)))
+	}
+	if j.Len() != jar.DefaultMaxCookies {
+		b.Fatalf("jar holds %d cookies, want %d", j.Len(), jar.DefaultMaxCookies)
+	}
+	u := &url.URL{Scheme: "https", Host: "new.example.com", Path: "/"}
+	one := make([][]*http.Cookie, 1000)
+	for i := range one {
+		one[i] = []*http.Cookie{{Name: fmt.Sprintf("n%d", i), Value: "v"}}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		j.SetCookies(u, one[i%len(one)])
+	}
+}
+
 // BenchmarkLargeJar measures Cookies(u) and storing one cookie in a jar of
 // 100,000 cookies over 10,000 domains, visiting the domains in turn.
 func BenchmarkLargeJar(b *testing.B) {
@@ -279,6 +337,9 @@ func TestWriteBenchmarks(t *testing.T) {
 	for _, n := range []int{10, 100, 1000} {
 		run(fmt.Sprintf("SetCookies/%d", n), perPeer(func(p peer) func(*testing.B) { return benchSetCookies(p, n) }))
 	}
+	for _, n := range []int{10, 100, 1000, 3000} {
+		run(fmt.Sprintf("NewCookie/%d", n), perPeer(func(p peer) func(*testing.B) { return benchNewCookie(p, n) }))
+	}
 	for _, l := range layouts {
 		get, put := map[string]func(*testing.B){}, map[string]func(*testing.B){}
 		for _, p := range peers {
@@ -295,7 +356,7 @@ func TestWriteBenchmarks(t *testing.T) {
 	md.WriteString("measured in the same run: each pair runs interleaved five times and the medians are shown. Regenerate with:\n\n")
 	md.WriteString("    go test ./jar -run TestWriteBenchmarks -benchreport -count=1 -timeout 30m\n\n")
 	md.WriteString("or run the same benchmarks directly:\n\n")
-	md.WriteString("    go test ./jar -run '^$' -bench 'Cookies|CookieHeader|SetCookies|LargeJar' -benchmem\n\n")
+	md.WriteString("    go test ./jar -run '^$' -bench 'Cookies|CookieHeader|SetCookies|NewCookie|LargeJar' -benchmem\n\n")
 	fmt.Fprintf(&md, "Machine: %s/%s, %d CPUs, %s; %s; load average when the run started: %s (the\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"), load)
 	md.WriteString("machine is shared, so absolute times vary from run to run; the ratios, from interleaved runs, vary less).\n\n")
@@ -305,6 +366,7 @@ func TestWriteBenchmarks(t *testing.T) {
 	md.WriteString("  jar's `Cookies` added with `Request.AddCookie` (what `http.Client` does).\n")
 	md.WriteString("- `SetCookies/N`: `SetCookies(u, one)` replacing one of the N cookies of the same domain, a different one\n")
 	md.WriteString("  each call, in turn.\n")
+	md.WriteString("- `NewCookie/N`: `SetCookies` of a new cookie for the same domain, then of its deletion (`Max-Age=-1`).\n")
 	md.WriteString("- `LargeJar`: 100,000 cookies over 10,000 domains (10 each), the domains visited in turn: `sites` are\n")
 	md.WriteString("  10,000 registrable domains (`site123.com`), `subdomains` are 10,000 hosts of one site (`t123.example.com`).\n")
 	md.WriteString("  `SetCookies` replaces one cookie per call.\n\n")

@@ -102,7 +102,7 @@ func (j *Jar) Explain(u *url.URL) []Decision {
 	var rest []Decision
 	for d, b := range j.domains {
 		for i := range b.entries {
-			e := &b.entries[i]
+			e := b.entries[i]
 			if isSent[e] {
 				continue
 			}

@@ -28,11 +28,11 @@ func checkInvariants(t *testing.T, j *Jar) {
 			t.Fatalf("bucket %q: %d cookies, %d in the index", d, len(b.entries), len(b.index))
 		}
 		for i := range b.entries {
-			e := &b.entries[i]
+			e := b.entries[i]
 			if e.c.Domain != d {
 				t.Fatalf("cookie %s in bucket %q", e.c.Key(), d)
 			}
-			if i > 0 && compareEntries(&b.entries[i-1], e) >= 0 {
+			if i > 0 && compareEntries(b.entries[i-1], e) >= 0 {
 				t.Fatalf("bucket %q out of order at %d", d, i)
 			}
 			if got := b.find(e.c.Key()); got != i {

@@ -187,6 +187,11 @@ type Jar struct {
 	// scratch and mergeBuf are reused by lookups, so that a lookup does not
 	// allocate for its working set.
 	scratch, mergeBuf []*entry
+	// spare holds entries of removed cookies (zeroed) for the next
+	// insertions, so that a cookie set and deleted again allocates
+	// nothing. No pointer to an entry outlives a method call: lookups
+	// clear theirs (doneLocked) before unlocking.
+	spare []*entry
 	// pending holds changes not yet handed to onChange; delivering is set
 	// while a goroutine hands them over.
 	pending    []Change
@@ -196,12 +201,18 @@ type Jar struct {
 
 // bucket holds the cookies of one Domain value in sending order.
 type bucket struct {
-	entries []entry
+	// entries point to the cookies, so that inserting or removing one
+	// moves pointers, not cookies: its cost barely grows with the
+	// bucket's size.
+	entries []*entry
 	// index finds a cookie of a large bucket by Key without a scan: its
 	// sort position (creation time and sequence number) for a binary
 	// search. nil while the bucket holds no more than indexMin cookies.
 	index map[Key]slot
 }
+
+// maxSpare bounds Jar.spare.
+const maxSpare = 16
 
 // indexMin is the bucket size above which a bucket keeps an index: below
 // it, scanning the names costs less than hashing a Key.
@@ -366,7 +377,7 @@ func (j *Jar) matchLocked(t target, now time.Time) []*entry {
 		if b := j.domains[d]; b != nil {
 			before := len(dst)
 			for i := range b.entries {
-				e := &b.entries[i]
+				e := b.entries[i]
 				if e.c.HostOnly && d != t.host ||
 					!pathMatch(t.path, e.c.Path) ||
 					e.c.Secure && !t.secure ||
@@ -469,7 +480,7 @@ func (b *bucket) search(e *entry) int {
 	lo, hi := 0, len(b.entries)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if compareEntries(&b.entries[m], e) < 0 {
+		if compareEntries(b.entries[m], e) < 0 {
 			lo = m + 1
 		} else {
 			hi = m
@@ -485,14 +496,21 @@ func (j *Jar) insertLocked(e entry) {
 		b = &bucket{}
 		j.domains[e.c.Domain] = b
 	}
-	b.entries = slices.Insert(b.entries, b.search(&e), e) // after every entry that sorts before e
+	var pe *entry
+	if n := len(j.spare); n > 0 {
+		pe, j.spare = j.spare[n-1], j.spare[:n-1]
+	} else {
+		pe = new(entry)
+	}
+	*pe = e
+	b.entries = slices.Insert(b.entries, b.search(pe), pe) // after every entry that sorts before e
 	switch {
 	case b.index != nil:
 		b.index[e.c.Key()] = slot{created: e.c.Created, seq: e.seq}
 	case len(b.entries) > indexMin:
 		b.index = make(map[Key]slot, 2*len(b.entries))
 		for i := range b.entries {
-			o := &b.entries[i]
+			o := b.entries[i]
 			b.index[o.c.Key()] = slot{created: o.c.Created, seq: o.seq}
 		}
 	}
@@ -508,8 +526,13 @@ func (j *Jar) insertLocked(e entry) {
 // removeLocked removes the i-th cookie of the bucket for domain and
 // returns it.
 func (j *Jar) removeLocked(domain string, b *bucket, i int) entry {
-	e := b.entries[i]
+	pe := b.entries[i]
+	e := *pe
 	b.entries = slices.Delete(b.entries, i, i+1)
+	if len(j.spare) < maxSpare {
+		*pe = entry{}
+		j.spare = append(j.spare, pe)
+	}
 	if b.index != nil {
 		delete(b.index, e.c.Key())
 	}
@@ -608,11 +631,11 @@ func (j *Jar) evictLocked(domain string, now time.Time) {
 			victim := -1
 			for pass := 0; pass < 2 && victim < 0; pass++ {
 				for i := range b.entries {
-					e := &b.entries[i]
+					e := b.entries[i]
 					if pass == 0 && e.c.Secure {
 						continue
 					}
-					if victim < 0 || lessRecentlyUsed(e, &b.entries[victim]) {
+					if victim < 0 || lessRecentlyUsed(e, b.entries[victim]) {
 						victim = i
 					}
 				}
@@ -624,11 +647,27 @@ func (j *Jar) evictLocked(domain string, now time.Time) {
 	if j.maxTotal <= 0 || j.n <= j.maxTotal {
 		return
 	}
+	if j.n-j.maxTotal == 1 {
+		// The usual case, one cookie over: find the least recently used
+		// without sorting the jar (lessRecentlyUsed is a strict order, so
+		// this is the cookie a sort would put first).
+		var victim *entry
+		for _, b := range j.domains {
+			for _, e := range b.entries {
+				if victim == nil || lessRecentlyUsed(e, victim) {
+					victim = e
+				}
+			}
+		}
+		k := victim.c.Key()
+		b := j.domains[k.Domain]
+		e := j.removeLocked(k.Domain, b, b.find(k))
+		j.emitLocked(ChangeEvicted, e.c, now)
+		return
+	}
 	all := make([]*entry, 0, j.n)
 	for _, b := range j.domains {
-		for i := range b.entries {
-			all = append(all, &b.entries[i])
-		}
+		all = append(all, b.entries...)
 	}
 	slices.SortFunc(all, func(a, b *entry) int {
 		if lessRecentlyUsed(a, b) {

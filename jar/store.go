@@ -136,7 +136,7 @@ func (j *Jar) setLocked(c Cookie, now time.Time, inherit bool) {
 				// The cookie keeps its place in the sending order:
 				// replace it where it is, at a cost that does not grow
 				// with the number of cookies of its domain.
-				j.replaceLocked(&b.entries[i], c)
+				j.replaceLocked(b.entries[i], c)
 				j.emitLocked(ChangeSet, c, now)
 				return
 			}
@@ -313,7 +313,7 @@ func (j *Jar) collect() []Cookie {
 	es := make([]*entry, 0, j.n)
 	for _, b := range j.domains {
 		for i := range b.entries {
-			if e := &b.entries[i]; !e.c.Expired(now) {
+			if e := b.entries[i]; !e.c.Expired(now) {
 				es = append(es, e)
 			}
 		}

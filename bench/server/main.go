@@ -1,35 +1,99 @@
-// Command server is the loopback server of the command-line benchmark: it
-// sets a session cookie on /login and answers /api/me with a small JSON
-// body when the cookie comes back. It prints its URL and serves until
-// killed.
+// Command server is the loopback server of limpet's comparison benchmarks.
+// It runs in a process of its own, so that the allocations the clients
+// report are theirs alone. It prints its base URL on standard output and
+// serves until killed.
+//
+// Routes:
+//
+//	/login        sets the session cookie JSESSIONID (204)
+//	/api/me       {"name":"alice"} with the session cookie, else 401
+//	/api/items    {"items":[...]} with the session cookie, else 401; with an
+//	              Authorization header, the bearer token must be valid too
+//	/api/token    answers {"token":...,"expires_in":3600} and sets the session
+//	              cookie (a token login endpoint)
+//	/api/rotate   sets one of 50 rotating cookies on every response (churn)
 package main
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
+	"sync/atomic"
+)
+
+const (
+	sessionID = "6F1C2A9E0B6F1C2A9E0B"
+	bearer    = "Bearer tok-6F1C2A9E0B6F1C2A9E0B"
+	itemsBody = `{"items":[{"id":1,"name":"apple"},{"id":2,"name":"pear"},{"id":3,"name":"plum"}]}`
 )
 
 func main() {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := "127.0.0.1:0"
+	if len(os.Args) > 1 {
+		addr = os.Args[1]
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(os.Stderr, "server:", err)
 		os.Exit(1)
 	}
+	fmt.Println("http://" + ln.Addr().String())
+	if err := http.Serve(ln, handler()); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+func hasSession(r *http.Request) bool {
+	c, err := r.Cookie("JSESSIONID")
+	return err == nil && c.Value == sessionID
+}
+
+func setSession(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: sessionID, Path: "/", HttpOnly: true})
+}
+
+func handler() http.Handler {
+	var n atomic.Int64
 	mux := http.NewServeMux()
 	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
-		http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: "6F1C2A9E0B6F1C2A9E0B", Path: "/", HttpOnly: true})
+		setSession(w)
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("/api/me", func(w http.ResponseWriter, r *http.Request) {
-		if c, err := r.Cookie("JSESSIONID"); err != nil || c.Value != "6F1C2A9E0B6F1C2A9E0B" {
+		if !hasSession(r) {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"name":"alice"}`)
+		io.WriteString(w, `{"name":"alice"}`)
 	})
-	fmt.Println("http://" + ln.Addr().String())
-	http.Serve(ln, mux)
+	mux.HandleFunc("/api/items", func(w http.ResponseWriter, r *http.Request) {
+		if a := r.Header.Get("Authorization"); !hasSession(r) || a != "" && a != bearer {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, itemsBody)
+	})
+	mux.HandleFunc("/api/token", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		io.Copy(io.Discard, r.Body)
+		setSession(w)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"token":"tok-6F1C2A9E0B6F1C2A9E0B","expires_in":3600}`)
+	})
+	mux.HandleFunc("/api/rotate", func(w http.ResponseWriter, r *http.Request) {
+		i := n.Add(1)
+		http.SetCookie(w, &http.Cookie{Name: "rot" + strconv.FormatInt(i%50, 10), Value: strconv.FormatInt(i, 10), Path: "/"})
+		io.WriteString(w, "ok")
+	})
+	return mux
 }

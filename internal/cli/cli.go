@@ -119,6 +119,9 @@ func message(err error) string {
 	if errors.As(err, &ae) {
 		return redact.Text(strings.TrimPrefix(ae.Error(), "items: "))
 	}
+	if m := storeMessage(err); m != "" {
+		return redact.Text(m)
+	}
 	if m := networkMessage(err); m != "" {
 		return redact.Text(m)
 	}

@@ -33,6 +33,11 @@ type Factory struct {
 	// HTTPS makes https the default scheme, as the limpet-s command does
 	// (HTTPie's https).
 	HTTPS bool
+
+	// sessionStore is --session-store, set by the root command's flag
+	// parsing (the one field that changes after NewFactory).
+	sessionStore string
+	opened       openedStore
 }
 
 // NewFactory returns the Factory of the process: its environment, its
@@ -52,5 +57,17 @@ func NewFactory(io *IOStreams) *Factory {
 
 // sessions returns where the commands find stored sessions.
 func (f *Factory) sessions() sessionDir {
-	return sessionDir{configDir: f.ConfigDir, homeDir: f.HomeDir}
+	return sessionDir{configDir: f.ConfigDir, homeDir: f.HomeDir, storeURL: f.sessionStoreURL, opened: &f.opened}
+}
+
+// sessionStoreURL is where named sessions live: --session-store, else
+// $LIMPET_SESSION_STORE; "" means the file store of ConfigDir.
+func (f *Factory) sessionStoreURL() string {
+	if f.sessionStore != "" {
+		return f.sessionStore
+	}
+	if f.Getenv == nil {
+		return ""
+	}
+	return f.Getenv(sessionStoreEnv)
 }

@@ -233,8 +233,8 @@ func TestFactorySessions(t *testing.T) {
 	dir, _ := f.ConfigDir()
 	home, _ := f.HomeDir()
 	st, err := sd.store()
-	if err != nil || st.Dir() != dir {
-		t.Fatalf("store %v in %q, want %q", err, st.Dir(), dir)
+	if err != nil || st.where() != dir {
+		t.Fatalf("store %v in %q, want %q", err, st.where(), dir)
 	}
 	if got := sd.expandHome("~/s.json"); got != home+"/s.json" {
 		t.Errorf("expandHome = %q", got)

@@ -26,7 +26,6 @@ import (
 	"github.com/limpet-http/limpet/login"
 	"github.com/limpet-http/limpet/spring"
 	"github.com/limpet-http/limpet/store"
-	"github.com/limpet-http/limpet/store/filestore"
 	"github.com/limpet-http/limpet/token"
 )
 
@@ -266,8 +265,7 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	lo.StateSavers = []limpet.StateSaver{saver}
 	lo.OnRequest = append(lo.OnRequest, passwordGuard(allowed, "the login at "+stripQuery(target), false, nil))
 	if o.SavePassword {
-		fo := filestore.Options{SavePasswords: true}
-		lo.Store = filestore.Open(f.Path(), fo)
+		lo.Store = f.savingPasswords()
 	}
 	s, err := o.NewSession(lo)
 	if err != nil {

@@ -172,6 +172,8 @@ Exit status with --check-status: 3 for 3xx, 4 for 4xx, 5 for 5xx; 2 for a timeou
 		cmd.Flags().Lookup("default-scheme").DefValue = "https"
 	}
 	completeRequestFlags(cmd, f)
+	cmd.PersistentFlags().StringVar(&f.sessionStore, "session-store", "",
+		"where named sessions live: a directory (file:DIR), or redis://[:PASSWORD@]HOST[:PORT][/DB] (rediss:// for TLS; ?cluster=1&addr=HOST:PORT for a Redis Cluster); default $"+sessionStoreEnv+", else the configuration directory")
 	cmd.AddCommand(NewCmdLogin(f, nil), NewCmdLogout(f, nil), NewCmdSession(f), NewCmdCookies(f), NewCmdCompletion(f))
 	return cmd
 }

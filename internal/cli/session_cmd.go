@@ -5,9 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/limpet-http/limpet/spring"
 	"io"
+	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -20,6 +21,7 @@ import (
 	"github.com/limpet-http/limpet/internal/cli/items"
 	"github.com/limpet-http/limpet/internal/redact"
 	"github.com/limpet-http/limpet/jar"
+	"github.com/limpet-http/limpet/spring"
 	"github.com/limpet-http/limpet/store"
 	"github.com/limpet-http/limpet/store/filestore"
 )
@@ -76,7 +78,11 @@ func runSessionList(ctx context.Context, opts *SessionListOptions) error {
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 3, ' ', 0)
 	for _, n := range names {
-		f, _ := st.File(n)
+		f, err := st.file(n)
+		if err != nil {
+			fmt.Fprintf(tw, "%s\t(unreadable: %s)\n", n, message(err))
+			continue
+		}
 		snap, err := f.Load(ctx)
 		if err != nil {
 			fmt.Fprintf(tw, "%s\t(unreadable: %s)\n", n, message(err))
@@ -303,7 +309,11 @@ func NewCmdSessionReset(f *Factory, runF func(*SessionDeleteOptions) error) *cob
 			if err != nil {
 				return err
 			}
-			kept, err := file.Reset(cmd.Context())
+			fs, ok := file.(fileSession)
+			if !ok {
+				return fmt.Errorf("session %s is not a file: reset moves a file aside; use limpet session delete %s", name, name)
+			}
+			kept, err := fs.Reset(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -479,12 +489,12 @@ func hostOfSession(name string) string {
 
 // importTarget is the session an import writes to: an existing one, a
 // path, or a new stored name HOST_PORT/NAME.
-func (sd sessionDir) importTarget(arg string) (*filestore.File, error) {
+func (sd sessionDir) importTarget(arg string) (sessionFile, error) {
 	if f, _, err := sd.find(arg); err == nil {
 		return f, nil
 	}
 	if isSessionPath(arg) {
-		return filestore.Open(sd.expandHome(arg), filestore.Options{}), nil
+		return fileSession{filestore.Open(sd.expandHome(arg), filestore.Options{})}, nil
 	}
 	st, err := sd.store()
 	if err != nil {
@@ -493,7 +503,7 @@ func (sd sessionDir) importTarget(arg string) (*filestore.File, error) {
 	if !strings.Contains(arg, "/") {
 		return nil, fmt.Errorf("no session %q; name a new one as HOST_PORT/NAME (e.g. localhost_8080/%s) or give a path", arg, arg)
 	}
-	return st.File(arg)
+	return st.file(arg)
 }
 
 // stamp gives imported cookies creation and update times, so that a merge
@@ -538,6 +548,11 @@ func NewCmdCookies(f *Factory) *cobra.Command {
 type CookiesWhyOptions struct {
 	IO       *IOStreams
 	Sessions sessionDir
+	// Now is the clock that tells which cookies have expired.
+	Now func() time.Time
+	// DefaultScheme is the scheme of a URL given without one (":8080/x"):
+	// the command's, "https" for limpet-s.
+	DefaultScheme string
 
 	Session string
 	URL     string
@@ -546,11 +561,22 @@ type CookiesWhyOptions struct {
 // NewCmdCookiesWhy returns "limpet cookies why"; runF, when not nil, runs
 // instead of the command (for tests).
 func NewCmdCookiesWhy(f *Factory, runF func(*CookiesWhyOptions) error) *cobra.Command {
-	opts := &CookiesWhyOptions{IO: f.IOStreams, Sessions: f.sessions()}
+	opts := &CookiesWhyOptions{IO: f.IOStreams, Sessions: f.sessions(), Now: f.Now, DefaultScheme: "http"}
+	if f.HTTPS {
+		opts.DefaultScheme = "https"
+	}
 	return &cobra.Command{
 		Use:   "why SESSION URL",
 		Short: "Tell, for each cookie of SESSION, whether a request to URL carries it, and why not",
-		Args:  wantArgs("SESSION", "URL"),
+		Long: `Tell, for each cookie of SESSION, whether a request to URL carries it, and why not:
+expired (cookies that expired since the session was saved are listed too), another
+host, a path that does not match, a Secure cookie over plain http.
+
+URL takes the shorthands of requests: :8080/x is http://localhost:8080/x (https
+with limpet-s), example.org/x is http://example.org/x.
+
+  limpet cookies why shop :8080/admin/report`,
+		Args: wantArgs("SESSION", "URL"),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 0 {
 				return completeSessionArg(f, 0)(cmd, args, toComplete)
@@ -569,11 +595,15 @@ func NewCmdCookiesWhy(f *Factory, runF func(*CookiesWhyOptions) error) *cobra.Co
 
 func runCookiesWhy(ctx context.Context, opts *CookiesWhyOptions) error {
 	out := opts.IO.Out
-	ireq, err := items.Parse([]string{opts.URL}, items.Options{})
+	ireq, err := items.Parse([]string{opts.URL}, items.Options{DefaultScheme: opts.DefaultScheme})
 	if err != nil {
 		return fmt.Errorf("URL %q: %w", opts.URL, err)
 	}
 	u := ireq.URL
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
 	// The session file a request to u would use.
 	f, name, err := opts.Sessions.file(opts.Session, u, "")
 	if err != nil {
@@ -596,12 +626,14 @@ func runCookiesWhy(ctx context.Context, opts *CookiesWhyOptions) error {
 		return sessionLoadError(opts.Session, err)
 	}
 	fmt.Fprintf(out, "session %s (file %s) for %s:\n", label, f.Path(), u.Redacted())
-	j := jar.New(jar.Options{})
-	if err := j.Restore(snap.JarCookies()); err != nil {
+	j := jar.New(jar.Options{Clock: now})
+	cookies := snap.JarCookies()
+	if err := j.Restore(cookies); err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
-	for _, d := range j.Explain(u) {
+	// Restore leaves expired cookies out; they are explained after the others.
+	for _, d := range append(j.Explain(u), explainExpired(cookies, u, now())...) {
 		if d.Sent() {
 			fmt.Fprintf(tw, "%s\tsent\n", d.Cookie.Name)
 		} else {
@@ -626,4 +658,28 @@ func displayFlow(flow string) string {
 		return flowTomcat
 	}
 	return flow
+}
+
+// explainExpired explains the cookies expired at now, sorted by name: a
+// request to u does not carry them, and when another rule would keep one back
+// even before it expired, the detail says that too.
+func explainExpired(cookies []jar.Cookie, u *url.URL, now time.Time) []jar.Decision {
+	var out []jar.Decision
+	for _, c := range cookies {
+		if !c.Expired(now) {
+			continue
+		}
+		d := jar.Decision{Cookie: c, Reason: jar.NotSentExpired, Detail: "expired at " + c.Expires.UTC().Format(time.RFC3339)}
+		// The decision the moment before it expired.
+		before := c.Expires.Add(-time.Nanosecond)
+		j := jar.New(jar.Options{Clock: func() time.Time { return before }})
+		if j.Restore([]jar.Cookie{c}) == nil {
+			if ds := j.Explain(u); len(ds) == 1 && !ds[0].Sent() {
+				d.Detail += "; also " + ds[0].Detail
+			}
+		}
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b jar.Decision) int { return strings.Compare(a.Cookie.Name, b.Cookie.Name) })
+	return out
 }

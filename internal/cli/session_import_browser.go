@@ -13,7 +13,6 @@ import (
 	"github.com/limpet-http/limpet/browsercookie"
 	"github.com/limpet-http/limpet/internal/redact"
 	"github.com/limpet-http/limpet/store"
-	"github.com/limpet-http/limpet/store/filestore"
 )
 
 // browserImportHelp documents "session import --from".
@@ -85,7 +84,7 @@ type browserImportOptions struct {
 // browserImportTarget resolves the session argument: an existing session
 // or file, or a new stored name HOST_PORT/NAME. It returns the file, the
 // name to show and the host the name implies ("" for a path).
-func browserImportTarget(sd sessionDir, arg string) (*filestore.File, string, string, error) {
+func browserImportTarget(sd sessionDir, arg string) (sessionFile, string, string, error) {
 	if f, name, err := sd.find(arg); err == nil {
 		if isSessionPath(arg) {
 			return f, name, "", nil

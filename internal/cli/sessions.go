@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -23,7 +24,7 @@ import (
 type cliSession struct {
 	arg      string // as given to --session
 	label    string // as the session commands take it: the stored name, or arg for a path
-	file     *filestore.File
+	file     sessionFile
 	readOnly bool
 	snap     store.Snapshot
 	exists   bool
@@ -51,19 +52,35 @@ func isSessionPath(arg string) bool {
 }
 
 // sessionDir finds the sessions the commands name: stored ones under the
-// configuration directory, and session files given by path.
+// configuration directory (or in the store --session-store names), and
+// session files given by path.
 type sessionDir struct {
 	configDir func() (string, error)
 	homeDir   func() (string, error)
+	// storeURL returns --session-store, else $LIMPET_SESSION_STORE; ""
+	// means the file store of configDir. nil means "".
+	storeURL func() string
+	opened   *openedStore // shared by the copies of a sessionDir
+}
+
+// openedStore is the store of named sessions, opened once per run.
+type openedStore struct {
+	once sync.Once
+	st   namedStore
+	err  error
 }
 
 // store returns the store of named sessions.
-func (sd sessionDir) store() (*filestore.Store, error) {
-	dir, err := sd.configDir()
-	if err != nil {
-		return nil, err
+func (sd sessionDir) store() (namedStore, error) {
+	url := ""
+	if sd.storeURL != nil {
+		url = sd.storeURL()
 	}
-	return filestore.New(filestore.Options{Dir: dir})
+	if sd.opened == nil {
+		return openNamedStore(url, sd.configDir)
+	}
+	sd.opened.once.Do(func() { sd.opened.st, sd.opened.err = openNamedStore(url, sd.configDir) })
+	return sd.opened.st, sd.opened.err
 }
 
 // expandHome replaces a leading "~/" with the home directory.
@@ -94,9 +111,9 @@ func hostKey(u *url.URL, hostHeader string) (string, error) {
 // path; HOST_PORT/NAME, which must be the request's host; or NAME, kept
 // for the request's host as HTTPie lays sessions out. It returns the
 // stored name too ("" for a path).
-func (sd sessionDir) file(arg string, u *url.URL, hostHeader string) (*filestore.File, string, error) {
+func (sd sessionDir) file(arg string, u *url.URL, hostHeader string) (sessionFile, string, error) {
 	if isSessionPath(arg) {
-		return filestore.Open(sd.expandHome(arg), filestore.Options{}), "", nil
+		return fileSession{filestore.Open(sd.expandHome(arg), filestore.Options{})}, "", nil
 	}
 	st, err := sd.store()
 	if err != nil {
@@ -120,7 +137,7 @@ func (sd sessionDir) file(arg string, u *url.URL, hostHeader string) (*filestore
 			return nil, "", fmt.Errorf("session name %q: use letters, digits, '_', '.' and '-' (or give a path, such as ./%s.json)", arg, arg)
 		}
 	}
-	f, err := st.File(name)
+	f, err := st.file(name)
 	return f, name, err
 }
 
@@ -182,6 +199,9 @@ func (sd sessionDir) open(name, readOnlyName string, ireq *items.Request) (*cliS
 // beside it), so that a run does not send its request and then fail to
 // save what came back. It creates the directory, as the first save would.
 func checkWritable(arg, path string) error {
+	if isStoreLocation(path) {
+		return nil // not a file: the store's own errors say what is wrong
+	}
 	dir, base := filepath.Split(path)
 	fail := func(err error) error {
 		if errors.Is(err, syscall.ENAMETOOLONG) {
@@ -398,7 +418,7 @@ func (cs *cliSession) SaveState(s *store.Snapshot) {
 func (cs *cliSession) LoadState(store.Snapshot) {}
 
 // readOnlyStore loads a session but never writes it.
-type readOnlyStore struct{ f *filestore.File }
+type readOnlyStore struct{ f sessionFile }
 
 func (r readOnlyStore) Load(ctx context.Context) (store.Snapshot, error) { return r.f.Load(ctx) }
 
@@ -409,13 +429,13 @@ func (r readOnlyStore) Save(_ context.Context, s store.Snapshot) (store.Snapshot
 // find resolves a session argument of the session commands: a path, a
 // full stored name ("localhost_8080/app"), or a bare name that is unique
 // among the stored sessions.
-func (sd sessionDir) find(arg string) (*filestore.File, string, error) {
+func (sd sessionDir) find(arg string) (sessionFile, string, error) {
 	if isSessionPath(arg) {
 		path := sd.expandHome(arg)
 		if _, err := os.Stat(path); err != nil {
 			return nil, "", fmt.Errorf("session file %s: %w", arg, unwrapPathError(err))
 		}
-		return filestore.Open(path, filestore.Options{}), arg, nil
+		return fileSession{filestore.Open(path, filestore.Options{})}, arg, nil
 	}
 	st, err := sd.store()
 	if err != nil {
@@ -433,9 +453,9 @@ func (sd sessionDir) find(arg string) (*filestore.File, string, error) {
 	}
 	switch len(matches) {
 	case 0:
-		return nil, "", fmt.Errorf("no session %q in %s (see limpet session list)", arg, st.Dir())
+		return nil, "", fmt.Errorf("no session %q in %s (see limpet session list)", arg, st.where())
 	case 1:
-		f, err := st.File(matches[0])
+		f, err := st.file(matches[0])
 		return f, matches[0], err
 	}
 	return nil, "", fmt.Errorf("session name %q is kept for several hosts (%s): give one of them", arg, strings.Join(matches, ", "))

@@ -67,6 +67,11 @@ type Options struct {
 	// DefaultMaxRetries. Retries wait a short random time that grows up to
 	// 20ms.
 	MaxRetries int
+	// LockTTL is how long the recovery lock (Session.LockRecovery) lasts
+	// unless its holder renews it, which it does every LockTTL/3 while it
+	// holds it: a holder that dies stalls the other processes at most this
+	// long. Zero means DefaultLockTTL.
+	LockTTL time.Duration
 	// Clock returns the current time; nil means time.Now. It judges
 	// expired cookies and old tombstones and stamps Meta times.
 	Clock func() time.Time
@@ -127,6 +132,7 @@ type Store struct {
 	client redis.UniversalClient
 	opts   Options
 	prefix string
+	owned  bool // the client is the Store's own (OpenStore): Close closes it
 
 	mu       sync.Mutex          // guards sessions
 	sessions map[string]*Session // by name, so that their caches are reused
@@ -343,8 +349,42 @@ func (s *Session) Load(ctx context.Context) (store.Snapshot, error) {
 // wrapping store.ErrCorrupt; nothing is written. When other writers won
 // every attempt, the error wraps ErrConflict and nothing is written.
 func (s *Session) Save(ctx context.Context, snap store.Snapshot) (store.Snapshot, error) {
+	opts := s.st.opts
+	return s.modify(ctx, "save", func(disk store.Snapshot, now time.Time) (store.Snapshot, error) {
+		return store.Merge(disk, snap, store.MergeOptions{Now: now, TombstoneTTL: opts.TombstoneTTL,
+			MaxCookiesPerDomain: opts.MaxCookiesPerDomain, MaxCookies: opts.MaxCookies}), nil
+	})
+}
+
+// Update reads the stored session (empty when there is none), calls fn with
+// a copy of it, and stores what fn left, in one optimistic transaction like
+// Save's: when another writer changed the key meanwhile, fn is called again
+// with the new value. When fn returns an error nothing is written and that
+// error is returned. Update is for changes that must see the current state
+// (a logout that clears the session); Save is the usual way to store one.
+func (s *Session) Update(ctx context.Context, fn func(*store.Snapshot) error) (store.Snapshot, error) {
+	return s.modify(ctx, "update", func(disk store.Snapshot, _ time.Time) (store.Snapshot, error) {
+		c := disk.Clone()
+		if err := fn(&c); err != nil {
+			return store.Snapshot{}, &fnError{err}
+		}
+		return c, nil
+	})
+}
+
+// fnError carries the error of Update's fn out of the transaction.
+type fnError struct{ err error }
+
+func (e *fnError) Error() string { return e.err.Error() }
+
+// modify runs change on the stored value in an optimistic transaction.
+func (s *Session) modify(ctx context.Context, op string, change func(disk store.Snapshot, now time.Time) (store.Snapshot, error)) (store.Snapshot, error) {
 	fail := func(err error) (store.Snapshot, error) {
-		return store.Snapshot{}, &Error{Op: "save", Key: s.key, Err: err}
+		var fe *fnError
+		if errors.As(err, &fe) {
+			return store.Snapshot{}, fe.err
+		}
+		return store.Snapshot{}, &Error{Op: op, Key: s.key, Err: err}
 	}
 	opts := s.st.opts
 	retries := opts.MaxRetries
@@ -370,8 +410,9 @@ func (s *Session) Save(ctx context.Context, snap store.Snapshot) (store.Snapshot
 				}
 			}
 			now := opts.now()
-			next = store.Merge(disk, snap, store.MergeOptions{Now: now, TombstoneTTL: opts.TombstoneTTL,
-				MaxCookiesPerDomain: opts.MaxCookiesPerDomain, MaxCookies: opts.MaxCookies})
+			if next, err = change(disk, now); err != nil {
+				return err
+			}
 			store.Stamp(&next, now)
 			out = next
 			if opts.DropSessionCookies {
