@@ -203,13 +203,16 @@ func (s *Session) recoverShared(ctx context.Context, recover func() error) (adop
 	return false, nil
 }
 
-// saveShared saves under the recovery lock, so that no save lands in the
-// middle of another process's login, and leaves this process's cookies out
-// when another process logged in since this one last did: they belong to
-// the replaced login (a servlet container's answer to a request with the
-// expired session sets a new, anonymous session cookie, which is newer
-// than the login's and would win the merge), and this process adopts the
-// new login at its next recovery. The rest of its state is saved.
+// saveShared saves the session of a Session with an Authenticator (one
+// without never logs in, and never holds the lock) under the recovery
+// lock, so that no save lands in the middle of another process's login,
+// and writes nothing when another process logged in since this one last
+// did: this process's cookies and state belong to the replaced login (a
+// servlet container's answer to a request with the expired session sets a
+// new, anonymous session cookie, which is newer than the login's and would
+// win the merge; a CSRF token of the old session would be kept beside the
+// new session's CSRF cookie), and this process adopts the new login at its
+// next recovery.
 func (p *persistence) saveShared(ctx context.Context, force bool, adopt func(store.Snapshot)) error {
 	p.mu.Lock()
 	dirty := p.dirty

@@ -3,6 +3,9 @@ package limpet_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -156,4 +159,61 @@ func TestFleetFileBoundedWait(t *testing.T) {
 		t.Errorf("%d logins while another held the lock", ss.logins.Load())
 	}
 	t.Log(err)
+}
+
+// A process whose login another process has replaced does not save its
+// cookies over the new login's: here its request to a public page got a
+// new, anonymous session cookie (newer than the login's), after the other
+// process logged in. A process starting afterwards finds the new login's
+// session and needs no login of its own.
+func TestFleetStaleProcessSavesNothing(t *testing.T) {
+	ss := newSessionServer(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/public", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: "anonymous-public", Path: "/", HttpOnly: true})
+		fmt.Fprint(w, "public")
+	})
+	mux.HandleFunc("/", ss.serve)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	path := filepath.Join(t.TempDir(), "shared.json")
+	open := func() *limpet.Session {
+		return newSession(t, limpet.Options{BaseURL: srv.URL, Authenticator: &formAuth{password: ss.password},
+			Store: filestore.Open(path, filestore.Options{}), ManualSave: true})
+	}
+	ctx := context.Background()
+	get := func(s *limpet.Session, p string) *limpet.Response {
+		t.Helper()
+		resp, err := s.Get(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Close()
+		return resp
+	}
+	a := open()
+	get(a, "/api/me") // the first login (a recovery from no session)
+	if err := a.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stale := open()
+	if r := get(stale, "/api/me"); len(r.Recoveries) != 0 {
+		t.Fatalf("the second process logged in: %+v", r.Recoveries)
+	}
+	resp, err := a.Post(ctx, "/expire", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Close()
+	get(a, "/api/me") // a logs in again; stale does not know
+	logins := ss.logins.Load()
+	get(stale, "/public")
+	if err := stale.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	later := open()
+	if r := get(later, "/api/me"); r.StatusCode != 200 || len(r.Recoveries) != 0 || ss.logins.Load() != logins {
+		t.Errorf("a process starting after the stale one saved: status %d, recoveries %+v, %d more logins; want the new login's session",
+			r.StatusCode, r.Recoveries, ss.logins.Load()-logins)
+	}
 }

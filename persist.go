@@ -210,7 +210,7 @@ func (p *persistence) save(ctx context.Context, force bool) error {
 			p.auth.unchanged(gen, func() { p.adopt(merged) })
 		}
 	}
-	if p.fleet != nil {
+	if p.fleet != nil && p.auth != nil {
 		return p.saveShared(ctx, force, adopt) // fleet.go
 	}
 	return p.write(ctx, force, false, adopt)
@@ -218,9 +218,8 @@ func (p *persistence) save(ctx context.Context, force bool) error {
 
 // write is save without waiting for a login: the caller either has no
 // Authenticator, waited, or runs in the login's own generation (fleet.go).
-// adopt takes what the store merged in. stale leaves the jar's cookies and
-// deletions out, and adopts nothing: they belong to a login that another
-// process has replaced since (fleet.go).
+// adopt takes what the store merged in. stale writes nothing: the state
+// belongs to a login that another process has replaced since (fleet.go).
 func (p *persistence) write(ctx context.Context, force, stale bool, adopt func(store.Snapshot)) error {
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()
@@ -232,14 +231,14 @@ func (p *persistence) write(ctx context.Context, force, stale bool, adopt func(s
 	tombs := p.tombs
 	p.tombs, p.dirty = nil, false
 	p.mu.Unlock()
+	if stale {
+		return nil
+	}
 
 	snap := store.Snapshot{
 		Meta:       store.Meta{Limpet: Version},
 		Cookies:    store.CookiesFromJar(p.jar.Snapshot()),
 		Tombstones: tombs,
-	}
-	if stale {
-		snap.Cookies, snap.Tombstones = nil, nil
 	}
 	for _, s := range p.savers {
 		s.SaveState(&snap)

@@ -61,10 +61,11 @@ def main():
         return sum(counts)
 
     run(warm)
-    start = time.perf_counter()
+    cpu0, start = time.process_time(), time.perf_counter()
     n = run(secs)
-    elapsed = time.perf_counter() - start
-    print(json.dumps({"client": name, "conc": conc, "requests": n, "seconds": elapsed, "rps": n / elapsed}))
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu0
+    print(json.dumps({"client": name, "conc": conc, "requests": n, "seconds": elapsed, "rps": n / elapsed,
+                      "cpu_us_per_req": 1e6 * cpu / n}))
 
 
 if __name__ == "__main__":

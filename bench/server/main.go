@@ -11,6 +11,9 @@
 //	              Authorization header, the bearer token must be valid too
 //	/api/token    answers {"token":...,"expires_in":3600} and sets the session
 //	              cookie (a token login endpoint)
+//	/api/once     like /api/items, but a bearer token is good for one answer:
+//	              the next request is refused as a client whose session
+//	              expired is (re-login timing)
 //	/api/rotate   sets one of 50 rotating cookies on every response (churn)
 package main
 
@@ -21,12 +24,14 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 )
 
 const (
 	sessionID = "6F1C2A9E0B6F1C2A9E0B"
-	bearer    = "Bearer tok-6F1C2A9E0B6F1C2A9E0B"
+	// bearer is the first token /api/token hands out.
+	bearer    = "Bearer tok-0-" + sessionID
 	itemsBody = `{"items":[{"id":1,"name":"apple"},{"id":2,"name":"pear"},{"id":3,"name":"plum"}]}`
 )
 
@@ -52,12 +57,21 @@ func hasSession(r *http.Request) bool {
 	return err == nil && c.Value == sessionID
 }
 
+// validToken accepts every token /api/token handed out (whatever its
+// number): /api/items does not expire them.
+func validToken(auth string) bool {
+	return strings.HasPrefix(auth, "Bearer tok-") && strings.HasSuffix(auth, "-"+sessionID)
+}
+
 func setSession(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: sessionID, Path: "/", HttpOnly: true})
 }
 
 func handler() http.Handler {
 	var n atomic.Int64
+	// gen numbers the token /api/token hands out and /api/once accepts;
+	// /api/once moves it on after each answer.
+	var gen atomic.Int64
 	mux := http.NewServeMux()
 	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
 		setSession(w)
@@ -72,7 +86,7 @@ func handler() http.Handler {
 		io.WriteString(w, `{"name":"alice"}`)
 	})
 	mux.HandleFunc("/api/items", func(w http.ResponseWriter, r *http.Request) {
-		if a := r.Header.Get("Authorization"); !hasSession(r) || a != "" && a != bearer {
+		if a := r.Header.Get("Authorization"); !hasSession(r) || a != "" && !validToken(a) {
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
@@ -88,7 +102,17 @@ func handler() http.Handler {
 		io.Copy(io.Discard, r.Body)
 		setSession(w)
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"token":"tok-6F1C2A9E0B6F1C2A9E0B","expires_in":3600}`)
+		fmt.Fprintf(w, `{"token":"tok-%d-6F1C2A9E0B6F1C2A9E0B","expires_in":3600}`, gen.Load())
+	})
+	mux.HandleFunc("/api/once", func(w http.ResponseWriter, r *http.Request) {
+		g := gen.Load()
+		if !hasSession(r) || r.Header.Get("Authorization") != fmt.Sprintf("Bearer tok-%d-6F1C2A9E0B6F1C2A9E0B", g) || !gen.CompareAndSwap(g, g+1) {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, itemsBody)
 	})
 	mux.HandleFunc("/api/rotate", func(w http.ResponseWriter, r *http.Request) {
 		i := n.Add(1)

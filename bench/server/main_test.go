@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -54,6 +55,22 @@ func TestTokenLoginAndRotation(t *testing.T) {
 	w := get(t, h, http.MethodPost, "/api/token", nil)
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"token":"tok-`) || w.Header().Get("Set-Cookie") == "" {
 		t.Errorf("POST /api/token: %d %s", w.Code, w.Body)
+	}
+	for i := range 3 {
+		tok := fmt.Sprintf("Bearer tok-%d-6F1C2A9E0B6F1C2A9E0B", i)
+		if i == 0 && tok != bearer {
+			t.Fatalf("first token %q, want %q", tok, bearer)
+		}
+		auth := http.Header{"Cookie": {"JSESSIONID=" + sessionID}, "Authorization": {tok}}
+		if got := get(t, h, http.MethodGet, "/api/once", auth).Code; got != http.StatusOK {
+			t.Errorf("GET /api/once with token %d: %d", i, got)
+		}
+		if got := get(t, h, http.MethodGet, "/api/once", auth).Code; got != http.StatusUnauthorized {
+			t.Errorf("GET /api/once with token %d again: %d, want 401", i, got)
+		}
+		if w := get(t, h, http.MethodPost, "/api/token", nil); !strings.Contains(w.Body.String(), fmt.Sprintf(`"tok-%d-`, i+1)) {
+			t.Errorf("POST /api/token after %d answers: %s", i+1, w.Body)
+		}
 	}
 	a := get(t, h, http.MethodGet, "/api/rotate", nil).Header().Get("Set-Cookie")
 	b := get(t, h, http.MethodGet, "/api/rotate", nil).Header().Get("Set-Cookie")

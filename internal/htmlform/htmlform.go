@@ -19,6 +19,9 @@ import (
 // option) or <textarea>.
 type Input struct {
 	Name, Type, Value string
+	// Autocomplete is the autocomplete attribute, lower-cased
+	// ("username", "current-password"), of an <input>.
+	Autocomplete string
 }
 
 // Form is one <form> element.
@@ -136,7 +139,8 @@ func Parse(r io.Reader) (*Page, error) {
 				if (typ == "checkbox" || typ == "radio") && !hasKey(attrs, "value") {
 					val = "on"
 				}
-				cur.Inputs = append(cur.Inputs, Input{Name: attrs["name"], Type: typ, Value: val})
+				cur.Inputs = append(cur.Inputs, Input{Name: attrs["name"], Type: typ, Value: val,
+					Autocomplete: strings.ToLower(strings.TrimSpace(attrs["autocomplete"]))})
 			case "textarea":
 				if cur != nil && attrs["name"] != "" {
 					cur.Inputs = append(cur.Inputs, Input{Name: attrs["name"], Type: "textarea"})

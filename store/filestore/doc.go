@@ -44,6 +44,14 @@
 // Delete removes pending files with the session; Reset moves them aside
 // with it.
 //
+// # One login for processes sharing a session
+//
+// File.LockRecovery is a second lock, an flock on ".<name>.json.login"
+// beside the session file, which a limpet Session holds while it logs in
+// again (limpet.RecoveryLocker): of the processes that meet an expired
+// server session at once, one logs in and the others wait, then adopt its
+// session. The kernel releases the lock of a process that dies.
+//
 // # Crash safety
 //
 // A file is never written in place: the new content goes to a temporary

@@ -32,6 +32,22 @@
 // Load is one GET: it sees a whole saved state, never a partial one. Store
 // and Session values are safe for concurrent use by multiple goroutines.
 //
+// # One login for a fleet
+//
+// Session.LockRecovery is the recovery lock a limpet Session holds while it
+// logs in again (limpet.RecoveryLocker), so that of the workers meeting an
+// expired server session one logs in and the others adopt its session: a
+// key set to a random token with an expiry (Options.LockTTL), renewed while
+// held, deleted only by its holder, whose release wakes the waiters through
+// pub/sub. The lock key shares the session key's cluster hash slot.
+//
+// # Opening by URL
+//
+// OpenStore (and store.Open, once this package is imported) opens a Store
+// from a redis:// or rediss:// URL, with prefix, ttl, lock_ttl and
+// cluster=1&addr=... parameters of this package's own; Store.Close closes
+// its client.
+//
 // # Expiry
 //
 // With Options.TTL each Save sets the key to expire TTL later, so sessions

@@ -23,8 +23,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	restyv2 "github.com/go-resty/resty/v2"
@@ -48,6 +50,19 @@ type Result struct {
 	RPS          float64 `json:"rps"`
 	AllocsPerReq float64 `json:"allocs_per_req"`
 	BytesPerReq  float64 `json:"bytes_per_req"`
+	// CPUPerReq is the process's CPU time (user and system) per request,
+	// in microseconds: less sensitive than RPS to what else the machine
+	// runs.
+	CPUPerReq float64 `json:"cpu_us_per_req"`
+}
+
+// cpuTime returns the CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // doer sends one request and reports an error for anything but a 200.
@@ -76,8 +91,9 @@ func limpetClient(o limpet.Options, login bool) setup {
 				return nil, nil, err
 			}
 		}
+		u := base + path // absolute, as net/http's is
 		return func(ctx context.Context) error {
-			resp, err := s.Get(ctx, path)
+			resp, err := s.Get(ctx, u)
 			if err != nil {
 				return err
 			}
@@ -101,6 +117,10 @@ func get(s *limpet.Session, path string, want int) error {
 	return nil
 }
 
+func tokenClient(base, path string, conc int, tmp string) (doer, func(), error) {
+	return limpetClient(limpet.Options{Authenticator: token.JWTLogin("/api/token", "alice", "secret", token.JWTOptions{})}, false)(base, path, conc, tmp)
+}
+
 var clients = map[string]setup{
 	// limpet with its defaults (RFC 6265bis jar, default headers, retries,
 	// redirect policy, 30 s timeout).
@@ -108,8 +128,12 @@ var clients = map[string]setup{
 	// limpet with a token Authenticator: the first request's 401 makes it
 	// log in at /api/token (a bearer token and the session cookie), and
 	// every request then carries the bearer token.
-	"limpet-token": func(base, path string, conc int, tmp string) (doer, func(), error) {
-		return limpetClient(limpet.Options{Authenticator: token.JWTLogin("/api/token", "alice", "secret", token.JWTOptions{})}, false)(base, path, conc, tmp)
+	"limpet-token": tokenClient,
+	// limpet with a token Authenticator against /api/once, where a token
+	// is good for one answer: every request is refused (401), the
+	// Authenticator logs in again, and the Session replays the request.
+	"limpet-relogin": func(base, path string, conc int, tmp string) (doer, func(), error) {
+		return tokenClient(base, "/api/once", conc, tmp)
 	},
 	// A session kept in a session file, saved as cookies change.
 	"limpet-autosave": func(base, path string, conc int, tmp string) (doer, func(), error) {
@@ -166,7 +190,8 @@ var clients = map[string]setup{
 			return status(code)
 		}, c.CloseIdleConnections, nil
 	},
-	// resty v3 with its defaults (its own cookie jar and transport).
+	// resty v3 with its defaults (its own cookie jar and transport); the
+	// body read with Response.Bytes.
 	"resty-v3": func(base, path string, conc int, tmp string) (doer, func(), error) {
 		c := restyv3.New().SetBaseURL(base)
 		if r, err := c.R().Get("/login"); err != nil || r.StatusCode() != http.StatusNoContent {
@@ -177,6 +202,10 @@ var clients = map[string]setup{
 			if err != nil {
 				return err
 			}
+			// resty v3 leaves a JSON answer unread when no Result is
+			// set, and its connection is then not reused: read it, as
+			// a caller wanting the body does.
+			_ = r.Bytes()
 			return status(r.StatusCode())
 		}, func() { c.Close() }, nil
 	},
@@ -217,12 +246,19 @@ func main() {
 	conc := flag.Int("conc", 1, "goroutines sending requests")
 	dur := flag.Duration("time", time.Second, "measured time")
 	warm := flag.Duration("warmup", 300*time.Millisecond, "time sending requests before measuring")
+	prof := flag.String("cpuprofile", "", "write a CPU profile of the measured time to this file")
 	flag.Parse()
+	if *prof != "" {
+		profile = *prof
+	}
 	if err := run(*name, *base, *path, *conc, *dur, *warm); err != nil {
 		fmt.Fprintf(os.Stderr, "client %s: %v\n", *name, err)
 		os.Exit(1)
 	}
 }
+
+// profile is where run writes a CPU profile; empty for none.
+var profile string
 
 func run(name, base, path string, conc int, dur, warm time.Duration) error {
 	mk, ok := clients[name]
@@ -269,11 +305,22 @@ func run(name, base, path string, conc int, dur, warm time.Duration) error {
 		return fmt.Errorf("warm-up: %w", err)
 	}
 	runtime.GC()
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	start := time.Now()
+	cpu0, start := cpuTime(), time.Now()
 	n, err := loop(dur)
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), cpuTime()-cpu0
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		return err
@@ -289,5 +336,6 @@ func run(name, base, path string, conc int, dur, warm time.Duration) error {
 		RPS:          float64(n) / elapsed.Seconds(),
 		AllocsPerReq: float64(after.Mallocs-before.Mallocs) / float64(n),
 		BytesPerReq:  float64(after.TotalAlloc-before.TotalAlloc) / float64(n),
+		CPUPerReq:    float64(cpu.Microseconds()) / float64(n),
 	})
 }

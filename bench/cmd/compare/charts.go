@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"gonum.org/v1/plot"
@@ -26,12 +27,12 @@ func charts(c *config, r *results) error {
 		return err
 	}
 	if j := r.jar; j != nil {
-		if err := linesChart("Cookie jar: Cookies(u) for one domain", "cookies per domain", "time per lookup (µs)", j.sizes,
+		if err := linesChart("Cookie jar: Cookies(u) for one domain", "cookies per domain", "time per lookup (µs)", 1e3, j.sizes,
 			[]line{{"limpet", j.res["lookup"], false, limpetColor}, {"net/http/cookiejar", j.res["lookup"], true, peerColor}},
 			filepath.Join(c.out, "benchmarks-jar-lookup.png")); err != nil {
 			return err
 		}
-		if err := linesChart("Cookie jar: SetCookies of one cookie", "cookies per domain", "time per call (µs)", j.sizes,
+		if err := linesChart("Cookie jar: SetCookies of one cookie", "cookies per domain", "time per call (µs)", 1e3, j.sizes,
 			[]line{
 				{"limpet, replace", j.res["set"], false, limpetColor}, {"net/http/cookiejar, replace", j.res["set"], true, peerColor},
 				{"limpet, new + delete", j.res["new"], false, thirdColor}, {"net/http/cookiejar, new + delete", j.res["new"], true, fourthColor},
@@ -40,7 +41,7 @@ func charts(c *config, r *results) error {
 		}
 	}
 	if p := r.persist; p != nil {
-		if err := linesChart("Session file: save and load", "cookies in the session", "time (µs)", p.sizes,
+		if err := linesChart("Session file: save and load", "cookies in the session", "time (ms)", 1e6, p.sizes,
 			[]line{
 				{"limpet save (lock, merge, fsync)", p.res["save"], false, limpetColor}, {"naive json save (no fsync)", p.res["save"], true, peerColor},
 				{"limpet load", p.res["load"], false, thirdColor}, {"naive json load", p.res["load"], true, fourthColor},
@@ -80,10 +81,35 @@ func throughputChart(r *results, path string) error {
 	}
 	b2.Color, b2.LineStyle.Width, b2.Offset = peerColor, 0, w/2
 	p.Add(plotter.NewGrid(), b1, b2)
+	// The range of the rounds, on each bar.
+	top := math.Max(slicesMax(vs), slicesMax(vc))
+	for _, gb := range []struct {
+		g   *group
+		off vg.Length
+	}{{seq, -w / 2}, {c8, w / 2}} {
+		var pts errPoints
+		for i, cl := range gb.g.clients {
+			rps := finite(gb.g.res[cl].rps)
+			if len(rps) == 0 {
+				continue
+			}
+			m := median(rps)
+			lo, hi := slices.Min(rps), slices.Max(rps)
+			pts.XYs = append(pts.XYs, plotter.XY{X: float64(i), Y: m})
+			pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{m - lo, hi - m})
+			top = math.Max(top, hi)
+		}
+		eb, err := plotter.NewYErrorBars(pts)
+		if err != nil {
+			return err
+		}
+		p.Add(shifted{eb, gb.off})
+	}
 	p.Legend.Add("sequential", b1)
 	p.Legend.Add("8 goroutines", b2)
 	p.Legend.Top = true
-	p.Y.Min, p.Y.Max = 0, 1.15*math.Max(slicesMax(vs), slicesMax(vc))
+	p.Y.Min, p.Y.Max = 0, 1.1*top
+	p.Title.Text += "; whiskers: the range of the rounds"
 	p.NominalX(names...)
 	p.X.Tick.Label.Rotation = math.Pi / 6
 	p.X.Tick.Label.XAlign = draw.XRight
@@ -99,7 +125,8 @@ type line struct {
 	color color.Color
 }
 
-func linesChart(title, x, y string, sizes []int, lines []line, path string) error {
+// linesChart draws lines of medians (ns) divided by scale, on log axes.
+func linesChart(title, x, y string, scale float64, sizes []int, lines []line, path string) error {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = x
@@ -116,7 +143,7 @@ func linesChart(title, x, y string, sizes []int, lines []line, path string) erro
 			if l.peer {
 				v = l.res[n].peer
 			}
-			xys[k] = plotter.XY{X: float64(n), Y: median(v) / 1e3}
+			xys[k] = plotter.XY{X: float64(n), Y: median(v) / scale}
 			top = math.Max(top, xys[k].Y)
 		}
 		ln, pts, err := plotter.NewLinePoints(xys)
@@ -217,4 +244,22 @@ func logTicks(lo, hi float64) []plot.Tick {
 		}
 	}
 	return ts
+}
+
+// errPoints are points with vertical error bars.
+type errPoints struct {
+	plotter.XYs
+	plotter.YErrors
+}
+
+// shifted draws a plotter moved sideways by dx, as bar charts are by their
+// Offset.
+type shifted struct {
+	p  plot.Plotter
+	dx vg.Length
+}
+
+// Plot draws s.p on c moved by s.dx.
+func (s shifted) Plot(c draw.Canvas, p *plot.Plot) {
+	s.p.Plot(draw.Crop(c, s.dx, s.dx, 0, 0), p)
 }

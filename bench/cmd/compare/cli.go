@@ -13,12 +13,13 @@ import (
 // cliResults are the command-line measurements: per-round median times
 // (ns) and the median peak RSS (KiB) of each tool.
 type cliResults struct {
-	tools   []string
-	times   map[string][]float64
-	rss     map[string]float64
-	runs    int
-	noisy   []string
-	skipped string
+	tools      []string
+	times      map[string][]float64
+	rss        map[string]float64
+	runs       int // per round, limpet and curl
+	httpieRuns int
+	noisy      []string
+	skipped    string
 }
 
 var cliTitle = map[string]string{
@@ -31,9 +32,9 @@ var cliTitle = map[string]string{
 // hyperfine runs of a few executions each, interleaved round by round;
 // then the peak RSS of each under GNU time.
 func runCLI(c *config, url string) (*cliResults, error) {
-	r := &cliResults{tools: []string{"limpet", "curl", "httpie"}, times: map[string][]float64{}, rss: map[string]float64{}, runs: 20}
+	r := &cliResults{tools: []string{"limpet", "curl", "httpie"}, times: map[string][]float64{}, rss: map[string]float64{}, runs: 20, httpieRuns: 5}
 	if c.quick {
-		r.runs = 3
+		r.runs, r.httpieRuns = 3, 2
 	}
 	for _, t := range []string{"hyperfine", "curl", "http"} {
 		if _, err := exec.LookPath(t); err != nil {
@@ -79,31 +80,37 @@ func runCLI(c *config, url string) (*cliResults, error) {
 	}
 	for round := range c.rounds {
 		logf("  hyperfine round %d/%d", round+1, c.rounds)
-		h := filepath.Join(work, "h.json")
-		args := []string{"-N", "--warmup", "3", "--runs", strconv.Itoa(r.runs), "--export-json", h, "--style", "none"}
-		for _, t := range r.tools {
-			args = append(args, "-n", t, cmds[t])
-		}
-		cmd := exec.Command("hyperfine", args...)
-		cmd.Env = env
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("hyperfine: %w: %s", err, out)
-		}
-		raw, err := os.ReadFile(h)
-		if err != nil {
-			return nil, err
-		}
-		var hr struct {
-			Results []struct {
-				Command string  `json:"command"`
-				Median  float64 `json:"median"`
-			} `json:"results"`
-		}
-		if err := json.Unmarshal(raw, &hr); err != nil {
-			return nil, fmt.Errorf("hyperfine's JSON: %w", err)
-		}
-		for _, x := range hr.Results {
-			r.times[x.Command] = append(r.times[x.Command], x.Median*1e9)
+		// HTTPie takes 30 times as long as the others: fewer runs of it.
+		for _, set := range []struct {
+			tools []string
+			runs  int
+		}{{[]string{"limpet", "curl"}, r.runs}, {[]string{"httpie"}, r.httpieRuns}} {
+			h := filepath.Join(work, "h.json")
+			args := []string{"-N", "--warmup", "3", "--runs", strconv.Itoa(set.runs), "--export-json", h, "--style", "none"}
+			for _, t := range rotate(set.tools, round) {
+				args = append(args, "-n", t, cmds[t])
+			}
+			cmd := exec.Command("hyperfine", args...)
+			cmd.Env = env
+			if out, err := cmd.CombinedOutput(); err != nil {
+				return nil, fmt.Errorf("hyperfine: %w: %s", err, out)
+			}
+			raw, err := os.ReadFile(h)
+			if err != nil {
+				return nil, err
+			}
+			var hr struct {
+				Results []struct {
+					Command string  `json:"command"`
+					Median  float64 `json:"median"`
+				} `json:"results"`
+			}
+			if err := json.Unmarshal(raw, &hr); err != nil {
+				return nil, fmt.Errorf("hyperfine's JSON: %w", err)
+			}
+			for _, x := range hr.Results {
+				r.times[x.Command] = append(r.times[x.Command], x.Median*1e9)
+			}
 		}
 	}
 	_, r.noisy = noisyRounds(r.times["curl"])

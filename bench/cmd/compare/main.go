@@ -215,6 +215,9 @@ func describe(c *config) machine {
 			m.tools[name] = line
 		}
 	}
+	if out, err := exec.Command("go", "list", "-m", "-f", "{{.Path}} {{.Version}}", "resty.dev/v3", "github.com/go-resty/resty/v2", "github.com/imroc/req/v3").Output(); err == nil {
+		m.tools["go"] = strings.Join(strings.Split(strings.TrimSpace(string(out)), "\n"), ", ")
+	}
 	version("curl", "--version")
 	version("http", "--version")
 	version("hyperfine", "--version")
@@ -296,8 +299,8 @@ type group struct {
 
 // runs holds a client's per-round figures (NaN where a run failed).
 type runs struct {
-	rps, allocs, bytes []float64
-	failed             string
+	rps, allocs, bytes, cpu []float64
+	failed                  string
 }
 
 var pythonClients = map[string]bool{"requests": true, "httpx": true}
@@ -315,6 +318,7 @@ var display = map[string]string{
 	"limpet-nostore":  "limpet, no store",
 	"limpet-autosave": "limpet, session file (autosave)",
 	"limpet-redis":    "limpet, session in Redis",
+	"limpet-relogin":  "limpet + token, every token refused once",
 }
 
 func throughputGroups(c *config, redis bool) []*group {
@@ -325,6 +329,7 @@ func throughputGroups(c *config, redis bool) []*group {
 	gs := []*group{
 		{name: "seq", title: "sequential", path: "/api/items", conc: 1, baseline: "nethttp", clients: all},
 		{name: "c8", title: "8 goroutines", path: "/api/items", conc: 8, baseline: "nethttp", clients: all},
+		{name: "relogin", title: "re-login, one process", path: "/api/items", conc: 1, baseline: "limpet-token", clients: []string{"limpet-token", "limpet-relogin"}},
 		{name: "autosave", title: "autosave under cookie churn", path: "/api/rotate", conc: 1, baseline: "limpet-nostore", clients: []string{"limpet-nostore", "limpet-autosave"}},
 	}
 	if redis {
@@ -345,7 +350,7 @@ func runGroups(c *config, r *results, url, redisURL string) error {
 		r.loads = append(r.loads, loadAvg())
 		logf("round %d/%d (load %s)", round+1, c.rounds, r.loads[round])
 		for _, g := range r.groups {
-			for _, cl := range g.clients {
+			for _, cl := range rotate(g.clients, round) {
 				res, err := runClient(c, cl, url, redisURL, g)
 				rr := g.res[cl]
 				if err != nil {
@@ -354,11 +359,13 @@ func runGroups(c *config, r *results, url, redisURL string) error {
 						rr.failed = err.Error()
 					}
 					rr.rps, rr.allocs, rr.bytes = append(rr.rps, math.NaN()), append(rr.allocs, math.NaN()), append(rr.bytes, math.NaN())
+					rr.cpu = append(rr.cpu, math.NaN())
 					continue
 				}
 				rr.rps = append(rr.rps, res.RPS)
 				rr.allocs = append(rr.allocs, res.AllocsPerReq)
 				rr.bytes = append(rr.bytes, res.BytesPerReq)
+				rr.cpu = append(rr.cpu, res.CPUPerReq)
 			}
 		}
 	}
@@ -368,11 +375,20 @@ func runGroups(c *config, r *results, url, redisURL string) error {
 	return nil
 }
 
+// rotate returns xs starting at its (k mod len)-th element: each round
+// starts with another client, so that none always runs first or after
+// the same one.
+func rotate[T any](xs []T, k int) []T {
+	k %= len(xs)
+	return append(append([]T(nil), xs[k:]...), xs[:k]...)
+}
+
 // clientResult is the JSON line a client process prints.
 type clientResult struct {
 	RPS          float64 `json:"rps"`
 	AllocsPerReq float64 `json:"allocs_per_req"`
 	BytesPerReq  float64 `json:"bytes_per_req"`
+	CPUPerReq    float64 `json:"cpu_us_per_req"`
 }
 
 func runClient(c *config, name, url, redisURL string, g *group) (clientResult, error) {

@@ -42,7 +42,9 @@ func goals(r *results) []goal {
 	for _, name := range []string{"seq", "c8"} {
 		g := r.group(name)
 		x := ratio(ratioOf(g, "limpet", "nethttp"))
-		add(fmt.Sprintf("throughput ≥ 1.0× raw net/http (%s)", g.title), fmt.Sprintf("%s× (rounds %s)", num(x), spread(ratioOf(g, "limpet", "nethttp"))), x >= 1.0, !math.IsNaN(x))
+		om := median(finite(g.res["limpet"].rps)) / median(finite(g.res["nethttp"].rps))
+		add(fmt.Sprintf("throughput ≥ 1.0× raw net/http (%s)", g.title),
+			fmt.Sprintf("%s× (rounds %s; ratio of the medians %s×)", num(x), spread(ratioOf(g, "limpet", "nethttp")), num(om)), x >= 1.0, !math.IsNaN(x))
 		worst, worstName := math.Inf(1), ""
 		for _, p := range []string{"resty-v3", "resty-v2", "req-v3"} {
 			if y := ratio(ratioOf(g, "limpet", p)); y < worst {
@@ -52,7 +54,7 @@ func goals(r *results) []goal {
 		add(fmt.Sprintf("throughput ≥ every other Go client (%s)", g.title), fmt.Sprintf("%s× %s, the closest", num(worst), display[worstName]), worst >= 1.0, !math.IsInf(worst, 1))
 		if name == "seq" {
 			la, na := median(finite(g.res["limpet"].allocs)), median(finite(g.res["nethttp"].allocs))
-			add("allocations per request ≤ raw net/http", fmt.Sprintf("%.1f vs %.1f", la, na), la <= na+0.5, !math.IsNaN(la))
+			add("allocations per request ≤ raw net/http (to within 0.5)", fmt.Sprintf("%.1f vs %.1f", la, na), la <= na+0.5, !math.IsNaN(la))
 			if g.res["requests"] != nil {
 				y := ratio(ratioOf(g, "limpet", "requests"))
 				add("throughput ≥ 4× Python requests.Session (sequential)", fmt.Sprintf("%s×", num(y)), y >= 4, !math.IsNaN(y))
@@ -81,7 +83,11 @@ func goals(r *results) []goal {
 			growth := median(b.limpet) / median(a.limpet)
 			peerGrowth := median(b.peer) / median(a.peer)
 			x := ratio(ratios(b.limpet, b.peer))
-			add(fmt.Sprintf("%s flat from %d to %d cookies per domain", jarOpTitle[op], lo, hi),
+			what := fmt.Sprintf("%s flat from %d to %d cookies per domain", jarOpTitle[op], lo, hi)
+			if op == "new" {
+				what += " (for information: the goal is about replacing a cookie)"
+			}
+			add(what,
 				fmt.Sprintf("limpet %s× its time at %d (stdlib %s×); %s× the stdlib jar at %d", num(growth), lo, num(peerGrowth), num(x), hi),
 				growth <= math.Max(1.5, 1.25*peerGrowth) && x <= 1, true)
 		}
@@ -94,7 +100,8 @@ func report(c *config, r *results) string {
 	w := func(format string, args ...any) { fmt.Fprintf(&sb, format, args...) }
 	w("# Benchmarks: limpet against its peers\n\n")
 	w("Written by `bench/run` (`bench/cmd/compare`) on %s; do not edit by hand, run it again. ", r.started.Format("2006-01-02 15:04 MST"))
-	w("Every ratio compares two clients **in the same run**, round by round: the rounds are interleaved (A, B, C, A, B, C, ...), ")
+	w("Every ratio compares two clients **in the same run**, round by round: the rounds are interleaved (A, B, C, A, B, C, ...; ")
+	w("each round starts with the next client, B, C, A, so that none always runs first), ")
 	w("so noise from the rest of the machine weighs on every client alike. The tables give the median of %d rounds and the ", c.rounds)
 	w("range of the per-round ratio. Nothing here is a test assertion.\n\n")
 	if c.quick {
@@ -109,7 +116,7 @@ func report(c *config, r *results) string {
 		w("- %s\n", c.loadNote)
 	}
 	var tools []string
-	for _, k := range []string{"python", "curl", "http", "hyperfine", "redis-server"} {
+	for _, k := range []string{"go", "python", "curl", "http", "hyperfine", "redis-server"} {
 		if v := m.tools[k]; v != "" {
 			tools = append(tools, "`"+v+"`")
 		}
@@ -137,11 +144,15 @@ func report(c *config, r *results) string {
 	w("Keep-alive GETs of a small JSON answer with a session cookie, on one loopback server (`bench/server`, a process of its own). ")
 	w("Each client runs in a process of its own (`bench/cmd/client`, `bench/py/client.py`): it logs in (the server sets the cookie), ")
 	w("sends requests for %s to warm up, then for %s; every answer must be a 200, which it is only when the cookie came back. ", c.warm, c.dur)
-	w("Allocations are counted in the client's process (`runtime.MemStats`), so they are the client's alone.\n\n")
+	w("Allocations are counted in the client's process (`runtime.MemStats`), so they are the client's alone; so is the CPU time ")
+	w("per request (user and system time of the client's process, from `getrusage`), which depends less than requests per second on ")
+	w("what else the machine runs.\n\n")
 	w("- `net/http + cookiejar`: `http.Client` with `net/http/cookiejar` (and the public suffix list), 16 idle connections per host and a 30 s timeout, as limpet's defaults are.\n")
 	w("- `limpet`: a `Session` with its defaults (RFC 6265bis jar, default headers, retries, redirect policy, 30 s timeout). ")
 	w("`limpet + token Authenticator`: `token.JWTLogin`; the first request's 401 logs it in, and every request carries the bearer token.\n")
-	w("- resty v3, resty v2, req v3: their defaults (their own cookie jars and transports; req v3 keeps 2 idle connections per host).\n")
+	w("- resty v3, resty v2, req v3: their defaults (their own cookie jars and transports; req v3 keeps 2 idle connections per host). ")
+	w("resty v3's body is read with `Response.Bytes` (it leaves a JSON answer unread without a `Result`, and the connection is then not reused); ")
+	w("resty v2 and req v3 read it themselves; limpet and net/http copy it to `io.Discard`.\n")
 	w("- Python: one `requests.Session` (pool of 16) or `httpx.Client` (16 keep-alive connections), shared by the threads; allocations are not counted.\n")
 	if r.pythonNote != "" {
 		w("- %s\n", r.pythonNote)
@@ -157,7 +168,8 @@ func report(c *config, r *results) string {
 		w("limpet's jar (`jar.New` with no limits) against `net/http/cookiejar` with the public suffix list, in this process, ")
 		w("the two alternating round by round. The domain holds N cookies: a fifth each with `Domain=example.com`, and host-only on `/`, ")
 		w("`/app`, `/app/page` and `/other`; the lookup is for `https://www.example.com/app/page` (80%% of the cookies match). ")
-		w("`SetCookies` replaces one of the N cookies (a different one each call), or stores a new cookie and deletes it again.\n\n")
+		w("`SetCookies` replaces one of the N cookies (a different one each call), or stores a new cookie and deletes it again. ")
+		w("A round's figure is the fastest of %d batches of about %s (another process taking the CPU can only add time).\n\n", batches, c.micro/batches)
 		for _, op := range j.ops {
 			w("### %s\n\n", jarOpTitle[op])
 			pairTable(&sb, "cookies per domain", j.sizes, j.res[op], "stdlib jar")
@@ -169,7 +181,7 @@ func report(c *config, r *results) string {
 		w("`filestore`: a save takes the file lock, reads and merges the file, writes it atomically and fsyncs the file and its folder; ")
 		w("a load reads and decodes it with a fresh `File`. The peer, for scale, is the naive way: `json.MarshalIndent` and `os.WriteFile` ")
 		w("(no lock, no merge, no fsync, not atomic), `os.ReadFile` and `json.Unmarshal` into `[]jar.Cookie`. Sessions from `store/storetest` ")
-		w("(realistic attributes, ten domains).\n\n")
+		w("(realistic attributes, ten domains). A round's figure is the fastest of %d batches of at least one call.\n\n", batches)
 		for _, op := range p.ops {
 			w("### %s\n\n", persistOpTitle[op])
 			pairTable(&sb, "cookies", p.sizes, p.res[op], "naive encoding/json")
@@ -190,8 +202,18 @@ func report(c *config, r *results) string {
 		w("Not measured: %s.\n\n", r.redisNote)
 	}
 	w("## Re-login\n\n")
-	w("*Slot, not measured yet:* the time from an expired session to the replayed answer, in one process and in 16 processes sharing ")
-	w("one stored session, lands with the fleet work (shared re-login across processes).\n\n")
+	if g := r.group("relogin"); g != nil {
+		plain, expired := median(finite(g.res["limpet-token"].rps)), median(finite(g.res["limpet-relogin"].rps))
+		w("### One process\n\n")
+		w("A `Session` with `token.JWTLogin` against `/api/once`, where the server takes each token for one answer only: every request ")
+		w("is refused (401 `invalid_token`, as for an expired session), the Authenticator logs in again (a POST to the token endpoint) ")
+		w("and the Session replays the request. From the expired session to the replayed answer: **%s** per request, against %s for ", dur(1e9/expired), dur(1e9/plain))
+		w("a request whose token is good (three exchanges instead of one).\n\n")
+		throughputTable(&sb, g)
+	}
+	w("### 16 processes\n\n")
+	w("*Slot, not measured yet:* the time from an expired session to the replayed answer when 16 processes share one stored session ")
+	w("and re-login across processes lands with the fleet work.\n\n")
 
 	if cl := r.cli; cl != nil {
 		w("## Command line\n\n")
@@ -199,8 +221,8 @@ func report(c *config, r *results) string {
 			w("Not measured: %s.\n\n", cl.skipped)
 		} else {
 			w("![One GET with a stored session](benchmarks-cli.png)\n\n")
-			w("One GET with a stored session (the cookie jar read and written), `hyperfine -N`, %d rounds of %d runs of each tool ", c.rounds, cl.runs)
-			w("after 3 warm-up runs; the time is the median of each round's medians. Each tool reads and writes its own stored session: ")
+			w("One GET with a stored session (the cookie jar read and written), `hyperfine -N`, %d rounds of %d runs of limpet and curl ", c.rounds, cl.runs)
+			w("and %d of HTTPie, each after 3 warm-up runs; the time is the median of each round's medians. Each tool reads and writes its own stored session: ", cl.httpieRuns)
 			w("limpet its session file under a file lock, curl `-b jar -c jar`, HTTPie `--session`. Peak RSS: GNU time's maximum resident set size, median of 5 runs.\n\n")
 			var rows [][]string
 			for _, t := range cl.tools {
@@ -246,9 +268,11 @@ func throughputTable(sb *strings.Builder, g *group) {
 		if rr.failed != "" {
 			name += " (failed: " + strings.ReplaceAll(rr.failed, "|", "/") + ")"
 		}
-		rows = append(rows, []string{name, fmt.Sprintf("%.0f", median(finite(rr.rps))), num(median(finite(rs))) + "×", spread(rs), allocs, bytes})
+		cpu := ratios(rr.cpu, g.res[g.baseline].cpu)
+		rows = append(rows, []string{name, fmt.Sprintf("%.0f", median(finite(rr.rps))), num(median(finite(rs))) + "×", spread(rs),
+			fmt.Sprintf("%.1f", median(finite(rr.cpu))), num(median(finite(cpu))) + "×", allocs, bytes})
 	}
-	table(sb, []string{"client", "req/s", "vs " + display[g.baseline], "per-round ratio", "allocs/req", "B/req"}, "lrrrrr", rows)
+	table(sb, []string{"client", "req/s", "vs " + display[g.baseline], "per-round ratio", "CPU µs/req", "CPU vs " + display[g.baseline], "allocs/req", "B/req"}, "lrrrrrrr", rows)
 	noisy(sb, g.noisy, display[g.baseline])
 }
 
@@ -257,7 +281,7 @@ func noisy(sb *strings.Builder, rounds []string, who string) {
 		fmt.Fprintf(sb, "\nNo noisy round (%s within ±%.0f%% of its median in every round).\n\n", who, 100*noiseLimit)
 		return
 	}
-	fmt.Fprintf(sb, "\nNoisy rounds (%s against its median): %s.\n\n", who, strings.Join(rounds, ", "))
+	fmt.Fprintf(sb, "\nNoisy rounds (%s against its median): %s.\n\n", who, strings.Join(rounds, "; "))
 }
 
 func pairTable(sb *strings.Builder, unit string, sizes []int, res map[int]*pair, peer string) {
@@ -268,11 +292,14 @@ func pairTable(sb *strings.Builder, unit string, sizes []int, res map[int]*pair,
 		rs := ratios(p.limpet, p.peer)
 		rows = append(rows, []string{fmt.Sprint(n), dur(median(p.limpet)), dur(median(p.peer)), num(median(rs)) + "×", spread(rs),
 			fmt.Sprintf("%.0f / %.0f", p.allocs[0], p.allocs[1])})
-		_, w := noisyRounds(p.peer)
-		for _, x := range w {
-			why = append(why, fmt.Sprintf("%d, %s", n, x))
+		if idx, _ := noisyRounds(p.peer); len(idx) > 0 {
+			var rs []string
+			for _, i := range idx {
+				rs = append(rs, fmt.Sprint(i+1))
+			}
+			why = append(why, fmt.Sprintf("at %d rounds %s", n, strings.Join(rs, ", ")))
 		}
 	}
 	table(sb, []string{unit, "limpet", peer, "ratio", "per-round ratio", "allocs (limpet / peer)"}, "rrrrrr", rows)
-	noisy(sb, why, peer+"'s time at each size")
+	noisy(sb, why, peer+"'s time")
 }

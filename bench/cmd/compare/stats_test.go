@@ -77,7 +77,19 @@ func TestLogTicks(t *testing.T) {
 func TestTimeOp(t *testing.T) {
 	n := 0
 	ns, allocs := timeOp(func() { n++ }, 0)
-	if n != 1 || ns < 0 || allocs != 0 {
+	if n != 1+batches || ns < 0 || allocs != 0 {
 		t.Errorf("timeOp ran %d times, %v ns, %v allocs", n, ns, allocs)
+	}
+}
+
+func TestRotate(t *testing.T) {
+	xs := []string{"a", "b", "c"}
+	for k, want := range [][]string{{"a", "b", "c"}, {"b", "c", "a"}, {"c", "a", "b"}, {"a", "b", "c"}} {
+		if got := rotate(xs, k); !slices.Equal(got, want) {
+			t.Errorf("rotate(%v, %d) = %v, want %v", xs, k, got, want)
+		}
+	}
+	if !slices.Equal(xs, []string{"a", "b", "c"}) {
+		t.Errorf("rotate changed its input: %v", xs)
 	}
 }

