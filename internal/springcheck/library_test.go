@@ -7,69 +7,22 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/limpet-http/limpet"
-	"github.com/limpet-http/limpet/spring"
+	"github.com/limpet-http/limpet/login"
 	"github.com/limpet-http/limpet/store"
 	"github.com/limpet-http/limpet/store/filestore"
-	"github.com/limpet-http/limpet/token"
 )
 
-// newLibrarySession is the library column's whole knowledge of a server: its base URL, the login URL when the
-// application has no login page (else ""), a user and a password. Everything else in o (the store, hooks) is the
-// harness's.
-//
-// The login engine of issue 11 (login.Auto) is meant to need nothing more. Until it lands this picks today's
-// closest public constructor from what an anonymous request to the base URL answers, as a user reading the
-// package documentation would.
+// newLibrarySession is the library column's whole knowledge of a server: its base URL, the login URL when the base
+// URL does not lead to a login page (else ""), a user and a password, given to the one login entry of issue 11,
+// login.Auto. Everything else in o (the store, hooks) is the harness's.
 func newLibrarySession(baseURL, loginURL, user, password string, o limpet.Options) (*limpet.Session, error) {
-	auth, err := probeAuthenticator(baseURL, loginURL, user, password)
-	if err != nil {
-		return nil, err
-	}
 	o.BaseURL = baseURL
-	o.Authenticator = auth
+	o.Authenticator = login.Auto(limpet.StaticCredentials(user, password), login.Options{LoginURL: loginURL})
 	return limpet.New(o)
-}
-
-// probeAuthenticator chooses an authenticator from the anonymous answer to the base URL: a Basic challenge, a
-// Bearer challenge (a token endpoint at loginURL), a redirect to a login page, or a 401 (a login URL without a
-// page).
-func probeAuthenticator(baseURL, loginURL, user, password string) (limpet.Authenticator, error) {
-	c := &http.Client{
-		Timeout:       30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	resp, err := c.Get(baseURL + "/")
-	if err != nil {
-		return nil, fmt.Errorf("probe: %w", err)
-	}
-	resp.Body.Close()
-	www := strings.ToLower(resp.Header.Get("WWW-Authenticate"))
-	switch {
-	case strings.HasPrefix(www, "basic"):
-		return spring.Basic(user, password, spring.Options{}), nil
-	case strings.HasPrefix(www, "bearer"):
-		o := token.JWTOptions{}
-		if strings.HasSuffix(loginURL, "/oauth/token") {
-			// OAuth 2's password grant: a form.
-			o.Form, o.Extra = true, map[string]string{"grant_type": "password"}
-		}
-		return token.JWTLogin(loginURL, user, password, o), nil
-	case resp.StatusCode/100 == 3:
-		loc, err := url.Parse(resp.Header.Get("Location"))
-		if err != nil {
-			return nil, fmt.Errorf("probe: %w", err)
-		}
-		return spring.FormLogin(user, password, spring.Options{LoginPage: loc.Path}), nil
-	case loginURL != "":
-		return spring.FormLogin(user, password, spring.Options{LoginPage: loginURL, LoginURL: loginURL}), nil
-	default:
-		return spring.FormLogin(user, password, spring.Options{}), nil
-	}
 }
 
 // libClient is the library column's client: a Session saved to a file, as a program would keep it.
