@@ -40,6 +40,18 @@ import (
 // own. Requests that Prepare sends with Env.Send are not held (they would
 // wait for a login that may wait for Prepare's own locks).
 //
+// Replay rules: after a recovery a request is sent again when its body can
+// be sent again (Request bodies can; an *http.Request needs GetBody) and it
+// is idempotent (GET, HEAD, OPTIONS, TRACE, PUT, DELETE) or the verdict says
+// it never ran (Verdict.NotExecuted). A request gets at most two recoveries:
+// the second only of another kind than the first, or for a CSRF token once
+// more (a token found, then the form the server takes; a CSRF refusal that
+// turned out to be an expired session), never a second login for the same
+// refusal; after that the error wraps ErrNotRecovered. A Recover that finds
+// nothing to recover returns ErrAnswerStands, and the response is returned
+// as it is. The same rules hold for requests sent through Client (the
+// Session as an http.RoundTripper).
+//
 // An Authenticator that also implements StateSaver has its state saved with
 // the session (Options.Store).
 type Authenticator interface {
@@ -128,6 +140,13 @@ type Recovery struct {
 	// Replayed reports that the request was sent again afterwards.
 	Replayed bool
 }
+
+// ErrAnswerStands is returned (wrapped) by an Authenticator's Recover when
+// it finds there was nothing to recover: the response Check doubted is the
+// server's real answer (a 403 that looked like a CSRF rejection, but the
+// session and its token are alive). The Session then returns that response
+// as it is, with no error, and remembers no failure.
+var ErrAnswerStands = errors.New("limpet: the answer stands")
 
 // ErrNotRecovered is wrapped by the *AuthError returned when a request is
 // still refused after the session was recovered once.
@@ -459,7 +478,9 @@ func (s *Session) recover(ctx context.Context, g uint64, v Verdict) (bool, error
 		// fleet.go: across processes, one login; an adopted one is not ours.
 		var err error
 		adopted, err = s.recoverShared(ctx, func() error { return st.a.Recover(ctx, s, v) })
-		if err != nil {
+		if errors.Is(err, ErrAnswerStands) {
+			st.okGen = g // the session is as it was
+		} else if err != nil {
 			st.hasFail, st.failGen, st.failErr, st.failAt = true, g, err, time.Now()
 		} else {
 			st.hasFail, st.okGen = false, g
@@ -498,6 +519,8 @@ func (s *Session) sendWithAuth(req *http.Request, cancel context.CancelFunc) (*R
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	body := req.Body // the first attempt's; later ones open their own
 	var rec *Recovery
+	second := false        // a second recovery was made (at most one more than the first)
+	var earlier []Recovery // recoveries before rec
 	for replaced := 0; ; {
 		var g uint64
 		if nested {
@@ -539,23 +562,35 @@ func (s *Session) sendWithAuth(req *http.Request, cancel context.CancelFunc) (*R
 		v := st.a.Check(r, resp)
 		if v.Kind == OK {
 			if rec != nil {
-				resp.Recoveries = append(resp.Recoveries, *rec)
+				resp.Recoveries = append(append(resp.Recoveries, earlier...), *rec)
 			}
 			return resp.withCancel(cancel), nil
 		}
-		if rec != nil {
+		if rec != nil && (second || v.Kind == rec.Verdict.Kind && v.Kind != CSRFRejected) {
 			drain(resp.Body)
 			return fail(&AuthError{Op: "recover", Verdict: v, Err: ErrNotRecovered})
 		}
+		if rec != nil {
+			// A second recovery, of another kind or for a CSRF token in
+			// another form (a token found, then its placement learned; a
+			// CSRF refusal that turned out to be an expired session),
+			// never a second login for the same refusal.
+			earlier = append(earlier, *rec)
+			second = true
+		}
 		rec = &Recovery{Verdict: v}
 		recovered, err := s.recover(ctx, g, v)
+		if errors.Is(err, ErrAnswerStands) {
+			resp.Recoveries = append(resp.Recoveries, earlier...)
+			return resp.withCancel(cancel), nil
+		}
 		if err != nil {
 			drain(resp.Body)
 			return fail(&AuthError{Op: "recover", Verdict: v, Err: err})
 		}
 		rec.Recovered = recovered
 		if !(idempotent(r.Method) || v.NotExecuted) || !replayable {
-			resp.Recoveries = append(resp.Recoveries, *rec)
+			resp.Recoveries = append(append(resp.Recoveries, earlier...), *rec)
 			return resp.withCancel(cancel), nil
 		}
 		drain(resp.Body)

@@ -269,3 +269,104 @@ func TestStillRefusedAfterLoginStops(t *testing.T) {
 		t.Errorf("logins %d echoes %d, want 1 and 0", ss.logins.Load(), ss.echoes.Load())
 	}
 }
+
+// The Session as an http.RoundTripper: an *http.Client from Client(), as a
+// generated API client would take it, gets the login, the recovery after
+// an expiry and the replay of a POST.
+func TestClientRecoversThroughTheAuthenticator(t *testing.T) {
+	ss := newSessionServer(t)
+	a := &formAuth{password: ss.password}
+	s := newSession(t, limpet.Options{BaseURL: ss.URL, Authenticator: a})
+	c := s.Client()
+	get := func() int {
+		resp, err := c.Get(ss.URL + "/api/me")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := get(); st != 200 || ss.logins.Load() != 1 {
+		t.Fatalf("first GET: %d, %d logins", st, ss.logins.Load())
+	}
+	resp, err := c.Post(ss.URL+"/expire", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = c.Post(ss.URL+"/api/echo", "text/plain", strings.NewReader("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || ss.logins.Load() != 2 || ss.echoes.Load() != 1 {
+		t.Fatalf("POST after expiry: %d, %d logins, %d echoes; want 200, 2, 1", resp.StatusCode, ss.logins.Load(), ss.echoes.Load())
+	}
+	if a.prepared.Load() == 0 {
+		t.Fatal("requests through Client() were not prepared")
+	}
+}
+
+// The Authenticator sees a redirect hop: an entry point's redirect to the
+// login page ends the chain there, and the recovery follows, instead of the
+// client following the login page's own redirects (here, for a client that
+// accepts only JSON, a loop) to the limit.
+func TestRedirectToLoginStopsAtTheHop(t *testing.T) {
+	var loginHops atomic.Int32
+	loggedIn := atomic.Bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/login":
+			if r.Method == http.MethodPost {
+				loggedIn.Store(true)
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			loginHops.Add(1)
+			http.Redirect(w, r, "/login?again", http.StatusFound) // no page for a JSON client
+		default:
+			if !loggedIn.Load() {
+				http.Redirect(w, r, "/login", http.StatusFound)
+				return
+			}
+			fmt.Fprint(w, `{"user":"alice"}`)
+		}
+	}))
+	defer srv.Close()
+	s := newSession(t, limpet.Options{BaseURL: srv.URL, Header: http.Header{"Accept": {"application/json"}},
+		Authenticator: &redirectAuth{}})
+	resp, err := s.Get(context.Background(), "/api/me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := resp.Text()
+	if resp.StatusCode != 200 || body != `{"user":"alice"}` || loginHops.Load() != 0 {
+		t.Fatalf("%d %q after %d hops on the login page; want the answer, and no hop there", resp.StatusCode, body, loginHops.Load())
+	}
+}
+
+// redirectAuth reads a redirect to /login as a need to log in, and logs in
+// with a POST.
+type redirectAuth struct{}
+
+func (redirectAuth) Prepare(limpet.Env, *http.Request) error { return nil }
+
+func (redirectAuth) Check(req *http.Request, resp *limpet.Response) limpet.Verdict {
+	first := resp.Response
+	if len(resp.History) > 0 {
+		first = resp.History[0]
+	}
+	if loc := first.Header.Get("Location"); first.StatusCode == http.StatusFound && strings.HasPrefix(loc, "/login") {
+		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: len(resp.History) == 0, Reason: "302 to " + loc}
+	}
+	return limpet.Verdict{}
+}
+
+func (redirectAuth) Recover(ctx context.Context, env limpet.Env, v limpet.Verdict) error {
+	resp, err := env.Send(ctx, &limpet.Request{Method: http.MethodPost, URL: "/login", MaxRedirects: limpet.NoRedirects})
+	if err != nil {
+		return err
+	}
+	resp.Close()
+	return nil
+}

@@ -139,3 +139,76 @@ func (r *Response) CheckStatus() error {
 		Header:     r.Header,
 	}
 }
+
+// Peek returns up to the first n bytes of the body without consuming them:
+// the body still reads from its start afterwards, and Bytes, Text and JSON
+// see the whole of it. An Authenticator's Check uses it to look for a login
+// form or an error marker. A read error other than the end of the body is
+// returned with the bytes read before it; it is kept for the body's reader.
+func (r *Response) Peek(n int) ([]byte, error) {
+	if r.read {
+		if len(r.body) > n {
+			return r.body[:n], r.bodyErr
+		}
+		return r.body, r.bodyErr
+	}
+	if r.Body == nil || r.Body == http.NoBody || n <= 0 {
+		return nil, nil
+	}
+	if pb, ok := r.Body.(*peekedBody); ok && (len(pb.head) >= n || pb.err != nil) {
+		if len(pb.head) > n {
+			return pb.head[:n], nil
+		}
+		return pb.head, pb.err
+	}
+	buf := make([]byte, n)
+	var head []byte
+	var src io.Reader = r.Body
+	if pb, ok := r.Body.(*peekedBody); ok {
+		head, src = pb.head, pb.rest
+		buf = buf[:n-len(head)]
+	}
+	m, err := io.ReadFull(src, buf)
+	head = append(head, buf[:m]...)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = io.EOF
+	}
+	pb := &peekedBody{head: head, rest: src, closer: r.Body}
+	if base, ok := r.Body.(*peekedBody); ok {
+		pb.closer = base.closer
+	}
+	var rerr error
+	if err != nil && err != io.EOF {
+		pb.err, rerr = err, err
+	} else if err == io.EOF {
+		pb.err = io.EOF
+	}
+	pb.Reader = io.MultiReader(bytes.NewReader(head), &errReader{r: src, err: pb.err})
+	r.Body = pb
+	return head, rerr
+}
+
+// peekedBody is a body whose start Peek read.
+type peekedBody struct {
+	io.Reader           // the start, then the rest
+	head      []byte    // what Peek read
+	rest      io.Reader // the body after head
+	err       error     // io.EOF when head is the whole body, or a read error
+	closer    io.Closer // the original body
+}
+
+func (b *peekedBody) Close() error { return b.closer.Close() }
+
+// errReader reads r unless err is set: then it returns err (io.EOF for a
+// body that ended within the peeked bytes).
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	return e.r.Read(p)
+}

@@ -153,18 +153,47 @@ type rawCookieJar interface {
 // named another.
 func (s *Session) Jar() http.CookieJar { return s.jar }
 
-// Client returns an *http.Client that sends requests through the Session:
-// same cookies, default headers, credentials, redirect policy, timeout and
-// connection pool. Use it with libraries that take an *http.Client. Do not
-// set its Jar: the Session already handles cookies. Requests sent through
-// it bypass the Authenticator: they are not prepared (no CSRF token), and
-// an expired session is not recovered; use Do for those.
+// Client returns an *http.Client that sends requests through the Session
+// (see RoundTrip): same cookies, default headers, credentials, redirect
+// policy, timeout and connection pool, and the Authenticator's whole path:
+// requests are prepared (a CSRF token), their answers checked, the session
+// recovered and the request replayed under the rules of Verdict. Hand it to
+// libraries that take an *http.Client, such as generated API clients. Do
+// not set its Jar: the Session already handles cookies.
 func (s *Session) Client() *http.Client {
-	c := &http.Client{Transport: s.public, CheckRedirect: s.checkRedirect}
+	// The Session follows redirects itself, by its policy.
+	c := &http.Client{Transport: s, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	if s.timeout > 0 {
 		c.Timeout = s.timeout
 	}
 	return c
+}
+
+// RoundTrip implements http.RoundTripper, so that a Session can be the
+// Transport of an *http.Client built elsewhere: it sends req as Do would
+// (default headers and query parameters added to a copy; relative URLs are
+// not resolved), following redirects by the Session's policy, with the
+// Authenticator's prepare, check, recover and replay. A request is
+// replayed after a recovery only when its body can be sent again
+// (req.GetBody, as http.NewRequest sets for in-memory bodies) and it is
+// idempotent or the answer proves it never ran (Verdict.NotExecuted).
+// Errors are the Session's: credentials and tokens in URLs are masked.
+// The response's body must be closed; the Response's History and
+// Recoveries are not visible through it (use Do for them).
+func (s *Session) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	if r.Header == nil {
+		r.Header = make(http.Header)
+	}
+	s.applyDefaults(r.Header)
+	if len(s.query) > 0 {
+		r.URL.RawQuery = s.withDefaultQuery(r.URL.RawQuery)
+	}
+	resp, err := s.send(r, nil)
+	if err != nil {
+		return nil, err
+	}
+	return resp.Response, nil
 }
 
 // Close stops autosave, writes what changed since the last save (with
@@ -476,6 +505,9 @@ func (s *Session) checkRedirect(req *http.Request, via []*http.Request) error {
 	if max < 0 {
 		return http.ErrUseLastResponse
 	}
+	if s.hopNeedsRecovery(req, via) {
+		return http.ErrUseLastResponse // the Session recovers and replays from this answer
+	}
 	if len(via) > max {
 		return fmt.Errorf("%w: stopped after %d", ErrTooManyRedirects, max)
 	}
@@ -685,4 +717,24 @@ func dialer(o Options) func(ctx context.Context, network, addr string) (net.Conn
 	}
 	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 	return d.DialContext
+}
+
+// hopNeedsRecovery shows the Authenticator the redirect that led to req,
+// when it answered the first request of a chain the Authenticator prepared:
+// a redirect it reads as a need to recover, made before the request ran
+// (an entry point's redirect to the login page), ends the chain there
+// instead of being followed (a client that accepts only JSON may otherwise
+// follow a login page's redirects to the limit). The Authenticator's own
+// requests are followed as they are.
+func (s *Session) hopNeedsRecovery(req *http.Request, via []*http.Request) bool {
+	st := s.authn
+	if st == nil || len(via) != 1 || req.Response == nil {
+		return false
+	}
+	ss := st.stateOf(req.Context())
+	if ss == nil || ss.own || ss.nested {
+		return false
+	}
+	v := st.a.Check(via[0], &Response{Response: req.Response})
+	return v.Kind != OK && v.NotExecuted
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/limpet-http/limpet"
@@ -35,11 +36,12 @@ const (
 // exchanges with the server (logging in, looking for a CSRF token, logging
 // out) run one at a time.
 type Authenticator struct {
-	kind     kind
-	user     string
-	password string
-	basic    string // the Authorization header value, for basicKind
-	o        Options
+	kind  kind
+	creds limpet.Credentials // nil when given to the constructor
+	o     Options
+
+	credMu sync.Mutex           // serialises fetching the credentials
+	cred   atomic.Pointer[cred] // the credentials, once known
 
 	// ioMu serialises the Authenticator's own exchanges with the server:
 	// logging in, looking for a CSRF token, logging out. Login and Recover
@@ -58,6 +60,8 @@ type Authenticator struct {
 	// token found none at that epoch, so that none is repeated.
 	epoch, searched uint64
 	cookieMasked    bool      // send cookie tokens masked (learned)
+	cookieLearned   bool      // cookieMasked was learned: a login sends the raw form first (the plain and SPA handlers take it), then the masked one (the XOR handler)
+	doubt           string    // a confirmed token Check saw refused with a 403: Recover probes the session first
 	pageInQuery     bool      // send page tokens as a query parameter (learned)
 	confirmed       string    // the placement (placementKeyLocked) the server accepted last
 	suspect         *suspect  // a current token refused, as Check saw it
@@ -86,6 +90,61 @@ type suspect struct {
 	cookie bool
 }
 
+// cred is a user name and password, and the Basic header they make.
+type cred struct {
+	user, password, basic string
+}
+
+func newCred(user, password string) *cred {
+	r := &http.Request{Header: make(http.Header)}
+	r.SetBasicAuth(user, password)
+	return &cred{user: user, password: password, basic: r.Header.Get("Authorization")}
+}
+
+// credentials returns the credentials, fetching them from the
+// limpet.Credentials the Authenticator was made with the first time.
+func (a *Authenticator) credentials(ctx context.Context) (*cred, error) {
+	if c := a.cred.Load(); c != nil {
+		return c, nil
+	}
+	a.credMu.Lock()
+	defer a.credMu.Unlock()
+	if c := a.cred.Load(); c != nil {
+		return c, nil
+	}
+	if a.creds == nil {
+		return nil, fmt.Errorf("spring: no credentials: %w", limpet.ErrNoPassword)
+	}
+	user, password, err := a.creds.Get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("spring: %w", err)
+	}
+	c := newCred(user, password)
+	a.cred.Store(c)
+	return c, nil
+}
+
+// userName returns the user name, or "" before the credentials are known.
+func (a *Authenticator) userName() string {
+	if c := a.cred.Load(); c != nil {
+		return c.user
+	}
+	return ""
+}
+
+// FormLoginFrom is FormLogin with credentials fetched when the first login
+// needs them (see limpet.Credentials), not before.
+func FormLoginFrom(creds limpet.Credentials, o Options) *Authenticator {
+	return &Authenticator{kind: formKind, creds: creds, o: o.withDefaults()}
+}
+
+// BasicFrom is Basic with credentials fetched when the first request needs
+// them (see limpet.Credentials), once: never an empty password, never a
+// prompt per request.
+func BasicFrom(creds limpet.Credentials, o Options) *Authenticator {
+	return &Authenticator{kind: basicKind, creds: creds, o: o.withDefaults()}
+}
+
 // FormLogin returns an Authenticator for Spring Security's form login
 // (formLogin): it fetches the login page for its form and CSRF token,
 // posts the credentials form-encoded without following the redirect,
@@ -97,7 +156,9 @@ type suspect struct {
 // Until its first Login (explicit, with Session.Login, or on the first
 // request the server refuses) it sends no credentials.
 func FormLogin(user, password string, o Options) *Authenticator {
-	return &Authenticator{kind: formKind, user: user, password: password, o: o.withDefaults()}
+	a := &Authenticator{kind: formKind, o: o.withDefaults()}
+	a.cred.Store(newCred(user, password))
+	return a
 }
 
 // Basic returns an Authenticator for Spring Security's HTTP Basic
@@ -107,10 +168,9 @@ func FormLogin(user, password string, o Options) *Authenticator {
 // the credentials against Options.Probe, reporting ErrBadCredentials when
 // they are refused.
 func Basic(user, password string, o Options) *Authenticator {
-	r := &http.Request{Header: make(http.Header)}
-	r.SetBasicAuth(user, password)
-	return &Authenticator{kind: basicKind, user: user, password: password, basic: r.Header.Get("Authorization"),
-		o: o.withDefaults()}
+	a := &Authenticator{kind: basicKind, o: o.withDefaults()}
+	a.cred.Store(newCred(user, password))
+	return a
 }
 
 // CSRF returns an Authenticator that only handles CSRF tokens, for a
@@ -126,11 +186,11 @@ func CSRF(o Options) *Authenticator {
 func (a *Authenticator) String() string {
 	switch a.kind {
 	case basicKind:
-		return fmt.Sprintf("spring.Basic(%q)", a.user)
+		return fmt.Sprintf("spring.Basic(%q)", a.userName())
 	case csrfKind:
 		return "spring.CSRF"
 	}
-	return fmt.Sprintf("spring.FormLogin(%q)", a.user)
+	return fmt.Sprintf("spring.FormLogin(%q)", a.userName())
 }
 
 // internalKey marks the context of the Authenticator's own requests that
@@ -163,6 +223,9 @@ func (a *Authenticator) BindSession(s limpet.Env) { a.bind(s) }
 func (a *Authenticator) login(ctx context.Context, s limpet.Env, fresh bool) error {
 	switch a.kind {
 	case basicKind:
+		if _, err := a.credentials(ctx); err != nil {
+			return err
+		}
 		return a.basicLogin(ctx, s)
 	case csrfKind:
 		_, _, _, err := a.discover(ctx, s)
@@ -211,7 +274,11 @@ func (a *Authenticator) Prepare(env limpet.Env, req *http.Request) error {
 		return nil
 	}
 	if a.kind == basicKind && req.Header.Get("Authorization") == "" {
-		req.Header.Set("Authorization", a.basic)
+		c, err := a.credentials(req.Context())
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", c.basic)
 	}
 	if safeMethod(req.Method) || a.o.CSRF.Disabled {
 		return nil
@@ -320,7 +387,36 @@ func (a *Authenticator) withCredentials(h http.Header) http.Header {
 		if h == nil {
 			h = make(http.Header)
 		}
-		h.Set("Authorization", a.basic)
+		if c := a.cred.Load(); c != nil {
+			h.Set("Authorization", c.basic)
+		}
 	}
 	return h
 }
+
+// Refresh implements limpet.CSRFStrategy, so that an Authenticator made by
+// CSRF combines with a login of another kind in limpet.Chain: after a
+// login (limpet.NoSession, limpet.SessionExpired) it forgets the token the
+// old session had; after a rejection (limpet.CSRFRejected) it looks for a
+// fresh token, switching placement when the same token was refused, and
+// returns an error wrapping limpet.ErrSessionNotEstablished when the pages
+// show that the session is gone.
+func (a *Authenticator) Refresh(ctx context.Context, s limpet.Env, v limpet.Verdict) error {
+	a.bind(s)
+	a.ioMu.Lock()
+	defer a.ioMu.Unlock()
+	if v.Kind != limpet.CSRFRejected {
+		a.resetCSRF()
+		return nil
+	}
+	gone, err := a.refreshCSRF(ctx, s)
+	if err != nil {
+		return err
+	}
+	if gone {
+		return fmt.Errorf("spring: %w: the pages show the session is gone (%s)", limpet.ErrSessionNotEstablished, v.Reason)
+	}
+	return nil
+}
+
+var _ limpet.CSRFStrategy = (*Authenticator)(nil)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/login"
 	"github.com/limpet-http/limpet/spring"
 )
 
@@ -49,7 +50,7 @@ func benchServer(b *testing.B) *httptest.Server {
 // BenchmarkAuthenticator measures what the Authenticator adds to a request on a live session (Prepare, the CSRF
 // token on POST, Check): each iteration sends the same request through a Session without an Authenticator (with
 // the session cookie and token set by hand) and through one with spring.FormLogin, on one loopback server, and
-// reports both times and their ratio.
+// reports both times and their ratio (and the ratio for login.Auto, which wraps the same pieces).
 func BenchmarkAuthenticator(b *testing.B) {
 	srv := benchServer(b)
 	ctx := context.Background()
@@ -65,6 +66,15 @@ func BenchmarkAuthenticator(b *testing.B) {
 	}
 	defer auth.Close()
 	if err := auth.Login(ctx); err != nil {
+		b.Fatal(err)
+	}
+	auto, err := limpet.New(limpet.Options{BaseURL: srv.URL,
+		Authenticator: login.Auto(limpet.StaticCredentials("user", "password"), login.Options{})})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer auto.Close()
+	if err := auto.Login(ctx); err != nil {
 		b.Fatal(err)
 	}
 	requests := []struct {
@@ -91,16 +101,18 @@ func BenchmarkAuthenticator(b *testing.B) {
 				}
 				return time.Since(start)
 			}
-			var tPlain, tAuth time.Duration
+			var tPlain, tAuth, tAuto time.Duration
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				tPlain += one(plain)
 				tAuth += one(auth)
+				tAuto += one(auto)
 			}
 			b.ReportMetric(float64(tPlain.Nanoseconds())/float64(b.N), "plain-ns/req")
 			b.ReportMetric(float64(tAuth.Nanoseconds())/float64(b.N), "spring-ns/req")
 			b.ReportMetric(float64(tAuth)/float64(tPlain), "spring/plain")
+			b.ReportMetric(float64(tAuto)/float64(tPlain), "auto/plain")
 		})
 	}
 }

@@ -253,15 +253,18 @@ func deletes(resp *http.Response, name string) bool {
 	return false
 }
 
-// testS14: invalidSessionUrl("/invalid") answers a stale session cookie with a redirect there, which means nothing
-// to a client that was not told; with ExpiredURLs it logs in again. (Any Accept works; a JSON one gets a 406 at
-// /invalid, turned into a 401 by Spring's error dispatch, which the client also takes for an expired session.)
+// testS14: invalidSessionUrl("/invalid") answers a stale session cookie with a redirect there, starting a new
+// session: a client that was not told the URL sees the session cookie replaced by the redirect and logs in again;
+// with ExpiredURLs too. (Any Accept works; a JSON one gets a 406 at /invalid, turned into a 401 by Spring's error
+// dispatch, which the client also takes for an expired session.)
 func testS14(t *testing.T, f *fixture) {
 	plain := f.newSession(spring.FormLogin("user", "password", spring.Options{}), limpet.Options{})
 	mustLogin(t, plain)
 	f.expire(plain)
-	if resp, body := get(t, plain, "/api/me", nil); body != "session invalid\n" || len(resp.Recoveries) != 0 {
-		t.Fatalf("without ExpiredURLs: %d %q %+v, want the /invalid page as it is", resp.StatusCode, body, resp.Recoveries)
+	if resp, body := get(t, plain, "/api/me", nil); resp.StatusCode != http.StatusOK || body != "user" {
+		t.Fatalf("without ExpiredURLs: %d %q %+v, want a new login", resp.StatusCode, body, resp.Recoveries)
+	} else {
+		recovered(t, resp, limpet.SessionExpired)
 	}
 
 	for _, accept := range []http.Header{nil, jsonAccept} {

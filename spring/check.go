@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -90,6 +89,14 @@ func (a *Authenticator) Check(req *http.Request, resp *limpet.Response) limpet.V
 	if a.kind == csrfKind {
 		return limpet.Verdict{}
 	}
+	if hop < 0 && len(resp.History) > 0 && a.sessionReplaced(req, first) {
+		// invalidSessionUrl: SessionManagementFilter redirects a request
+		// whose session the server does not know, before any handler,
+		// and starts a new session for it.
+		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: true,
+			Reason: fmt.Sprintf("%d to %s with a new session: the server did not know the session sent",
+				first.StatusCode, first.Header.Get("Location"))}
+	}
 	if hop >= 0 {
 		if target.logout {
 			return limpet.Verdict{}
@@ -156,8 +163,18 @@ func (a *Authenticator) csrfVerdict(req *http.Request, resp *limpet.Response, st
 		a.suspect = &suspect{value: cur.value, cookie: cur.fromCookie()}
 		a.mu.Unlock()
 		why = "CSRF token refused"
-	default:
+	case a.kind == csrfKind || status != http.StatusForbidden:
 		return limpet.Verdict{}, false // a token that works was sent: not a CSRF refusal
+	default:
+		// A token that worked was refused: an authorization refusal, or
+		// the CSRF filter's, because the session that held the token is
+		// gone (the filter runs before the authentication check, so an
+		// expired session gets a 403, not the login page). Recover asks
+		// the probe which.
+		a.mu.Lock()
+		a.doubt = cur.value
+		a.mu.Unlock()
+		why = "a CSRF token that worked before was refused; the session may be gone"
 	}
 	return limpet.Verdict{Kind: limpet.CSRFRejected, NotExecuted: true,
 		Reason: fmt.Sprintf("%d to %s %s: %s", status, req.Method, req.URL.Path, why)}, true
@@ -234,32 +251,13 @@ func (a *Authenticator) expiredBody(resp *limpet.Response) (string, bool) {
 	return "", false
 }
 
-// peek reads up to n bytes of resp's body and puts them back in front of
-// the rest, so that the caller reads the whole body.
+// peek returns up to n bytes of resp's body, leaving the whole body to
+// the caller (limpet.Response.Peek). A read error leaves what came before
+// it.
 func peek(resp *limpet.Response, n int) []byte {
-	body := resp.Body
-	if body == nil || body == http.NoBody || n <= 0 {
-		return nil
-	}
-	head := make([]byte, n)
-	k, err := io.ReadFull(body, head)
-	head = head[:k]
-	rest := io.Reader(body)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		rest = errReader{err}
-	}
-	resp.Body = peekedBody{Reader: io.MultiReader(bytes.NewReader(head), rest), Closer: body}
+	head, _ := resp.Peek(n)
 	return head
 }
-
-type peekedBody struct {
-	io.Reader
-	io.Closer
-}
-
-type errReader struct{ err error }
-
-func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 func mediaType(ct string) string {
 	mt, _, err := mime.ParseMediaType(ct)
@@ -528,4 +526,28 @@ func (a *Authenticator) baseURL(s limpet.Env) (*url.URL, error) {
 	base = a.base
 	a.mu.Unlock()
 	return base, nil
+}
+
+// sessionReplaced reports whether resp, a redirect answering req, sets a
+// session cookie other than the one req carried: the server did not know
+// the session req sent.
+func (a *Authenticator) sessionReplaced(req *http.Request, resp *http.Response) bool {
+	if !isRedirect(resp.StatusCode) {
+		return false
+	}
+	sent := ""
+	for _, c := range req.Cookies() {
+		if c.Name == a.o.SessionCookie {
+			sent = c.Value
+		}
+	}
+	if sent == "" {
+		return false
+	}
+	for _, line := range resp.Header.Values("Set-Cookie") {
+		if c, err := http.ParseSetCookie(line); err == nil && c.Name == a.o.SessionCookie && c.Value != "" && c.Value != sent {
+			return true
+		}
+	}
+	return false
 }

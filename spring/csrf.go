@@ -122,6 +122,30 @@ func (a *Authenticator) discover(ctx context.Context, s limpet.Env) (t token, fo
 // recoverCSRF fetches a fresh token after a rejection (see refreshCSRF),
 // and logs in again when the pages show the session is gone. ioMu is held.
 func (a *Authenticator) recoverCSRF(ctx context.Context, s limpet.Env) error {
+	a.mu.Lock()
+	doubt := a.doubt
+	a.doubt = ""
+	a.mu.Unlock()
+	if doubt != "" {
+		base, err := a.baseURL(s)
+		if err != nil {
+			return err
+		}
+		pr, err := a.probe(ctx, s, base)
+		if err != nil {
+			return err
+		}
+		if !pr.ok {
+			return a.login(ctx, s, true) // the session is gone: a new one, and its token
+		}
+		if _, err := a.refreshCSRF(ctx, s); err != nil {
+			return err
+		}
+		if cur, ok := a.current(base); ok && !sameToken(cur.value, doubt) {
+			return nil // the token changed (it died with a server session): the replay takes the new one
+		}
+		return fmt.Errorf("spring: a 403 to a CSRF token that is still the server's, with the session alive (%w)", limpet.ErrAnswerStands)
+	}
 	gone, err := a.refreshCSRF(ctx, s)
 	if err != nil || !gone {
 		return err
@@ -146,7 +170,7 @@ func (a *Authenticator) refreshCSRF(ctx context.Context, s limpet.Env) (bool, er
 	if found && sus != nil && sus.cookie == t.fromCookie() && sameToken(sus.value, t.value) {
 		a.mu.Lock()
 		if t.fromCookie() {
-			a.cookieMasked = !a.cookieMasked
+			a.cookieMasked, a.cookieLearned = !a.cookieMasked, true
 		} else {
 			a.pageInQuery = !a.pageInQuery
 		}

@@ -5,6 +5,14 @@
 // docs/spring.md, and is proved against real Spring Boot
 // 3.5 (Spring Security 6.5) and 4.0 (Spring Security 7.0) applications.
 //
+// An application known only by its URL and a user's credentials is best
+// served by login.Auto, which finds out which of this package's pieces it
+// needs (and their options) on the first login, and saves that with the
+// session. The constructors here are those pieces: FormLogin and Basic
+// take the credentials directly, FormLoginFrom and BasicFrom fetch them
+// from a limpet.Credentials when the first login needs them; CSRF alone is
+// also a limpet.CSRFStrategy for limpet.Chain.
+//
 // # Logging in with a form
 //
 // FormLogin returns a limpet.Authenticator; set it on the Session:
@@ -22,10 +30,14 @@
 //
 // The login fetches Options.LoginPage ("/login") for its form, fields and
 // CSRF token, posts the credentials form-encoded without following the
-// redirect, and reads the answer as docs/spring.md lays out: the
-// failure URL means bad credentials, the login page or a 401/403 means the
-// token was refused (it fetches the page once more, then gives up), anything
-// else is a candidate success, which a GET of Options.Probe must confirm.
+// redirect (or as a JSON object, Options.LoginJSON), and reads the answer as
+// docs/spring.md lays out: the failure URL, the login page with a query,
+// any URL whose query says error or fail, the login form again, or a 401
+// that says why mean bad credentials; the login page without a query, a
+// 403, or an answer that hands out a CSRF cookie to a login sent without a
+// token mean the token was refused (it fetches the page and tries again,
+// with the cookie's token raw, then masked, then gives up); anything else
+// is a candidate success, which a GET of Options.Probe must confirm.
 // Failures are a *LoginError whose Reason is ErrBadCredentials,
 // ErrLoginRefused, ErrCSRFRejected, ErrSessionNotEstablished or
 // ErrUnexpectedResponse; the Session wraps it in a *limpet.AuthError, and

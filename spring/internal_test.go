@@ -66,7 +66,7 @@ func TestClassifyLogin(t *testing.T) {
 		{"custom failure URL", custom, 302, "/signin?error", "", false, loginFailed, "/signin?error"},
 		{"custom login page: CSRF", custom, 302, "/signin", "", false, loginRejected, "/signin"},
 		{"invalidSessionUrl: CSRF token missing", custom, 302, "/invalid", "", false, loginRejected, "/invalid"},
-		{"the old default page is elsewhere now", custom, 302, "/login?error", "", false, loginSucceeded, "/login?error"},
+		{"a failure query on another page", custom, 302, "/login?error", "", false, loginFailed, "/login?error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/limpet-http/limpet"
@@ -55,7 +56,16 @@ func classifyLogin(status int, location, challenge string, reqURL *url.URL, p pa
 			return loginFailed, loc
 		}
 		if _, ok := p.isLoginLocation(loc.String(), nil); ok {
+			if loc.RawQuery != "" {
+				// The entry point sends an anonymous caller to the page
+				// itself; a failure handler adds a query (?error,
+				// ?failed, an application's own).
+				return loginFailed, loc
+			}
 			return loginRejected, loc
+		}
+		if failureQuery(loc) {
+			return loginFailed, loc
 		}
 		return loginSucceeded, loc
 	case status/100 == 2:
@@ -72,6 +82,21 @@ func classifyLogin(status int, location, challenge string, reqURL *url.URL, p pa
 		return loginRejected, nil
 	}
 	return loginUnexpected, nil
+}
+
+// failureQuery reports whether loc's query says a login failed, as the
+// failure URLs of most frameworks and applications do (?error, ?failed,
+// ?login_error=1, ...).
+func failureQuery(loc *url.URL) bool {
+	for k := range loc.Query() {
+		k = strings.ToLower(k)
+		for _, w := range []string{"error", "fail", "invalid", "denied"} {
+			if strings.Contains(k, w) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // matchesFailure reports whether loc is the failure URL: the same path, and
@@ -137,6 +162,9 @@ func (a *Authenticator) setToken(t token, epoch uint64) {
 // fresh keeps the session, which a concurrent-session limit
 // (maxSessionsPreventsLogin) counts as the user's own.
 func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool) error {
+	if _, err := a.credentials(ctx); err != nil {
+		return err
+	}
 	base, err := a.baseURL(s)
 	if err != nil {
 		return err
@@ -176,7 +204,11 @@ func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool)
 		header := http.Header{"Accept": {acceptHTML}}
 		cookieTok, masked := "", false
 		if t, ok := tokenFromPage(orEmpty(parsed), a.o.CSRF.Header, a.o.CSRF.Param); ok && !a.o.CSRF.Disabled {
-			values.Set(t.param, t.value) // a page's token in the form works with every handler
+			if a.o.LoginJSON {
+				header.Set(t.header, t.value) // the CSRF filter reads no JSON body
+			} else {
+				values.Set(t.param, t.value) // a page's token in the form works with every handler
+			}
 		} else if v := cookieValue(s.Jar(), target, a.o.CSRF.Cookie); v != "" && !a.o.CSRF.Disabled {
 			a.mu.Lock()
 			masked = a.cookieMasked
@@ -194,8 +226,16 @@ func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool)
 		a.mu.Lock()
 		a.loginURL = target.String()
 		a.mu.Unlock()
+		var reqBody limpet.Body = limpet.Form(values)
+		if a.o.LoginJSON {
+			m := make(map[string]string, len(values))
+			for k := range values {
+				m[k] = values.Get(k)
+			}
+			reqBody = limpet.JSON(m)
+		}
 		resp, err := s.Send(ctx, &limpet.Request{Method: http.MethodPost, URL: target.String(), Header: header,
-			Body: limpet.Form(values), MaxRedirects: limpet.NoRedirects})
+			Body: reqBody, MaxRedirects: limpet.NoRedirects})
 		if err != nil {
 			return fmt.Errorf("spring: login POST %s: %w", target.Path, err)
 		}
@@ -207,7 +247,26 @@ func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool)
 		isForm := resp.StatusCode/100 == 2 && p.isLoginPage(body, target)
 		out, loc := classifyLogin(resp.StatusCode, resp.Header.Get("Location"), resp.Header.Get("WWW-Authenticate"),
 			target, p, isForm)
-		lerr := &LoginError{Pkg: "spring", User: a.user, URL: target.String(), Status: resp.StatusCode}
+		sentToken := cookieTok != "" || header.Get(a.o.CSRF.Header) != "" || values.Get(a.o.CSRF.Param) != ""
+		if out != loginRejected && !sentToken && !a.o.CSRF.Disabled && setsCookie(resp.Header, a.o.CSRF.Cookie) {
+			// Sent without a token, answered with a CSRF cookie to use: the
+			// CSRF filter refused it (a cookie repository sends its token
+			// with the first refusal; a login it let through clears the
+			// cookie instead), whatever the status looks like: a 401, a
+			// redirect to invalidSessionUrl.
+			out = loginRejected
+		}
+		a.mu.Lock()
+		learned := a.cookieLearned
+		a.mu.Unlock()
+		if out == loginFailed && resp.StatusCode == http.StatusUnauthorized && cookieTok != "" && !learned &&
+			len(bytes.TrimSpace(body)) == 0 && resp.Header.Get("WWW-Authenticate") == "" {
+			// A bare 401 to a cookie token in a form not yet known to work
+			// is an entry point's answer to a CSRF refusal (a failure
+			// handler says why); the other form is tried once.
+			out = loginRejected
+		}
+		lerr := &LoginError{Pkg: "spring", User: a.userName(), URL: target.String(), Status: resp.StatusCode}
 		if loc != nil {
 			lerr.Location = loc.Path
 			if loc.RawQuery != "" {
@@ -218,16 +277,19 @@ func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool)
 		case loginSucceeded:
 			if cookieTok != "" {
 				a.mu.Lock()
-				a.cookieMasked = masked
+				a.cookieMasked, a.cookieLearned = masked, true
 				a.mu.Unlock()
 			}
 			return a.confirmLogin(ctx, s, base, hint)
 		case loginFailed:
 			return a.loginFailure(ctx, s, lerr, loc, body)
 		case loginRejected:
-			if attempt == 1 {
+			if attempt == 1 || attempt == 2 && cookieTok != "" && cookieTok != prevCookie {
+				// A stale or missing token: fetch the page (and a token)
+				// once more; a cookie's token refused in one form is
+				// tried once in the other.
 				prevCookie, prevMasked = cookieTok, masked
-				continue // a stale or missing token: fetch the page (and a token) once more
+				continue
 			}
 			lerr.Reason = ErrCSRFRejected
 			lerr.Detail = "rejected before authentication twice, the second time with a fresh token"
@@ -309,8 +371,12 @@ func (a *Authenticator) loginForm(pageURL *url.URL, form *htmlform.Form) (*url.U
 	if passParam == "" {
 		passParam = DefaultPasswordParam
 	}
-	values.Set(userParam, a.user)
-	values.Set(passParam, a.password)
+	c := a.cred.Load()
+	if c == nil {
+		c = &cred{}
+	}
+	values.Set(userParam, c.user)
+	values.Set(passParam, c.password)
 	if a.o.RememberMe {
 		values.Set(a.o.RememberMeParam, "on")
 	}
@@ -362,7 +428,7 @@ func (a *Authenticator) confirmLogin(ctx context.Context, s limpet.Env, base *ur
 		return err
 	}
 	if !pr.ok {
-		lerr := &LoginError{Pkg: "spring", Reason: ErrSessionNotEstablished, User: a.user, URL: pr.urlString(), Status: pr.status, Location: pr.location,
+		lerr := &LoginError{Pkg: "spring", Reason: ErrSessionNotEstablished, User: a.userName(), URL: pr.urlString(), Status: pr.status, Location: pr.location,
 			Detail: "the probe " + pr.path + " " + pr.why + " right after the login: the server keeps no session " +
 				"(SessionCreationPolicy.STATELESS?), or the session cookie is not sent back"}
 		if hint != "" {
@@ -391,7 +457,7 @@ func (a *Authenticator) basicLogin(ctx context.Context, s limpet.Env) error {
 		return err
 	}
 	if !pr.ok {
-		lerr := &LoginError{Pkg: "spring", Reason: ErrBadCredentials, User: a.user, URL: pr.urlString(), Status: pr.status, Location: pr.location}
+		lerr := &LoginError{Pkg: "spring", Reason: ErrBadCredentials, User: a.userName(), URL: pr.urlString(), Status: pr.status, Location: pr.location}
 		if pr.status != http.StatusUnauthorized {
 			lerr.Reason = ErrUnexpectedResponse
 			lerr.Detail = "the probe " + pr.path + " " + pr.why + " with HTTP Basic credentials (is httpBasic enabled?)"

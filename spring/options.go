@@ -60,6 +60,11 @@ type Options struct {
 	// LoginURL is where the credentials are posted (loginProcessingUrl).
 	// "" means the action of the login page's form, else LoginPage.
 	LoginURL string
+	// LoginJSON sends the credentials as a JSON object ({"username": ...,
+	// "password": ...}, with UsernameParam and PasswordParam as member
+	// names) instead of a form, as the JSON login filters of many REST back
+	// ends read them; a CSRF token then goes in a header.
+	LoginJSON bool
 	// UsernameParam and PasswordParam name the credential fields. ""
 	// means the login form's user and password inputs, else
 	// DefaultUsernameParam and DefaultPasswordParam.

@@ -74,7 +74,7 @@ func (a *Authenticator) SaveState(snap *store.Snapshot) {
 		paramCookieMode: "raw",
 		paramPageMode:   "body-or-header",
 	}
-	if a.userParam != "" {
+	if a.userParam != "" && (a.userParam != DefaultUsernameParam || a.passParam != DefaultPasswordParam) {
 		params[paramUserField], params[paramPassField] = a.userParam, a.passParam
 	}
 	if a.o.RememberMe {
@@ -86,7 +86,7 @@ func (a *Authenticator) SaveState(snap *store.Snapshot) {
 	if a.pageInQuery {
 		params[paramPageMode] = "query"
 	}
-	snap.Login = &store.Login{URL: u, Flow: a.flow(), User: a.user, Params: params, Updated: a.loginUpdated.UTC()}
+	snap.Login = &store.Login{URL: u, Flow: a.flow(), User: a.userName(), Params: params, Updated: a.loginUpdated.UTC()}
 }
 
 // LoadState takes the Authenticator's state from a snapshot that was loaded
@@ -101,10 +101,10 @@ func (a *Authenticator) LoadState(snap store.Snapshot) {
 		a.searched, a.suspect = 0, nil
 		a.tok = a.restoredToken(c, snap.Cookies)
 	}
-	if l := snap.Login; l != nil && a.kind != csrfKind && l.User == a.user && l.Flow == a.flow() &&
+	if l := snap.Login; l != nil && a.kind != csrfKind && (l.User == a.userName() || a.cred.Load() == nil) && l.Flow == a.flow() &&
 		l.Updated.After(a.loginUpdated) {
 		a.loggedIn, a.loginUpdated = true, l.Updated
-		a.cookieMasked = l.Params[paramCookieMode] == "masked"
+		a.cookieMasked, a.cookieLearned = l.Params[paramCookieMode] == "masked", true
 		a.pageInQuery = l.Params[paramPageMode] == "query"
 		if a.o.LoginURL == "" && strings.HasPrefix(l.URL, "http") {
 			a.loginURL = l.URL

@@ -74,8 +74,17 @@ func JWTLogin(loginURL, user, password string, o JWTOptions) *Authenticator {
 	return newAuthenticator(g, o.Options, "jwt POST "+loginURL)
 }
 
+// JWTLoginFrom is JWTLogin with the credentials fetched when the first
+// login needs them (see limpet.Credentials), not before.
+func JWTLoginFrom(loginURL string, creds limpet.Credentials, o JWTOptions) *Authenticator {
+	a := JWTLogin(loginURL, "", "", o)
+	a.g.(*jwtGrant).creds = creds
+	return a
+}
+
 type jwtGrant struct {
 	url, user, password string
+	creds               limpet.Credentials // when set, user and password come from it
 	o                   JWTOptions
 }
 
@@ -95,22 +104,29 @@ func (g *jwtGrant) refresh(context.Context, limpet.Env, *oauth2.Token) (*oauth2.
 }
 
 func (g *jwtGrant) obtain(ctx context.Context, s limpet.Env) (*oauth2.Token, error) {
+	user, password := g.user, g.password
+	if g.creds != nil {
+		var err error
+		if user, password, err = g.creds.Get(ctx); err != nil {
+			return nil, fmt.Errorf("token: %w", err)
+		}
+	}
 	var body limpet.Body
 	if g.o.Form {
 		v := url.Values{}
 		for k, x := range g.o.Extra {
 			v.Set(k, x)
 		}
-		v.Set(g.o.UserField, g.user)
-		v.Set(g.o.PasswordField, g.password)
+		v.Set(g.o.UserField, user)
+		v.Set(g.o.PasswordField, password)
 		body = limpet.Form(v)
 	} else {
 		m := map[string]string{}
 		for k, x := range g.o.Extra {
 			m[k] = x
 		}
-		m[g.o.UserField] = g.user
-		m[g.o.PasswordField] = g.password
+		m[g.o.UserField] = user
+		m[g.o.PasswordField] = password
 		body = limpet.JSON(m)
 	}
 	req, err := s.NewRequest(ctx, &limpet.Request{Method: http.MethodPost, URL: g.url, Body: body,
@@ -128,8 +144,10 @@ func (g *jwtGrant) obtain(ctx context.Context, s limpet.Env) (*oauth2.Token, err
 		return nil, fmt.Errorf("token: reading the login response: %w", err)
 	}
 	switch {
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return nil, &limpet.LoginError{Pkg: "token", Reason: limpet.ErrBadCredentials, User: g.user, URL: req.URL.String(),
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden ||
+		resp.StatusCode == http.StatusBadRequest && bytes.Contains(data, []byte(`"invalid_grant"`)):
+		// OAuth 2's password grant answers a wrong password 400 invalid_grant (RFC 6749 5.2).
+		return nil, &limpet.LoginError{Pkg: "token", Reason: limpet.ErrBadCredentials, User: user, URL: req.URL.String(),
 			Status: resp.StatusCode, Detail: strings.TrimPrefix(excerpt(data), ": "), Err: ErrLoginRefused}
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		return nil, fmt.Errorf("token: login: %s %s answered %s%s", req.Method, req.URL.Redacted(), resp.Status, excerpt(data))

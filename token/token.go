@@ -20,7 +20,9 @@ import (
 )
 
 // DefaultSkew is how long before its expiry a token is renewed when
-// Options.Skew is zero.
+// Options.Skew is zero, for a token that lives two minutes or more; a
+// shorter-lived token is renewed a quarter of its lifetime before it
+// expires (a 20 s token after 15 s), not on every request.
 const DefaultSkew = 30 * time.Second
 
 // Options are the settings every token Authenticator shares. The zero value
@@ -31,7 +33,8 @@ type Options struct {
 	// "jwt POST https://api.example.com/login".
 	Name string
 	// Skew is how long before its expiry a token is renewed; zero means
-	// DefaultSkew, a negative value renews only tokens already expired.
+	// DefaultSkew (scaled to short lifetimes), a negative value renews
+	// only tokens already expired.
 	Skew time.Duration
 	// Now is the clock; nil means time.Now. Tests set it to move time.
 	Now func() time.Time
@@ -85,13 +88,16 @@ func needsObtain(err error) bool {
 // use: renewals are serialised, and requests that find a token still valid
 // while another goroutine renews it do not wait.
 type Authenticator struct {
-	g       grant
-	name    string
-	skew    time.Duration
-	now     func() time.Time
-	origins []string
-	check   func(*http.Request, *limpet.Response) limpet.Verdict
-	created time.Time
+	g    grant
+	name string
+	skew time.Duration
+	// scaleSkew: Skew was left to its default, which shrinks to a quarter
+	// of a shorter token's lifetime.
+	scaleSkew bool
+	now       func() time.Time
+	origins   []string
+	check     func(*http.Request, *limpet.Response) limpet.Verdict
+	created   time.Time
 
 	renewMu sync.Mutex // held while a token is obtained or refreshed
 
@@ -110,7 +116,7 @@ func newAuthenticator(g grant, o Options, defaultName string) *Authenticator {
 		a.name = defaultName
 	}
 	if a.skew == 0 {
-		a.skew = DefaultSkew
+		a.skew, a.scaleSkew = DefaultSkew, true
 	} else if a.skew < 0 {
 		a.skew = 0
 	}
@@ -295,20 +301,35 @@ func (a *Authenticator) BindSession(s limpet.Env) { a.bind(s) }
 func (a *Authenticator) usable() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.tok != nil && !a.rejected && (a.expiry.IsZero() || a.now().Before(a.expiry.Add(-a.skew)))
+	return a.tok != nil && !a.rejected && (a.expiry.IsZero() || a.now().Before(a.expiry.Add(-a.skewLocked())))
+}
+
+// skewLocked returns how long before its expiry the token is renewed:
+// Options.Skew; the default, DefaultSkew, is at most a quarter of the
+// token's lifetime (from when it was obtained to its expiry, by expires_in
+// or the exp claim), so that a token that lives less than DefaultSkew is
+// not renewed on every request. a.mu is held.
+func (a *Authenticator) skewLocked() time.Duration {
+	if !a.scaleSkew || a.expiry.IsZero() || a.updated.IsZero() {
+		return a.skew
+	}
+	if life := a.expiry.Sub(a.updated); life > 0 && a.skew > life/4 {
+		return life / 4
+	}
+	return a.skew
 }
 
 // current returns the token to send, renewing it first when it is within
 // Skew of its expiry.
 func (a *Authenticator) current(ctx context.Context) (*oauth2.Token, error) {
 	a.mu.Lock()
-	tok, exp, s := a.tok, a.expiry, a.s
+	tok, exp, s, skew := a.tok, a.expiry, a.s, a.skewLocked()
 	a.mu.Unlock()
 	if tok == nil || exp.IsZero() {
 		return tok, nil
 	}
 	now := a.now()
-	if now.Before(exp.Add(-a.skew)) {
+	if now.Before(exp.Add(-skew)) {
 		return tok, nil
 	}
 	expired := !now.Before(exp)

@@ -420,15 +420,9 @@ func (a *FormAuth) Check(req *http.Request, resp *limpet.Response) limpet.Verdic
 }
 
 // peek returns up to n bytes of the body and leaves the whole body
-// readable.
+// readable (limpet.Response.Peek).
 func peek(resp *limpet.Response, n int) []byte {
-	head := make([]byte, n)
-	k, _ := io.ReadFull(resp.Body, head)
-	head = head[:k]
-	resp.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(head), resp.Body), resp.Body}
+	head, _ := resp.Peek(n)
 	return head
 }
 

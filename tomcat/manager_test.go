@@ -87,7 +87,7 @@ func TestManagerNonce(t *testing.T) {
 		stale := n.Current()
 		// Five pages the strategy does not see push the nonce out.
 		for range 5 {
-			resp, err := s.Client().Get(srv.URL + "/manager/html/list")
+			resp, err := s.BareClient().Get(srv.URL + "/manager/html/list")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -357,7 +357,7 @@ func TestLogout(t *testing.T) {
 		t.Fatalf("logoff statuses %v", statuses)
 	}
 	// Without the Authenticator: the server shows the login page.
-	resp, err := s.Client().Get(srv.URL + probe(tomcatserver.ExamplesPath))
+	resp, err := s.BareClient().Get(srv.URL + probe(tomcatserver.ExamplesPath))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,11 @@
 //	              the next request is refused as a client whose session
 //	              expired is (re-login timing)
 //	/api/rotate   sets one of 50 rotating cookies on every response (churn)
+//	/fleet/token  a token login for many processes sharing one session:
+//	              counts the logins (GET /fleet/logins tells how many)
+//	/fleet/items  like /api/items, with the current fleet token only
+//	/fleet/expire (POST) refuses every token handed out so far, as a
+//	              server that forgot its sessions does
 package main
 
 import (
@@ -72,7 +77,41 @@ func handler() http.Handler {
 	// gen numbers the token /api/token hands out and /api/once accepts;
 	// /api/once moves it on after each answer.
 	var gen atomic.Int64
+	// fleet numbers the tokens of /fleet/token; logins counts them.
+	var fleet, logins atomic.Int64
+	fleetToken := func() string { return fmt.Sprintf("ftok-%d-%s", fleet.Load(), sessionID) }
 	mux := http.NewServeMux()
+	mux.HandleFunc("/fleet/token", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		io.Copy(io.Discard, r.Body)
+		logins.Add(1)
+		setSession(w)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"token":%q,"expires_in":3600}`, fleetToken())
+	})
+	mux.HandleFunc("/fleet/items", func(w http.ResponseWriter, r *http.Request) {
+		if !hasSession(r) || r.Header.Get("Authorization") != "Bearer "+fleetToken() {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, itemsBody)
+	})
+	mux.HandleFunc("/fleet/expire", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		fleet.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("/fleet/logins", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, logins.Load())
+	})
 	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
 		setSession(w)
 		w.WriteHeader(http.StatusNoContent)

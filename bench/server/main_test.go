@@ -78,3 +78,26 @@ func TestTokenLoginAndRotation(t *testing.T) {
 		t.Errorf("/api/rotate set %q then %q", a, b)
 	}
 }
+
+func TestFleetRoutes(t *testing.T) {
+	h := handler()
+	w := get(t, h, http.MethodPost, "/fleet/token", nil)
+	tok := "Bearer ftok-0-" + sessionID
+	if !strings.Contains(w.Body.String(), `"ftok-0-`) {
+		t.Fatalf("POST /fleet/token: %s", w.Body)
+	}
+	auth := http.Header{"Cookie": {"JSESSIONID=" + sessionID}, "Authorization": {tok}}
+	if got := get(t, h, http.MethodGet, "/fleet/items", auth).Code; got != http.StatusOK {
+		t.Errorf("GET /fleet/items: %d", got)
+	}
+	if got := get(t, h, http.MethodPost, "/fleet/expire", nil).Code; got != http.StatusNoContent {
+		t.Errorf("POST /fleet/expire: %d", got)
+	}
+	if got := get(t, h, http.MethodGet, "/fleet/items", auth).Code; got != http.StatusUnauthorized {
+		t.Errorf("GET /fleet/items after expiry: %d, want 401", got)
+	}
+	get(t, h, http.MethodPost, "/fleet/token", nil)
+	if got := get(t, h, http.MethodGet, "/fleet/logins", nil).Body.String(); got != "2" {
+		t.Errorf("logins %q, want 2", got)
+	}
+}

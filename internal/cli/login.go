@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -21,6 +24,7 @@ import (
 	"github.com/limpet-http/limpet/internal/cli/items"
 	"github.com/limpet-http/limpet/internal/htmlform"
 	"github.com/limpet-http/limpet/jar"
+	"github.com/limpet-http/limpet/login"
 	"github.com/limpet-http/limpet/spring"
 	"github.com/limpet-http/limpet/store"
 	"github.com/limpet-http/limpet/token"
@@ -42,6 +46,9 @@ var flowNames = map[string]string{
 	flowBasic:  "HTTP Basic",
 	flowJWT:    "token login",
 	flowClient: "OAuth2 client credentials",
+	// Found by login.Detect for a server without a login page.
+	login.KindProcessingURL: "form login at a processing URL",
+	login.KindJSONBody:      "JSON login",
 }
 
 // LoginOptions are the flags of "limpet login".
@@ -209,6 +216,13 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	if o.TokenField != "" {
 		recipe.Params["token_field"] = o.TokenField
 	}
+	if recipe.Flow == flowJWT && recipe.Params[login.ParamEncoding] == "" {
+		// The encoding the endpoint wants: the form (with the password
+		// grant) for an OAuth 2 token endpoint, JSON otherwise.
+		for k, v := range login.TokenRecipe(target).Params {
+			recipe.Params[k] = v
+		}
+	}
 	if o.Scopes != "" {
 		recipe.Params["scopes"] = o.Scopes
 	}
@@ -239,7 +253,7 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	}
 	recipe.Updated = o.Now()
 
-	auth, err := buildAuthenticator(recipe, pass)
+	auth, err := buildAuthenticator(recipe, limpet.StaticCredentials(user, pass))
 	if err != nil {
 		return err
 	}
@@ -248,7 +262,8 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	lo.Store = f
 	lo.ManualSave = true
 	lo.Authenticator = auth
-	lo.StateSavers = []limpet.StateSaver{recipeSaver{recipe}}
+	saver := &recipeSaver{l: recipe}
+	lo.StateSavers = []limpet.StateSaver{saver}
 	lo.OnRequest = append(lo.OnRequest, passwordGuard(allowed, "the login at "+stripQuery(target), false, nil))
 	if o.SavePassword {
 		lo.Store = f.savingPasswords()
@@ -258,6 +273,8 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 		return err
 	}
 	if err := s.Login(ctx); err != nil {
+		// Nothing of a failed login is saved: not the recipe, not what
+		// the pieces saw.
 		s.Close()
 		var coe *crossOriginError
 		if errors.As(err, &coe) {
@@ -265,6 +282,7 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 		}
 		return err
 	}
+	saver.ok.Store(true)
 	if err := s.Save(ctx); err != nil {
 		s.Close()
 		return err
@@ -292,15 +310,38 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	return nil
 }
 
-// recipeSaver stores the login recipe with the session.
-type recipeSaver struct{ l store.Login }
+// recipeSaver stores the login recipe with the session, once the login
+// succeeded (ok): what the Authenticator saved of its own recipe (what it
+// learned) is kept, with the command line's fields added.
+type recipeSaver struct {
+	l  store.Login
+	ok atomic.Bool
+}
 
-func (r recipeSaver) SaveState(s *store.Snapshot) {
+func (r *recipeSaver) SaveState(s *store.Snapshot) {
+	if !r.ok.Load() {
+		return
+	}
 	l := r.l
+	if own := s.Login; own != nil {
+		merged := *own
+		merged.Params = maps.Clone(own.Params)
+		if merged.Params == nil {
+			merged.Params = map[string]string{}
+		}
+		for k, v := range l.Params {
+			if _, ok := merged.Params[k]; !ok {
+				merged.Params[k] = v
+			}
+		}
+		merged.PasswordFrom, merged.Password = l.PasswordFrom, l.Password
+		s.Login = &merged
+		return
+	}
 	s.Login = &l
 }
 
-func (r recipeSaver) LoadState(store.Snapshot) {}
+func (r *recipeSaver) LoadState(store.Snapshot) {}
 
 func resolveRef(base *url.URL, ref string) string {
 	if u, err := url.Parse(ref); err == nil {
@@ -318,70 +359,102 @@ func readPasswordFile(path string) (string, error) {
 	return strings.TrimRight(line, "\r"), nil
 }
 
-// maxLoginPage bounds how much of a page detectFlow reads.
-const maxLoginPage = 2 << 20
-
-// detectFlow looks at the page at target to choose a login flow: an HTML
-// login form (Tomcat's j_security_check or any other), or an HTTP Basic
-// challenge. It tries target, then target's /login.
+// detectFlow finds out how the server at target wants its credentials,
+// with login.Detect (as login.Auto does in a program): an HTML login form,
+// an HTTP Basic challenge, a processing URL or a JSON-body login endpoint
+// at target, a token endpoint at target for a server that wants bearer
+// tokens; Tomcat's j_security_check form is recognized by a detector of
+// the command line's own. target is where the credentials go (or a page
+// that shows or leads to the login form) unless it is the server's root.
 func detectFlow(ctx context.Context, newSession func(limpet.Options) (*limpet.Session, error), o limpet.Options, target *url.URL, allowed origins) (string, map[string]string, error) {
 	o.MaxRedirects = 0 // follow
+	root := &url.URL{Scheme: target.Scheme, Host: target.Host, Path: "/"}
+	o.BaseURL = root.String()
 	s, err := newSession(o)
 	if err != nil {
 		return "", nil, err
 	}
 	defer s.Close()
-	try := []string{target.String()}
-	if p := strings.TrimSuffix(target.Path, "/"); !strings.HasSuffix(p, "/login") {
-		u := *target
-		u.Path = p + "/login"
-		u.RawQuery = ""
-		try = append(try, u.String())
+	if params, ok, err := detectWebPage(ctx, s, target, allowed); err != nil || ok {
+		return flowWeb, params, err
 	}
-	var seen []string
-	for _, page := range try {
-		resp, err := s.Do(ctx, &limpet.Request{URL: page, Header: http.Header{"Accept": {"text/html,application/xhtml+xml"}}})
-		if err != nil {
-			return "", nil, fmt.Errorf("login: %w", err)
+	lo := login.Options{Detectors: []login.Detector{tomcatDetector}}
+	if p := strings.TrimSuffix(target.Path, "/"); p != "" || target.RawQuery != "" {
+		lo.LoginURL = target.String()
+	}
+	r, err := login.Detect(ctx, s, lo)
+	if err != nil {
+		return "", nil, fmt.Errorf("login: %w; say which flow with --type", err)
+	}
+	for _, page := range []string{r.LoginPage, r.LoginURL} {
+		if u, err := url.Parse(page); err == nil && u.Host != "" && !allowed[origin(u)] {
+			return "", nil, &crossOriginError{what: "the login form at " + stripQuery(target), to: u, allowed: allowed}
 		}
-		// A login page is small: read at most maxLoginPage of it.
-		body, err := io.ReadAll(io.LimitReader(resp.Body, maxLoginPage))
-		resp.Close()
-		if err != nil {
-			return "", nil, fmt.Errorf("login: reading %s: %w", page, err)
+	}
+	if action := r.Params["action"]; action != "" {
+		if u, err := url.Parse(action); err == nil && u.Host != "" && !allowed[origin(u)] {
+			return "", nil, &crossOriginError{what: "the login form at " + stripQuery(mustURL(r.LoginPage)), to: u, allowed: allowed}
 		}
-		seen = append(seen, fmt.Sprintf("%s: %s", page, resp.Status))
-		if resp.StatusCode == http.StatusUnauthorized && strings.HasPrefix(strings.ToLower(resp.Header.Get("Www-Authenticate")), "basic") {
-			return flowBasic, map[string]string{"probe": target.String()}, nil
+	}
+	if r.Kind == flowTomcat {
+		return flowTomcat, map[string]string{"probe": target.String()}, nil
+	}
+	l := login.ToLogin(r)
+	delete(l.Params, "action")
+	if (r.Kind == login.KindForm || r.Kind == login.KindBasic) && lo.LoginURL != "" && stripQuery(target) != r.LoginPage {
+		l.Params["probe"] = target.String()
+	}
+	if r.Kind == login.KindForm && l.Params["login_page"] != "" {
+		l.Params["login_page"] = stripQuery(mustURL(l.Params["login_page"]))
+	}
+	return l.Flow, l.Params, nil
+}
+
+// detectWebPage looks at the page at target (redirects followed) for a
+// login form of the generic web-form login (login_web.go's detectWeb: a
+// single sign-on provider's form, another framework's CSRF field).
+func detectWebPage(ctx context.Context, s *limpet.Session, target *url.URL, allowed origins) (map[string]string, bool, error) {
+	resp, err := s.Send(ctx, &limpet.Request{URL: target.String(), Header: http.Header{"Accept": {"text/html,application/xhtml+xml"}}})
+	if err != nil {
+		return nil, false, fmt.Errorf("login: %w", err)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, login.MaxPage))
+	resp.Close()
+	if err != nil {
+		return nil, false, fmt.Errorf("login: reading %s: %w", target.Redacted(), err)
+	}
+	p, err := htmlform.Parse(bytes.NewReader(body))
+	if err != nil {
+		return nil, false, nil
+	}
+	form, ok := p.LoginForm()
+	if !ok {
+		return nil, false, nil
+	}
+	params, ok := detectWeb(s, target, resp, p, form, allowed)
+	return params, ok, nil
+}
+
+// tomcatDetector recognizes a servlet container's FORM login: a login form
+// posting to j_security_check, at the login URL or the base URL.
+func tomcatDetector(_ context.Context, _ limpet.Env, p *login.Probe) (login.Recipe, bool, error) {
+	for _, pg := range []*login.Page{p.Login, p.Base} {
+		if pg == nil || pg.Status/100 != 2 {
+			continue
 		}
-		p, err := htmlform.Parse(strings.NewReader(string(body)))
+		parsed, err := htmlform.Parse(bytes.NewReader(pg.Body))
 		if err != nil {
 			continue
 		}
-		form, ok := p.LoginForm()
-		if !ok {
-			continue
+		if f, ok := parsed.LoginForm(); ok && strings.Contains(f.Action, "j_security_check") {
+			r := login.Recipe{Kind: flowTomcat, LoginPage: pg.URL.String(), Params: map[string]string{}}
+			if action, err := f.ResolveAction(pg.URL); err == nil {
+				r.Params["action"] = action.String()
+			}
+			return r, true, nil
 		}
-		final := resp.Request.URL
-		if params, ok := detectWeb(s, target, resp, p, form, allowed); ok { // login_web.go
-			return flowWeb, params, nil
-		}
-		if action, err := form.ResolveAction(final); err == nil && !allowed[origin(action)] {
-			return "", nil, &crossOriginError{what: "the login form at " + stripQuery(final), to: action, allowed: allowed}
-		}
-		if strings.Contains(form.Action, "j_security_check") {
-			return flowTomcat, map[string]string{"probe": target.String()}, nil
-		}
-		params := map[string]string{"login_page": stripQuery(final)}
-		if action, err := form.ResolveAction(final); err == nil {
-			params["login_url"] = stripQuery(action)
-		}
-		if final.Path != target.Path {
-			params["probe"] = target.String()
-		}
-		return flowForm, params, nil
 	}
-	return "", nil, fmt.Errorf("login: no login form or Basic challenge found (%s); say which flow with --type", strings.Join(seen, "; "))
+	return login.Recipe{}, false, nil
 }
 
 func stripQuery(u *url.URL) string {
@@ -390,36 +463,70 @@ func stripQuery(u *url.URL) string {
 	return c.String()
 }
 
-// buildAuthenticator makes the Authenticator a recipe describes.
-func buildAuthenticator(l store.Login, password string) (limpet.Authenticator, error) {
+// buildAuthenticator makes the Authenticator a recipe describes. The
+// flows the login package knows (the command line's form, basic, jwt,
+// processing-url and json-body, and the spring package's spring-form and
+// spring-basic) are built by login.FromRecipe, as a program's are; creds
+// are asked for the password only when a login needs it.
+func buildAuthenticator(l store.Login, creds limpet.Credentials) (limpet.Authenticator, error) {
 	p := l.Params
 	switch l.Flow {
-	case flowForm, flowBasic:
-		so := spring.Options{LoginPage: p["login_page"], LoginURL: p["login_url"], Probe: p["probe"], RememberMe: p["remember_me"] == "true"}
-		if so.LoginPage == "" {
-			so.LoginPage = resolveRef(mustURL(l.URL), spring.DefaultLoginPage)
-		}
-		if so.Probe == "" {
-			so.Probe = l.URL
-		}
-		if l.Flow == flowBasic {
-			return spring.Basic(l.User, password, so), nil
-		}
-		return spring.FormLogin(l.User, password, so), nil
-	case flowJWT:
-		return token.JWTLogin(l.URL, l.User, password, token.JWTOptions{TokenField: p["token_field"]}), nil
 	case flowClient:
-		cfg := &clientcredentials.Config{ClientID: l.User, ClientSecret: password, TokenURL: l.URL}
+		_, secret, err := creds.Get(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		cfg := &clientcredentials.Config{ClientID: l.User, ClientSecret: secret, TokenURL: l.URL}
 		if sc := strings.Fields(p["scopes"]); len(sc) > 0 {
 			cfg.Scopes = sc
 		}
 		return token.ClientCredentials(cfg, token.Options{}), nil
-	case flowTomcat:
-		return newTomcatAuthenticator(l, password)
+	case flowTomcat, tomcatFormFlow:
+		_, pw, err := creds.Get(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		return newTomcatAuthenticator(l, pw)
 	case flowWeb:
-		return newWebAuthenticator(l, password), nil // login_web.go
+		_, pw, err := creds.Get(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		return newWebAuthenticator(l, pw), nil // login_web.go
 	}
-	return nil, fmt.Errorf("unknown login flow %q in the session", l.Flow)
+	r, ok := login.FromLogin(l)
+	if !ok {
+		return nil, fmt.Errorf("unknown login flow %q in the session (known: %s)", l.Flow, strings.Join(knownFlows(), ", "))
+	}
+	so := spring.Options{Probe: p["probe"], RememberMe: p["remember_me"] == "true"}
+	if r.Kind == login.KindForm || r.Kind == login.KindBasic {
+		if so.Probe == "" && l.Flow != spring.FlowForm && l.Flow != spring.FlowBasic {
+			so.Probe = l.URL
+		}
+		// The command line's sessions have no base URL: the pieces' pages
+		// are absolute.
+		ref := l.URL
+		if ref == "" {
+			ref = so.Probe
+		}
+		if r.LoginPage == "" && r.LoginURL == "" && ref != "" {
+			if r.Kind == login.KindForm {
+				r.LoginPage = resolveRef(mustURL(ref), spring.DefaultLoginPage)
+			} else {
+				so.LoginPage = resolveRef(mustURL(ref), spring.DefaultLoginPage)
+			}
+		}
+	}
+	return login.FromRecipe(r, creds, login.Options{Spring: so})
+}
+
+// tomcatFormFlow is the flow the tomcat package saves its recipe under.
+const tomcatFormFlow = "tomcat-form"
+
+// knownFlows lists the flows buildAuthenticator knows.
+func knownFlows() []string {
+	return []string{flowForm, flowBasic, flowJWT, login.KindProcessingURL, login.KindJSONBody, flowTomcat, flowClient,
+		spring.FlowForm, spring.FlowBasic}
 }
 
 func mustURL(s string) *url.URL {
@@ -442,6 +549,7 @@ type recipeAuthenticator struct {
 
 	mu    sync.Mutex // guards inner
 	inner limpet.Authenticator
+	lazy  limpet.Credentials // set while inner was made without the password (Tomcat, client credentials)
 
 	loggingIn atomic.Bool // a login is under way: see guard
 }
@@ -468,16 +576,29 @@ func (r *recipeAuthenticator) guard() func(*http.Request) error {
 
 func newRecipeAuthenticator(l store.Login, session string, io *IOStreams, getenv func(string) string) (*recipeAuthenticator, error) {
 	r := &recipeAuthenticator{recipe: l, session: session, io: io, getenv: getenv}
-	pw := ""
-	if l.PasswordFrom == "stored" {
-		pw = l.Password
-	} else if l.Flow == flowBasic {
-		// Basic sends the password with every request: take it now from
-		// where it is at hand (never a prompt), rather than send a wrong
-		// one first.
-		pw, _ = r.storedPassword()
+	creds := limpet.Credentials(func(context.Context) (string, string, error) {
+		pw, err := r.password()
+		return r.recipe.User, pw, err
+	})
+	if l.Flow == flowWeb {
+		// Made with the password when a login needs it; until then one
+		// made without it (it finds the password's source itself).
+		r.lazy, r.inner = creds, newWebAuthenticator(l, "")
+		return r, nil
 	}
-	inner, err := buildAuthenticator(l, pw)
+	if l.Flow == flowTomcat || l.Flow == tomcatFormFlow || l.Flow == flowClient {
+		// Made with the password, so only when a login needs it; until
+		// then one made without it prepares and checks (it sends no
+		// credentials before a login).
+		r.lazy = creds
+		inner, err := buildAuthenticator(l, limpet.StaticCredentials(l.User, "(not yet asked)"))
+		if err != nil {
+			return nil, err
+		}
+		r.inner = inner
+		return r, nil
+	}
+	inner, err := buildAuthenticator(l, creds)
 	if err != nil {
 		return nil, err
 	}
@@ -517,11 +638,15 @@ func (r *recipeAuthenticator) password() (string, error) {
 	if pw, ok := r.storedPassword(); ok {
 		return pw, nil
 	}
-	if r.io.IsStdinTTY() {
-		return promptPassword(r.io, fmt.Sprintf("session %q expired at the server; password for %s: ", r.session, l.User))
+	why := "expired at the server"
+	if f := displayFlow(l.Flow); f == flowBasic {
+		why = "sends the password with every request (HTTP Basic)"
 	}
-	return "", fmt.Errorf("session %q expired at the server and no password is at hand (%s); run: limpet login --session=%s %s -a %s",
-		r.session, describeSource(from), r.session, l.URL, l.User)
+	if r.io.IsStdinTTY() {
+		return promptPassword(r.io, fmt.Sprintf("session %q %s; password for %s: ", r.session, why, l.User))
+	}
+	return "", fmt.Errorf("session %q %s and no password is at hand (%s); run: limpet login --session=%s %s -a %s --password-env VAR (or --password-file, --save-password)",
+		r.session, why, describeSource(from), r.session, l.URL, l.User)
 }
 
 func describeSource(from string) string {
@@ -534,57 +659,98 @@ func describeSource(from string) string {
 	return "it was typed at a prompt, and this is not a terminal"
 }
 
-func (r *recipeAuthenticator) relogin(ctx context.Context, s limpet.Env, run func(limpet.Authenticator) error) error {
-	pw, err := r.password()
-	if err != nil {
-		return err
+// build makes the inner Authenticator of a flow that needs the password
+// to be made, once.
+func (r *recipeAuthenticator) build() (limpet.Authenticator, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lazy == nil {
+		return r.inner, nil
 	}
-	a, err := buildAuthenticator(r.recipe, pw)
+	a, err := buildAuthenticator(r.recipe, r.lazy)
+	if err != nil {
+		return nil, err
+	}
+	r.inner, r.lazy = a, nil
+	return a, nil
+}
+
+// Recover implements limpet.Authenticator: the same pieces log in again
+// (what they learned, and the Session they were bound to, stay); the
+// password is asked for only now, when a login needs it.
+func (r *recipeAuthenticator) Recover(ctx context.Context, s limpet.Env, v limpet.Verdict) error {
+	a, err := r.build()
 	if err != nil {
 		return err
 	}
 	r.loggingIn.Store(true)
-	err = run(a)
+	err = a.Recover(ctx, s, v)
 	r.loggingIn.Store(false)
-	if err != nil {
-		var coe *crossOriginError
-		if errors.As(err, &coe) {
-			return coe
-		}
-		return err
+	var coe *crossOriginError
+	if errors.As(err, &coe) {
+		return coe
 	}
-	r.mu.Lock()
-	r.inner = a
-	r.mu.Unlock()
-	return nil
-}
-
-// Recover implements limpet.Authenticator.
-func (r *recipeAuthenticator) Recover(ctx context.Context, s limpet.Env, v limpet.Verdict) error {
-	if v.Kind == limpet.CSRFRejected {
-		return r.current().Recover(ctx, s, v)
-	}
-	return r.relogin(ctx, s, func(a limpet.Authenticator) error { return a.Recover(ctx, s, v) })
+	return err
 }
 
 // Prepare implements limpet.Authenticator.
 func (r *recipeAuthenticator) Prepare(env limpet.Env, req *http.Request) error {
-	return r.current().Prepare(env, req)
+	if a := r.current(); a != nil {
+		return a.Prepare(env, req)
+	}
+	return nil
 }
 
 // Check implements limpet.Authenticator.
 func (r *recipeAuthenticator) Check(req *http.Request, resp *limpet.Response) limpet.Verdict {
-	return r.current().Check(req, resp)
+	if a := r.current(); a != nil {
+		return a.Check(req, resp)
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: len(resp.History) == 0, Reason: "401"}
+	}
+	return limpet.Verdict{}
 }
 
-// SaveState implements limpet.StateSaver.
+// BindSession implements limpet.SessionBinder for the inner Authenticator.
+func (r *recipeAuthenticator) BindSession(env limpet.Env) {
+	if b, ok := r.current().(limpet.SessionBinder); ok {
+		b.BindSession(env)
+	}
+}
+
+// SaveState implements limpet.StateSaver: the inner Authenticator's state,
+// and the recipe with where its password comes from. What the inner
+// Authenticator saved of its recipe (what it learned) is kept: the
+// command line's own fields are added to it.
 func (r *recipeAuthenticator) SaveState(s *store.Snapshot) {
+	prev := s.Login
+	s.Login = nil
 	if ss, ok := r.current().(limpet.StateSaver); ok {
 		ss.SaveState(s)
 	}
 	l := r.recipe
 	if l.PasswordFrom != "stored" {
 		l.Password = ""
+	}
+	if own := s.Login; own != nil {
+		merged := *own
+		merged.Params = maps.Clone(own.Params)
+		if merged.Params == nil {
+			merged.Params = map[string]string{}
+		}
+		for k, v := range l.Params {
+			if _, ok := merged.Params[k]; !ok {
+				merged.Params[k] = v
+			}
+		}
+		merged.PasswordFrom, merged.Password = l.PasswordFrom, l.Password
+		s.Login = &merged
+		return
+	}
+	if prev != nil && r.current() == nil {
+		s.Login = prev
+		return
 	}
 	s.Login = &l
 }
@@ -594,4 +760,27 @@ func (r *recipeAuthenticator) LoadState(s store.Snapshot) {
 	if ss, ok := r.current().(limpet.StateSaver); ok {
 		ss.LoadState(s)
 	}
+}
+
+var _ limpet.SessionBinder = (*recipeAuthenticator)(nil)
+
+// sessionRecipe returns the login recipe a session keeps: the command
+// line's or the spring package's (store.Snapshot.Login), else the one
+// login.Auto saved in a program (its state, converted).
+func sessionRecipe(snap store.Snapshot) *store.Login {
+	if snap.Login != nil {
+		return snap.Login
+	}
+	st, ok := snap.LookupState(login.StateOwner)
+	if !ok {
+		return nil
+	}
+	var saved struct {
+		Recipe login.Recipe `json:"recipe"`
+	}
+	if err := json.Unmarshal(st.Data, &saved); err != nil || saved.Recipe.Kind == "" {
+		return nil
+	}
+	l := login.ToLogin(saved.Recipe)
+	return &l
 }

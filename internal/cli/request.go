@@ -85,7 +85,7 @@ func (o *RequestOptions) exchange(ctx context.Context, clock *exchangeClock) err
 	}
 	if sess != nil {
 		sess.apply(&lo, ireq, o.Now())
-		if l := sess.snap.Login; l != nil && l.Flow != "" && o.Auth == "" {
+		if l := sessionRecipe(sess.snap); l != nil && l.Flow != "" && o.Auth == "" {
 			ra, err := newRecipeAuthenticator(*l, sess.arg, o.IO, o.Getenv)
 			if err != nil {
 				return err

@@ -21,6 +21,7 @@ import (
 	"github.com/limpet-http/limpet/internal/cli/items"
 	"github.com/limpet-http/limpet/internal/redact"
 	"github.com/limpet-http/limpet/jar"
+	"github.com/limpet-http/limpet/spring"
 	"github.com/limpet-http/limpet/store"
 	"github.com/limpet-http/limpet/store/filestore"
 )
@@ -199,7 +200,7 @@ func showSession(w io.Writer, snap store.Snapshot, secrets bool, now time.Time) 
 		if !secrets {
 			u = redact.URLString(u)
 		}
-		fmt.Fprintf(w, "\nlogin: %s at %s as %s", l.Flow, u, l.User)
+		fmt.Fprintf(w, "\nlogin: %s at %s as %s", displayFlow(l.Flow), u, l.User)
 		if l.PasswordFrom != "" {
 			fmt.Fprintf(w, " (password from %s)", l.PasswordFrom)
 		}
@@ -643,6 +644,20 @@ func runCookiesWhy(ctx context.Context, opts *CookiesWhyOptions) error {
 		fmt.Fprintf(tw, "(CSRF token goes in header %s on unsafe methods)\n", c.HeaderName)
 	}
 	return tw.Flush()
+}
+
+// displayFlow names a recipe's flow in the command line's words, whoever
+// saved it (the spring and tomcat packages name theirs otherwise).
+func displayFlow(flow string) string {
+	switch flow {
+	case spring.FlowForm:
+		return flowForm
+	case spring.FlowBasic:
+		return flowBasic
+	case tomcatFormFlow:
+		return flowTomcat
+	}
+	return flow
 }
 
 // explainExpired explains the cookies expired at now, sorted by name: a

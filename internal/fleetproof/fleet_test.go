@@ -494,13 +494,11 @@ func runCLI(t *testing.T, env []string, args ...string) (string, string, error) 
 // TestCLIFleet: 16 limpet processes at once share one session logged in
 // with limpet login on a maximumSessions(1) cell: with the session alive
 // none logs in; after the server's sessions end, exactly one does, and
-// every POST runs once with no process failing. The cell has no CSRF
-// protection: on the cells with CSRF cookies, some of 16 CLI processes
-// that meet the expired session get a CSRF refusal twice (the token their
-// saved state holds and the cookie disagree after another process's
-// login), which is left to the spring package's saved CSRF state.
+// every POST runs once with no process failing. The cell keeps its CSRF
+// token in a cookie: each process must send the cookie its jar holds (an
+// adopted login's), not the token saved with the session.
 func TestCLIFleet(t *testing.T) {
-	cell := maxCell(t, false)
+	cell := maxCell(t, true)
 	for _, kind := range []string{"file", "redis", "cluster"} {
 		t.Run(kind, func(t *testing.T) {
 			storeURL := stores(t)[kind](t)

@@ -13,6 +13,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -239,8 +240,40 @@ var clients = map[string]setup{
 	},
 }
 
+// fleetMember is one of many processes sharing the session file path: it
+// logs in (or adopts the session another process saved), says "ready" on
+// standard output, waits for a line on standard input (sent once the
+// server has forgotten the session), sends one GET, which meets the
+// expired session, recovers and is replayed, and prints the time that GET
+// took in nanoseconds.
+func fleetMember(base, path string) error {
+	s, err := limpet.New(limpet.Options{
+		BaseURL:       base,
+		Store:         filestore.Open(path, filestore.Options{}),
+		Authenticator: token.JWTLogin("/fleet/token", "alice", "secret", token.JWTOptions{}),
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := get(s, "/fleet/items", http.StatusOK); err != nil {
+		return fmt.Errorf("first request: %w", err)
+	}
+	fmt.Println("ready")
+	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := get(s, "/fleet/items", http.StatusOK); err != nil {
+		return fmt.Errorf("after the expiry: %w", err)
+	}
+	fmt.Println(time.Since(start).Nanoseconds())
+	return nil
+}
+
 func main() {
 	name := flag.String("client", "limpet", "client to measure")
+	fleet := flag.String("fleet", "", "run as one of many processes sharing the session file at this path (see fleetMember)")
 	base := flag.String("url", "", "base URL of the benchmark server")
 	path := flag.String("path", "/api/items", "path to GET")
 	conc := flag.Int("conc", 1, "goroutines sending requests")
@@ -250,6 +283,13 @@ func main() {
 	flag.Parse()
 	if *prof != "" {
 		profile = *prof
+	}
+	if *fleet != "" {
+		if err := fleetMember(*base, *fleet); err != nil {
+			fmt.Fprintf(os.Stderr, "client -fleet: %v\n", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(*name, *base, *path, *conc, *dur, *warm); err != nil {
 		fmt.Fprintf(os.Stderr, "client %s: %v\n", *name, err)

@@ -27,12 +27,12 @@ func charts(c *config, r *results) error {
 		return err
 	}
 	if j := r.jar; j != nil {
-		if err := linesChart("Cookie jar: Cookies(u) for one domain", "cookies per domain", "time per lookup (µs)", 1e3, j.sizes,
+		if err := linesChart("Cookie jar: Cookies(u) for one domain", "cookies per domain", "CPU time per lookup (µs)", 1e3, j.sizes,
 			[]line{{"limpet", j.res["lookup"], false, limpetColor}, {"net/http/cookiejar", j.res["lookup"], true, peerColor}},
 			filepath.Join(c.out, "benchmarks-jar-lookup.png")); err != nil {
 			return err
 		}
-		if err := linesChart("Cookie jar: SetCookies of one cookie", "cookies per domain", "time per call (µs)", 1e3, j.sizes,
+		if err := linesChart("Cookie jar: SetCookies of one cookie", "cookies per domain", "CPU time per call (µs)", 1e3, j.sizes,
 			[]line{
 				{"limpet, replace", j.res["set"], false, limpetColor}, {"net/http/cookiejar, replace", j.res["set"], true, peerColor},
 				{"limpet, new + delete", j.res["new"], false, thirdColor}, {"net/http/cookiejar, new + delete", j.res["new"], true, fourthColor},

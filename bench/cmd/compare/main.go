@@ -112,6 +112,7 @@ type results struct {
 	jar        *jarResults
 	persist    *persistResults
 	cli        *cliResults
+	fleet      *fleetResults
 	redisNote  string
 	pythonNote string
 	loads      []string // load average at the start of each round
@@ -149,6 +150,8 @@ func run(c *config) error {
 	if err := runGroups(c, r, url, redisURL); err != nil {
 		return err
 	}
+	logf("re-login, processes sharing a session")
+	r.fleet = runFleet(c, url)
 	logf("jar")
 	r.jar = runJar(c)
 	logf("session files")

@@ -45,6 +45,12 @@ func goals(r *results) []goal {
 		om := median(finite(g.res["limpet"].rps)) / median(finite(g.res["nethttp"].rps))
 		add(fmt.Sprintf("throughput ≥ 1.0× raw net/http (%s)", g.title),
 			fmt.Sprintf("%s× (rounds %s; ratio of the medians %s×)", num(x), spread(ratioOf(g, "limpet", "nethttp")), num(om)), x >= 1.0, !math.IsNaN(x))
+		if g.res["limpet"] != nil && g.res["nethttp"] != nil {
+			cr := ratios(g.res["limpet"].cpu, g.res["nethttp"].cpu)
+			y := ratio(cr)
+			add(fmt.Sprintf("for information: CPU time per request ≤ raw net/http's (%s; less sensitive to the load)", g.title),
+				fmt.Sprintf("%s× (rounds %s)", num(y), spread(cr)), y <= 1.0, !math.IsNaN(y))
+		}
 		worst, worstName := math.Inf(1), ""
 		for _, p := range []string{"resty-v3", "resty-v2", "req-v3"} {
 			if y := ratio(ratioOf(g, "limpet", p)); y < worst {
@@ -169,7 +175,8 @@ func report(c *config, r *results) string {
 		w("the two alternating round by round. The domain holds N cookies: a fifth each with `Domain=example.com`, and host-only on `/`, ")
 		w("`/app`, `/app/page` and `/other`; the lookup is for `https://www.example.com/app/page` (80%% of the cookies match). ")
 		w("`SetCookies` replaces one of the N cookies (a different one each call), or stores a new cookie and deletes it again. ")
-		w("A round's figure is the fastest of %d batches of about %s (another process taking the CPU can only add time).\n\n", batches, c.micro/batches)
+		w("Times are CPU time of this process (the garbage collector's included; time other processes of the machine take is not), ")
+		w("and a round's figure is the fastest of %d batches of about %s.\n\n", batches, c.micro/batches)
 		for _, op := range j.ops {
 			w("### %s\n\n", jarOpTitle[op])
 			pairTable(&sb, "cookies per domain", j.sizes, j.res[op], "stdlib jar")
@@ -211,9 +218,26 @@ func report(c *config, r *results) string {
 		w("a request whose token is good (three exchanges instead of one).\n\n")
 		throughputTable(&sb, g)
 	}
-	w("### 16 processes\n\n")
-	w("*Slot, not measured yet:* the time from an expired session to the replayed answer when 16 processes share one stored session ")
-	w("and re-login across processes lands with the fleet work.\n\n")
+	w("### Processes sharing a session file\n\n")
+	if f := r.fleet; f == nil || f.failed != "" || len(f.last[1]) == 0 {
+		why := "not run"
+		if f != nil && f.failed != "" {
+			why = "it failed: " + f.failed
+		}
+		w("Not measured: %s.\n\n", why)
+	} else {
+		w("N processes (`bench/cmd/client -fleet`) share one session file and a `token.JWTLogin` Authenticator, each logged in (or having ")
+		w("adopted the others' login). The server then forgets every token, and all N send one request at once: the first to see the 401 ")
+		w("takes the session's recovery lock and logs in, the others wait for it, adopt the new login from the file and replay. ")
+		w("Times from the expiry to the answers; logins as the server counted them; median of %d rounds.\n\n", len(f.last[1]))
+		var rows [][]string
+		for _, n := range f.sizes {
+			rows = append(rows, []string{fmt.Sprint(n), dur(median(f.med[n])), dur(median(f.last[n])),
+				num(median(ratios(f.last[n], f.last[1]))) + "×", spread(ratios(f.last[n], f.last[1])), fmt.Sprintf("%.0f", median(f.logins[n]))})
+		}
+		table(&sb, []string{"processes", "median process", "last answer", "last answer vs 1 process", "per-round", "logins"}, "rrrrrr", rows)
+		w("\n")
+	}
 
 	if cl := r.cli; cl != nil {
 		w("## Command line\n\n")

@@ -76,9 +76,12 @@ func TestLogTicks(t *testing.T) {
 
 func TestTimeOp(t *testing.T) {
 	n := 0
-	ns, allocs := timeOp(func() { n++ }, 0)
-	if n != 1+batches || ns < 0 || allocs != 0 {
-		t.Errorf("timeOp ran %d times, %v ns, %v allocs", n, ns, allocs)
+	for _, cpu := range []bool{false, true} {
+		n = 0
+		ns, allocs := timeOp(func() { n++ }, 0, cpu)
+		if n != 1+batches || ns < 0 || allocs != 0 {
+			t.Errorf("timeOp (cpu %v) ran %d times, %v ns, %v allocs", cpu, n, ns, allocs)
+		}
 	}
 }
 
