@@ -634,7 +634,11 @@ func (a *Authenticator) recoverEnv(ctx context.Context, e env, csrf bool, reason
 	if err != nil {
 		return err
 	}
-	if a.gone(p) {
+	// Stricter than a token search: a login form here, even on the login
+	// page asked for, means a new login (the refusal may be the session's
+	// end, and the page read may be the login page when nothing better is
+	// known).
+	if a.showsLogin(p) || a.chainShowsLogin(p.chain) {
 		return a.login(ctx, e)
 	}
 	a.mu.Lock()
