@@ -489,11 +489,15 @@ func (a *Authenticator) learnChain(p *page) {
 	if _, ok := p.loginForm(a.o); ok {
 		add(&a.st.LoginPages, pageKey(p.url))
 	}
+	left := false // the chain went to another origin: what comes back from there (an OAuth2 callback) is no login page
 	for _, r := range p.chain {
-		if r.Request != nil && origin(r.Request.URL) != origin(a.start) && isAuthorizationRequest(r.Request.URL, a.start) {
-			add(&a.st.Providers, origin(r.Request.URL))
+		if r.Request != nil && origin(r.Request.URL) != origin(a.start) {
+			left = true
+			if isAuthorizationRequest(r.Request.URL, a.start) {
+				add(&a.st.Providers, origin(r.Request.URL))
+			}
 		}
-		if r.StatusCode/100 != 3 {
+		if r.StatusCode/100 != 3 || left {
 			continue
 		}
 		loc, err := r.Location()
@@ -562,6 +566,9 @@ func (a *Authenticator) classifyLogin(ans *page, formPage, action *url.URL) (out
 		if err != nil {
 			return outcomeUnexpected, nil
 		}
+		if q := loc.Query(); q.Has("code") && q.Has("state") && origin(loc) == origin(a.start) {
+			return outcomeOK, loc // an identity provider sending the code back to the application
+		}
 		k := pageKey(loc)
 		if k == pageKey(formPage) || k == pageKey(action) || a.isLoginPage(loc) && origin(loc) == origin(a.start) ||
 			loc.Query().Has("error") {
@@ -627,7 +634,11 @@ func (a *Authenticator) recoverEnv(ctx context.Context, e env, csrf bool, reason
 	if err != nil {
 		return err
 	}
-	if a.gone(p) {
+	// Stricter than a token search: a login form here, even on the login
+	// page asked for, means a new login (the refusal may be the session's
+	// end, and the page read may be the login page when nothing better is
+	// known).
+	if a.showsLogin(p) || a.chainShowsLogin(p.chain) {
 		return a.login(ctx, e)
 	}
 	a.mu.Lock()
@@ -830,6 +841,10 @@ func (a *Authenticator) check(req *http.Request, chain []*http.Response, peekBod
 		}
 		if r.Request != nil && a.isLoginPage(r.Request.URL) {
 			continue // the login's own pages redirecting among themselves
+		}
+		if safeMethod(req.Method) && last.StatusCode/100 == 2 && last.Request != nil &&
+			origin(last.Request.URL) == origin(a.start) && !a.isLoginPage(last.Request.URL) {
+			break // the redirects logged in again by themselves (single sign-on) and ended on the page: the form check below decides
 		}
 		q := loc.Query()
 		proof := i == 0 && !q.Has("logout") && !q.Has("error")

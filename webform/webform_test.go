@@ -341,8 +341,30 @@ func TestSingleSignOn(t *testing.T) {
 	defer appSrv.Close()
 	appURL = appSrv.URL
 
-	s := session(t, webform.Login(appSrv.URL+"/", "alice", "pw", webform.Options{}))
+	for _, follow := range []bool{true, false} {
+		t.Run(fmt.Sprintf("follow=%v", follow), func(t *testing.T) {
+			mu.Lock()
+			clear(appSessions)
+			clear(providerSessions)
+			passwordPosts = 0
+			mu.Unlock()
+			o := limpet.Options{Authenticator: webform.Login(appSrv.URL+"/", "alice", "pw", webform.Options{})}
+			if !follow {
+				o.MaxRedirects = limpet.NoRedirects // as the command line sends
+			}
+			s, err := limpet.New(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			ssoSteps(t, s, appSrv.URL, &mu, appSessions, providerSessions, &passwordPosts)
+		})
+	}
+}
+
+func ssoSteps(t *testing.T, s *limpet.Session, appURL string, mu *sync.Mutex, appSessions, providerSessions map[string]bool, passwordPosts *int) {
 	ctx := context.Background()
+	appSrv := struct{ URL string }{appURL}
 	get := func() string {
 		t.Helper()
 		resp, err := s.Get(ctx, appSrv.URL+"/")
@@ -351,6 +373,11 @@ func TestSingleSignOn(t *testing.T) {
 		}
 		body, _ := resp.Text()
 		return body
+	}
+	posts := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return *passwordPosts
 	}
 	if err := s.Login(ctx); err != nil {
 		t.Fatal(err)
@@ -361,15 +388,15 @@ func TestSingleSignOn(t *testing.T) {
 	mu.Lock()
 	clear(appSessions)
 	mu.Unlock()
-	if body := get(); body != "<html>Hello alice</html>" || passwordPosts != 1 {
-		t.Fatalf("after the application's session ended: %q, %d password posts (want 1: the provider's session lives)", body, passwordPosts)
+	if body := get(); body != "<html>Hello alice</html>" || posts() != 1 {
+		t.Fatalf("after the application's session ended: %q, %d password posts (want 1: the provider's session lives)", body, posts())
 	}
 	mu.Lock()
 	clear(appSessions)
 	clear(providerSessions)
 	mu.Unlock()
-	if body := get(); body != "<html>Hello alice</html>" || passwordPosts != 2 {
-		t.Fatalf("after both sessions ended: %q, %d password posts (want 2)", body, passwordPosts)
+	if body := get(); body != "<html>Hello alice</html>" || posts() != 2 {
+		t.Fatalf("after both sessions ended: %q, %d password posts (want 2)", body, posts())
 	}
 
 }
