@@ -34,6 +34,9 @@ func FromLogin(l store.Login) (Recipe, bool) {
 	switch l.Flow {
 	case spring.FlowForm:
 		r.Kind, r.LoginPage, r.LoginURL = KindForm, p["login-page"], l.URL
+		if p["login-json"] == "true" {
+			r.Kind = KindJSONBody
+		}
 		copyParam(ParamUserField, "username-param")
 		copyParam(ParamPasswordField, "password-param")
 	case spring.FlowBasic:

@@ -3,12 +3,15 @@ package login_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/internal/testserver/springserver"
@@ -109,8 +112,9 @@ func TestAutoMasksTheCookieToken(t *testing.T) {
 			if err := s.Login(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			if st := post(t, s, "xor-1"); st != 200 || c.Posts(t, "xor-1") != 1 {
-				t.Fatalf("POST: %d, %d executions", st, c.Posts(t, "xor-1"))
+			k1, k2 := unique("xor-1"), unique("xor-2")
+			if st := post(t, s, k1); st != 200 || c.Posts(t, k1) != 1 {
+				t.Fatalf("POST: %d, %d executions", st, c.Posts(t, k1))
 			}
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
@@ -129,8 +133,8 @@ func TestAutoMasksTheCookieToken(t *testing.T) {
 			}
 			defer s2.Close()
 			before := c.Counters(t)
-			if st := post(t, s2, "xor-2"); st != 200 || c.Posts(t, "xor-2") != 1 || refused != 0 {
-				t.Fatalf("second process POST: %d, %d executions, %d refusals", st, c.Posts(t, "xor-2"), refused)
+			if st := post(t, s2, k2); st != 200 || c.Posts(t, k2) != 1 || refused != 0 {
+				t.Fatalf("second process POST: %d, %d executions, %d refusals", st, c.Posts(t, k2), refused)
 			}
 			if n := c.Counters(t).AuthSuccess - before.AuthSuccess; n != 0 && c.Login != springserver.LoginBasic {
 				t.Fatalf("the second process logged in %d times", n)
@@ -157,6 +161,7 @@ func TestAutoCSRF403AfterExpiry(t *testing.T) {
 			}
 			c.ExpireAll(t)
 			before := c.Counters(t)
+			key := unique("c403")
 			var wg sync.WaitGroup
 			errs := make(chan error, 32)
 			for i := range 32 {
@@ -164,7 +169,7 @@ func TestAutoCSRF403AfterExpiry(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					resp, err := s.Post(context.Background(), "/api/items",
-						limpet.JSON(map[string]string{"name": "limpet", "key": "c403"}))
+						limpet.JSON(map[string]string{"name": "limpet", "key": key}))
 					if err != nil {
 						errs <- err
 						return
@@ -185,7 +190,7 @@ func TestAutoCSRF403AfterExpiry(t *testing.T) {
 			if n := after.AuthSuccess - before.AuthSuccess; n != 1 {
 				t.Errorf("%d logins, want 1", n)
 			}
-			if n := c.Posts(t, "c403"); n != 32 {
+			if n := c.Posts(t, key); n != 32 {
 				t.Errorf("%d POSTs executed, want 32", n)
 			}
 		})
@@ -287,4 +292,11 @@ func TestAutoInvalidSessionURL(t *testing.T) {
 			}
 		})
 	}
+}
+
+var keys atomic.Int64
+
+// unique returns a POST key no other run of the tests used.
+func unique(prefix string) string {
+	return fmt.Sprintf("%s-%d-%d", prefix, time.Now().UnixNano(), keys.Add(1))
 }

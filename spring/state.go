@@ -22,6 +22,7 @@ const (
 	paramRememberMe = "remember-me"
 	paramCookieMode = "csrf-cookie" // "masked" or "raw"
 	paramPageMode   = "csrf-page"   // "query" or "body-or-header"
+	paramLoginJSON  = "login-json"  // "true": the credentials go as a JSON object
 )
 
 func (a *Authenticator) flow() string {
@@ -80,13 +81,20 @@ func (a *Authenticator) SaveState(snap *store.Snapshot) {
 	if a.o.RememberMe {
 		params[paramRememberMe] = "true"
 	}
+	if a.o.LoginJSON {
+		params[paramLoginJSON] = "true"
+	}
 	if a.cookieMasked {
 		params[paramCookieMode] = "masked"
 	}
 	if a.pageInQuery {
 		params[paramPageMode] = "query"
 	}
-	snap.Login = &store.Login{URL: u, Flow: a.flow(), User: a.userName(), Params: params, Updated: a.loginUpdated.UTC()}
+	user := a.userName()
+	if user == "" {
+		user = a.restoredUser // credentials not fetched in this process: the recipe's user
+	}
+	snap.Login = &store.Login{URL: u, Flow: a.flow(), User: user, Params: params, Updated: a.loginUpdated.UTC()}
 }
 
 // LoadState takes the Authenticator's state from a snapshot that was loaded
@@ -105,6 +113,7 @@ func (a *Authenticator) LoadState(snap store.Snapshot) {
 		l.Updated.After(a.loginUpdated) {
 		a.loggedIn, a.loginUpdated = true, l.Updated
 		a.cookieMasked, a.cookieLearned = l.Params[paramCookieMode] == "masked", true
+		a.restoredUser = l.User
 		a.pageInQuery = l.Params[paramPageMode] == "query"
 		if a.o.LoginURL == "" && strings.HasPrefix(l.URL, "http") {
 			a.loginURL = l.URL

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -86,6 +87,9 @@ type jwtGrant struct {
 	url, user, password string
 	creds               limpet.Credentials // when set, user and password come from it
 	o                   JWTOptions
+
+	mu      sync.Mutex
+	fetched string // the user the credentials gave, for the recipe
 }
 
 func (g *jwtGrant) recipe() store.Login {
@@ -96,7 +100,13 @@ func (g *jwtGrant) recipe() store.Login {
 	if g.o.TokenField != "" {
 		p["token_field"] = g.o.TokenField
 	}
-	return store.Login{URL: g.url, Flow: "jwt", User: g.user, Params: p}
+	user := g.user
+	g.mu.Lock()
+	if g.fetched != "" {
+		user = g.fetched
+	}
+	g.mu.Unlock()
+	return store.Login{URL: g.url, Flow: "jwt", User: user, Params: p}
 }
 
 func (g *jwtGrant) refresh(context.Context, limpet.Env, *oauth2.Token) (*oauth2.Token, error) {
@@ -110,6 +120,9 @@ func (g *jwtGrant) obtain(ctx context.Context, s limpet.Env) (*oauth2.Token, err
 		if user, password, err = g.creds.Get(ctx); err != nil {
 			return nil, fmt.Errorf("token: %w", err)
 		}
+		g.mu.Lock()
+		g.fetched = user
+		g.mu.Unlock()
 	}
 	var body limpet.Body
 	if g.o.Form {

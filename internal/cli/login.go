@@ -335,6 +335,9 @@ func (r *recipeSaver) SaveState(s *store.Snapshot) {
 			}
 		}
 		merged.PasswordFrom, merged.Password = l.PasswordFrom, l.Password
+		if merged.User == "" {
+			merged.User = l.User
+		}
 		s.Login = &merged
 		return
 	}
@@ -745,6 +748,9 @@ func (r *recipeAuthenticator) SaveState(s *store.Snapshot) {
 			}
 		}
 		merged.PasswordFrom, merged.Password = l.PasswordFrom, l.Password
+		if merged.User == "" {
+			merged.User = l.User
+		}
 		s.Login = &merged
 		return
 	}
