@@ -119,6 +119,8 @@ type Page struct {
 	Body []byte
 	// Redirected reports that the request was redirected.
 	Redirected bool
+	// Chain are the URLs requested on the way to URL, redirects followed.
+	Chain []*url.URL
 }
 
 // MaxPage is how much of a page's body Auto reads.
@@ -158,7 +160,7 @@ func Register(kind string, d Detector, b Builder) {
 func Kinds() []string {
 	regMu.RLock()
 	defer regMu.RUnlock()
-	ks := []string{KindForm, KindProcessingURL, KindJSONBody, KindBasic, KindToken}
+	ks := []string{KindForm, KindProcessingURL, KindJSONBody, KindBasic, KindToken, KindWeb}
 	for k := range builders {
 		ks = append(ks, k)
 	}
@@ -210,6 +212,8 @@ func FromRecipe(r Recipe, creds limpet.Credentials, o Options) (limpet.Authentic
 			}
 		}
 		return token.JWTLoginFrom(r.LoginURL, creds, jo), nil
+	case KindWeb:
+		return buildWeb(r, creds, o)
 	}
 	regMu.RLock()
 	b := builders[r.Kind]
