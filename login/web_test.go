@@ -10,6 +10,7 @@ import (
 
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/login"
+	"github.com/limpet-http/limpet/store"
 	"github.com/limpet-http/limpet/webform"
 )
 
@@ -110,5 +111,20 @@ func TestAutoWebRefusesOtherOrigin(t *testing.T) {
 	_ = s.Login(context.Background()) // what it does is not the point: where the password went is
 	if posted != 0 {
 		t.Fatalf("%d POSTs to the other origin", posted)
+	}
+}
+
+// TestFromLoginOldWebSession checks that a web session saved by an older
+// command line (the identity provider's form action in login_url) keeps
+// its provider as the one other origin the password may go to.
+func TestFromLoginOldWebSession(t *testing.T) {
+	r, ok := login.FromLogin(store.Login{Flow: "web", URL: "http://127.0.0.1:8080/", User: "alice",
+		Params: map[string]string{"login_url": "http://127.0.0.2:8180/realms/r/login-actions/authenticate"}})
+	if !ok || r.Kind != login.KindWeb || r.LoginURL != "http://127.0.0.1:8080/" ||
+		r.Params[login.ParamSSOOrigin] != "http://127.0.0.2:8180" {
+		t.Fatalf("FromLogin: %+v, %v", r, ok)
+	}
+	if _, err := login.FromRecipe(r, limpet.StaticCredentials("alice", "p"), login.Options{}); err != nil {
+		t.Fatal(err)
 	}
 }
