@@ -151,6 +151,9 @@ func (a *auto) Recover(ctx context.Context, env limpet.Env, v limpet.Verdict) er
 		if err != nil {
 			return err
 		}
+		if err := a.checkOrigins(r, env); err != nil {
+			return err
+		}
 		if inner, err = FromRecipe(r, a.creds, a.o); err != nil {
 			return err
 		}
@@ -281,6 +284,18 @@ func (a *auto) find(ctx context.Context, env limpet.Env) (Recipe, error) {
 	return detect(ctx, env, p)
 }
 
+// checkOrigins refuses a recipe of the built-in detection that sends the
+// password elsewhere than the user said (see checkOrigins).
+func (a *auto) checkOrigins(r Recipe, env limpet.Env) error {
+	named := []*url.URL{env.BaseURL()}
+	if a.o.LoginURL != "" {
+		if ref, err := url.Parse(a.o.LoginURL); err == nil && named[0] != nil {
+			named = append(named, named[0].ResolveReference(ref))
+		}
+	}
+	return checkOrigins(r, named...)
+}
+
 // fetch GETs u as a browser would, following redirects or not.
 func fetch(ctx context.Context, env limpet.Env, u *url.URL, follow bool) (*Page, error) {
 	r := &limpet.Request{URL: u.String(), Header: http.Header{"Accept": {"text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}}}
@@ -296,8 +311,14 @@ func fetch(ctx context.Context, env limpet.Env, u *url.URL, follow bool) (*Page,
 	if err != nil {
 		return nil, fmt.Errorf("login: reading %s: %w", u.Redacted(), err)
 	}
-	return &Page{URL: resp.Request.URL, Status: resp.StatusCode, Header: resp.Header, Body: body,
-		Redirected: len(resp.History) > 0}, nil
+	pg := &Page{URL: resp.Request.URL, Status: resp.StatusCode, Header: resp.Header, Body: body,
+		Redirected: len(resp.History) > 0}
+	for _, h := range resp.History {
+		if h.Request != nil {
+			pg.Chain = append(pg.Chain, h.Request.URL)
+		}
+	}
+	return pg, nil
 }
 
 // loginForm returns the page's login form, if it shows one.
@@ -331,8 +352,7 @@ func detect(ctx context.Context, env limpet.Env, p *Probe) (Recipe, error) {
 		lu := p.LoginURL.String()
 		if f, ok := p.Login.loginForm(); ok {
 			// A login page, or a protected page that sends there.
-			r := Recipe{Kind: KindForm, LoginPage: p.Login.URL.String()}
-			return withFields(r, f), nil
+			return formRecipe(env, p.LoginURL, p.Login, f)
 		}
 		for _, pg := range []*Page{p.Login, base} {
 			switch pg.challenge() {
@@ -355,7 +375,7 @@ func detect(ctx context.Context, env limpet.Env, p *Probe) (Recipe, error) {
 			Status: base.Status, Detail: "the application wants a bearer token: name its token endpoint with Options.LoginURL (limpet login --login-url)"}
 	}
 	if f, ok := base.loginForm(); ok {
-		return withFields(Recipe{Kind: KindForm, LoginPage: base.URL.String()}, f), nil
+		return formRecipe(env, env.BaseURL(), base, f)
 	}
 	if base.Status/100 == 2 || base.Status == http.StatusUnauthorized || base.Status == http.StatusForbidden {
 		// A public start page, or an entry point that answers with a
@@ -367,13 +387,63 @@ func detect(ctx context.Context, env limpet.Env, p *Probe) (Recipe, error) {
 				return Recipe{}, err
 			}
 			if f, ok := pg.loginForm(); ok {
-				return withFields(Recipe{Kind: KindForm, LoginPage: pg.URL.String()}, f), nil
+				return formRecipe(env, u, pg, f)
 			}
 		}
 	}
 	return Recipe{}, &limpet.LoginError{Pkg: "login", Reason: limpet.ErrUnexpectedResponse, URL: base.URL.String(),
 		Status: base.Status, Detail: "no login form, Basic challenge or bearer challenge there: name where the " +
 			"credentials go with Options.LoginURL (limpet login --login-url)"}
+}
+
+// formRecipe returns the recipe for the login form f of page pg, reached
+// from start: the web form login's (webRecipe), else Spring's form login,
+// unless the form would post the password to another origin than start's.
+func formRecipe(env limpet.Env, start *url.URL, pg *Page, f htmlform.Form) (Recipe, error) {
+	if r, ok := webRecipe(env, start, pg, f); ok {
+		return r, nil
+	}
+	r := withFields(Recipe{Kind: KindForm, LoginPage: pg.URL.String()}, f)
+	if action, err := f.ResolveAction(pg.URL); err == nil && originOf(action) != originOf(start) {
+		r.Params[ParamAction] = action.String() // for checkOrigins
+	}
+	return r, nil
+}
+
+// ParamAction is where a form recipe keeps the form's action when it is
+// at another origin than the page the user named (Auto refuses it, see
+// checkOrigins).
+const ParamAction = "action"
+
+// checkOrigins refuses a recipe, found by the built-in detection, that
+// would send the password to another origin than those the user named
+// (the base URL's and Options.LoginURL's), unless it is the identity
+// provider a web recipe's application sent the client to.
+func checkOrigins(r Recipe, named ...*url.URL) error {
+	ok := map[string]bool{}
+	for _, u := range named {
+		if u != nil {
+			ok[originOf(u)] = true
+		}
+	}
+	check := []string{r.LoginURL, r.LoginPage, r.Params[ParamAction]}
+	switch r.Kind {
+	case KindWeb:
+		if sso := r.Params[ParamSSOOrigin]; sso != "" {
+			ok[sso] = true
+		}
+	case KindForm, KindProcessingURL, KindJSONBody:
+	default:
+		return nil
+	}
+	for _, c := range check {
+		if u, err := url.Parse(c); err == nil && u.Host != "" && !ok[originOf(u)] {
+			return &limpet.LoginError{Pkg: "login", Reason: limpet.ErrUnexpectedResponse, URL: u.Redacted(),
+				Detail: fmt.Sprintf("the login would send the password to %s, not an origin of the base URL or "+
+					"Options.LoginURL, and no OAuth2 authorization request of the application led there; refusing", originOf(u))}
+		}
+	}
+	return nil
 }
 
 // LoginPaths are where Auto looks for a login page when the base URL shows

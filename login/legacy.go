@@ -20,7 +20,7 @@ const (
 
 // FromLogin converts a recipe kept in store.Snapshot.Login (by the spring
 // package, "spring-form" and "spring-basic", or by the command-line tool,
-// "form", "basic", "jwt", "processing-url", "json-body") to a Recipe. It
+// "form", "basic", "jwt", "processing-url", "json-body", "web") to a Recipe. It
 // reports false for flows of other kinds (Tomcat, OAuth 2 client
 // credentials), which their own packages rebuild.
 func FromLogin(l store.Login) (Recipe, bool) {
@@ -60,6 +60,18 @@ func FromLogin(l store.Login) (Recipe, bool) {
 		r.Kind, r.LoginURL = KindToken, l.URL
 		for _, k := range []string{ParamEncoding, ParamGrantType, ParamTokenField, ParamUserField, ParamPasswordField} {
 			copyParam(k, k)
+		}
+	case KindWeb:
+		r.Kind, r.LoginURL, r.LoginPage = KindWeb, l.URL, p["login_page"]
+		for _, k := range []string{ParamSSOOrigin, ParamAllowOrigins, ParamProbe} {
+			copyParam(k, k)
+		}
+		if lu, err := url.Parse(p["login_url"]); err == nil && lu.Host != "" && r.Params[ParamSSOOrigin] == "" {
+			if start, err := url.Parse(l.URL); err == nil && originOf(lu) != originOf(start) {
+				// Sessions of older versions kept the identity
+				// provider's form action there.
+				r.Params[ParamSSOOrigin] = originOf(lu)
+			}
 		}
 	default:
 		return Recipe{}, false

@@ -3,7 +3,7 @@
 // first login, how the application wants them (an HTTP Basic challenge, an
 // HTML login form, a processing URL or a JSON-body endpoint the user names
 // once, a token endpoint returning a bearer token), builds the pieces that
-// do it (the spring and token packages' presets), and saves what it
+// do it (the spring, token and webform packages' presets), and saves what it
 // learned with the session, so that the next process, the library or the
 // command-line tool, goes on without finding out again.
 //
@@ -12,9 +12,24 @@
 // command-line tool uses the same recipes, so a session saved by a program
 // works in the tool and the reverse.
 //
-// Other login kinds (a framework's form login, a single sign-on) plug in
-// with Register: a Detector that recognizes them from what an anonymous
-// client sees, and a Builder that makes their pieces from a recipe.
+// A login form that is not Spring Security's is the web form login
+// (KindWeb, package webform): a form with another framework's CSRF field
+// (Django, Rails, Laravel, Flask), a page that sets session cookies and
+// none of a servlet container's (Express, Flask), or the login form of an
+// identity provider the application redirects to with an OAuth2
+// authorization request (single sign-on, Spring Security's oauth2Login()).
+// Challenges and token endpoints are looked at first, and Spring's pages
+// keep the spring pieces.
+//
+// The password goes only to the origins the user named (the base URL's,
+// Options.LoginURL's), or to the identity provider that the application
+// itself sent the client to with an OAuth2 authorization request whose
+// redirect_uri is at the application's origin: Auto refuses a login form
+// that would post it elsewhere, before posting anything.
+//
+// Other login kinds plug in with Register: a Detector that recognizes
+// them from what an anonymous client sees, and a Builder that makes their
+// pieces from a recipe.
 package login
 
 import (
@@ -119,6 +134,8 @@ type Page struct {
 	Body []byte
 	// Redirected reports that the request was redirected.
 	Redirected bool
+	// Chain are the URLs requested on the way to URL, redirects followed.
+	Chain []*url.URL
 }
 
 // MaxPage is how much of a page's body Auto reads.
@@ -158,7 +175,7 @@ func Register(kind string, d Detector, b Builder) {
 func Kinds() []string {
 	regMu.RLock()
 	defer regMu.RUnlock()
-	ks := []string{KindForm, KindProcessingURL, KindJSONBody, KindBasic, KindToken}
+	ks := []string{KindForm, KindProcessingURL, KindJSONBody, KindBasic, KindToken, KindWeb}
 	for k := range builders {
 		ks = append(ks, k)
 	}
@@ -210,6 +227,8 @@ func FromRecipe(r Recipe, creds limpet.Credentials, o Options) (limpet.Authentic
 			}
 		}
 		return token.JWTLoginFrom(r.LoginURL, creds, jo), nil
+	case KindWeb:
+		return buildWeb(r, creds, o)
 	}
 	regMu.RLock()
 	b := builders[r.Kind]

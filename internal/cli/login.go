@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -378,9 +377,6 @@ func detectFlow(ctx context.Context, newSession func(limpet.Options) (*limpet.Se
 		return "", nil, err
 	}
 	defer s.Close()
-	if params, ok, err := detectWebPage(ctx, s, target, allowed); err != nil || ok {
-		return flowWeb, params, err
-	}
 	lo := login.Options{Detectors: []login.Detector{tomcatDetector}}
 	if p := strings.TrimSuffix(target.Path, "/"); p != "" || target.RawQuery != "" {
 		lo.LoginURL = target.String()
@@ -389,6 +385,7 @@ func detectFlow(ctx context.Context, newSession func(limpet.Options) (*limpet.Se
 	if err != nil {
 		return "", nil, fmt.Errorf("login: %w; say which flow with --type", err)
 	}
+	allowWeb(r, allowed) // login_web.go
 	for _, page := range []string{r.LoginPage, r.LoginURL} {
 		if u, err := url.Parse(page); err == nil && u.Host != "" && !allowed[origin(u)] {
 			return "", nil, &crossOriginError{what: "the login form at " + stripQuery(target), to: u, allowed: allowed}
@@ -411,31 +408,6 @@ func detectFlow(ctx context.Context, newSession func(limpet.Options) (*limpet.Se
 		l.Params["login_page"] = stripQuery(mustURL(l.Params["login_page"]))
 	}
 	return l.Flow, l.Params, nil
-}
-
-// detectWebPage looks at the page at target (redirects followed) for a
-// login form of the generic web-form login (login_web.go's detectWeb: a
-// single sign-on provider's form, another framework's CSRF field).
-func detectWebPage(ctx context.Context, s *limpet.Session, target *url.URL, allowed origins) (map[string]string, bool, error) {
-	resp, err := s.Send(ctx, &limpet.Request{URL: target.String(), Header: http.Header{"Accept": {"text/html,application/xhtml+xml"}}})
-	if err != nil {
-		return nil, false, fmt.Errorf("login: %w", err)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, login.MaxPage))
-	resp.Close()
-	if err != nil {
-		return nil, false, fmt.Errorf("login: reading %s: %w", target.Redacted(), err)
-	}
-	p, err := htmlform.Parse(bytes.NewReader(body))
-	if err != nil {
-		return nil, false, nil
-	}
-	form, ok := p.LoginForm()
-	if !ok {
-		return nil, false, nil
-	}
-	params, ok := detectWeb(s, target, resp, p, form, allowed)
-	return params, ok, nil
 }
 
 // tomcatDetector recognizes a servlet container's FORM login: a login form
@@ -490,12 +462,6 @@ func buildAuthenticator(l store.Login, creds limpet.Credentials) (limpet.Authent
 			return nil, err
 		}
 		return newTomcatAuthenticator(l, pw)
-	case flowWeb:
-		_, pw, err := creds.Get(context.Background())
-		if err != nil {
-			return nil, err
-		}
-		return newWebAuthenticator(l, pw), nil // login_web.go
 	}
 	r, ok := login.FromLogin(l)
 	if !ok {
@@ -529,7 +495,7 @@ const tomcatFormFlow = "tomcat-form"
 // knownFlows lists the flows buildAuthenticator knows.
 func knownFlows() []string {
 	return []string{flowForm, flowBasic, flowJWT, login.KindProcessingURL, login.KindJSONBody, flowTomcat, flowClient,
-		spring.FlowForm, spring.FlowBasic}
+		flowWeb, spring.FlowForm, spring.FlowBasic}
 }
 
 func mustURL(s string) *url.URL {
@@ -565,6 +531,7 @@ func recipeOrigins(l store.Login) origins {
 	o.add(l.URL)
 	o.add(l.Params["login_page"])
 	o.add(l.Params["login_url"])
+	o.add(l.Params[login.ParamSSOOrigin])
 	for _, a := range strings.Fields(l.Params["allow_origins"]) {
 		o.add(a)
 	}
@@ -583,12 +550,6 @@ func newRecipeAuthenticator(l store.Login, session string, io *IOStreams, getenv
 		pw, err := r.password()
 		return r.recipe.User, pw, err
 	})
-	if l.Flow == flowWeb {
-		// Made with the password when a login needs it; until then one
-		// made without it (it finds the password's source itself).
-		r.lazy, r.inner = creds, newWebAuthenticator(l, "")
-		return r, nil
-	}
 	if l.Flow == flowTomcat || l.Flow == tomcatFormFlow || l.Flow == flowClient {
 		// Made with the password, so only when a login needs it; until
 		// then one made without it prepares and checks (it sends no

@@ -13,6 +13,7 @@ import (
 
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/internal/testserver/frameworks"
+	"github.com/limpet-http/limpet/login"
 	"github.com/limpet-http/limpet/store/filestore"
 	"github.com/limpet-http/limpet/webform"
 )
@@ -58,13 +59,15 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-// librarySession opens a Session stored in path that logs in with webform.
+// librarySession opens a Session stored in path that logs in with login.Auto, given only the URL, the user and the
+// password.
 func librarySession(t *testing.T, tg target, path, user, password string) *limpet.Session {
 	t.Helper()
 	s, err := limpet.New(limpet.Options{
+		BaseURL:       tg.url,
 		Store:         filestore.Open(path, filestore.Options{}),
 		ManualSave:    true,
-		Authenticator: webform.Login(tg.url, user, password, webform.Options{}),
+		Authenticator: login.Auto(limpet.StaticCredentials(user, password), login.Options{}),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -109,9 +112,9 @@ func count(t *testing.T, s *limpet.Session, tg target, key string, json bool) {
 	}
 }
 
-func loginsOK(t *testing.T, tg target, login string) int { return tg.srv.Counters(t).LoginsOK[login] }
+func loginsOK(t *testing.T, tg target, name string) int { return tg.srv.Counters(t).LoginsOK[name] }
 
-// TestLibrary checks webform against every framework and the single sign-on fixture, given only a URL, a user and
+// TestLibrary checks login.Auto (which picks the web form login) against every framework and the single sign-on fixture, given only a URL, a user and
 // a password.
 func TestLibrary(t *testing.T) {
 	for _, app := range append(frameworks.Apps(), "sso") {
@@ -132,10 +135,10 @@ func libraryChecks(t *testing.T, tg target) {
 	alice, bob := all[0], all[1]
 	dir := t.TempDir()
 	path := filepath.Join(dir, "session.json")
-	login := tg.login(alice)
+	name := tg.login(alice)
 
 	t.Run("login", func(t *testing.T) {
-		s := librarySession(t, tg, path, login, alice.Password)
+		s := librarySession(t, tg, path, name, alice.Password)
 		if err := s.Login(ctx(t)); err != nil {
 			t.Fatal(err)
 		}
@@ -146,14 +149,14 @@ func libraryChecks(t *testing.T, tg target) {
 	})
 	t.Run("reuse", func(t *testing.T) {
 		before := tg.srv.Counters(t)
-		s := librarySession(t, tg, path, login, "not the password")
+		s := librarySession(t, tg, path, name, "not the password")
 		getPage(t, s, tg, wantName(tg, alice))
 		count(t, s, tg, "reuse-form", false)
-		if after := tg.srv.Counters(t); after.LoginPosts[login] != before.LoginPosts[login] || loginsOK(t, tg, login) != before.LoginsOK[login] {
+		if after := tg.srv.Counters(t); after.LoginPosts[name] != before.LoginPosts[name] || loginsOK(t, tg, name) != before.LoginsOK[name] {
 			t.Fatalf("the reused session logged in again: %+v -> %+v", before, after)
 		}
 	})
-	s := librarySession(t, tg, path, login, alice.Password)
+	s := librarySession(t, tg, path, name, alice.Password)
 	t.Cleanup(func() { s.Save(context.Background()) })
 	t.Run("form-post", func(t *testing.T) { count(t, s, tg, "form", false) })
 	t.Run("json-post", func(t *testing.T) { count(t, s, tg, "json", true) })
@@ -189,23 +192,23 @@ func libraryChecks(t *testing.T, tg target) {
 				t.Errorf("the session saved after a failed login is logged in")
 			}
 		}
-		if data, err := os.ReadFile(bad); err == nil && strings.Contains(string(data), "webform") {
+		if data, err := os.ReadFile(bad); err == nil && (strings.Contains(string(data), "webform") || strings.Contains(string(data), `"login"`)) {
 			t.Errorf("a failed login saved the login's state:\n%s", data)
 		}
 	})
 	t.Run("expiry-get", func(t *testing.T) {
-		before := loginsOK(t, tg, login)
+		before := loginsOK(t, tg, name)
 		tg.srv.ExpireAll(t)
 		getPage(t, s, tg, wantName(tg, alice))
-		if got := loginsOK(t, tg, login) - before; got != 1 {
+		if got := loginsOK(t, tg, name) - before; got != 1 {
 			t.Fatalf("%d logins, want 1", got)
 		}
 	})
 	t.Run("expiry-post", func(t *testing.T) {
-		before := loginsOK(t, tg, login)
+		before := loginsOK(t, tg, name)
 		tg.srv.ExpireAll(t)
 		count(t, s, tg, "expiry", false)
-		if got := loginsOK(t, tg, login) - before; got != 1 {
+		if got := loginsOK(t, tg, name) - before; got != 1 {
 			t.Fatalf("%d logins, want 1", got)
 		}
 	})
