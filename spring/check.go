@@ -89,10 +89,12 @@ func (a *Authenticator) Check(req *http.Request, resp *limpet.Response) limpet.V
 	if a.kind == csrfKind {
 		return limpet.Verdict{}
 	}
-	if hop < 0 && len(resp.History) > 0 && a.sessionReplaced(req, first) {
+	if hop < 0 && a.sessionReplaced(req, first) {
 		// invalidSessionUrl: SessionManagementFilter redirects a request
 		// whose session the server does not know, before any handler,
-		// and starts a new session for it.
+		// and starts a new session for it; whether the redirect was
+		// followed (a Session without redirects, as the command line's,
+		// gets the redirect itself) does not matter.
 		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: true,
 			Reason: fmt.Sprintf("%d to %s with a new session: the server did not know the session sent",
 				first.StatusCode, first.Header.Get("Location"))}

@@ -27,6 +27,7 @@ type exchange struct {
 	status    int
 	ctype     string
 	setCookie string
+	location  string // of the final answer, a redirect not followed
 	body      string
 }
 
@@ -60,6 +61,9 @@ func (e exchange) build(t testing.TB) (*http.Request, *limpet.Response) {
 	}
 	if e.setCookie != "" {
 		h.Add("Set-Cookie", e.setCookie)
+	}
+	if e.location != "" {
+		h.Set("Location", e.location)
 	}
 	resp.Response = &http.Response{StatusCode: e.status, Header: h, Request: cur, Body: io.NopCloser(strings.NewReader(e.body))}
 	return req, resp
@@ -113,6 +117,16 @@ func TestCheck(t *testing.T) {
 		{"redirect to invalidSessionUrl", form, exchange{method: "GET", path: "/api/me",
 			redirects: []string{"302 /invalid"}, status: 200, ctype: "text/plain", body: "session invalid"},
 			limpet.SessionExpired, false, "redirect to /invalid"},
+		{"invalidSessionUrl's redirect with a new session, not followed", func() *spring.Authenticator {
+			return spring.FormLogin("u", "p", spring.Options{})
+		}, exchange{method: "GET", path: "/api/me", header: http.Header{"Cookie": {"JSESSIONID=OLD"}}, status: 302,
+			location: "/invalid", setCookie: "JSESSIONID=NEW; Path=/; HttpOnly"},
+			limpet.SessionExpired, false, "302 to /invalid with a new session: the server did not know the session sent"},
+		{"invalidSessionUrl's redirect with a new session, followed", func() *spring.Authenticator {
+			return spring.FormLogin("u", "p", spring.Options{})
+		}, exchange{method: "POST", path: "/api/items", header: http.Header{"Cookie": {"JSESSIONID=OLD"}, "X-Csrf-Token": {"dG9rZW4"}},
+			redirects: []string{"302 /invalid"}, status: 200, ctype: "text/plain", body: "session invalid"},
+			limpet.OK, false, ""},
 		{"concurrent login expired the session", form, exchange{method: "GET", path: "/api/me", status: 200, body: expiredText},
 			limpet.SessionExpired, false, `200 saying "This session has been expired"`},
 		{"the expiry text inside a page is no expiry", form, exchange{method: "GET", path: "/doc", status: 200, ctype: "text/plain",

@@ -66,6 +66,9 @@ func (a *Authenticator) SaveState(snap *store.Snapshot) {
 	}
 	u := a.loginURL
 	if u == "" {
+		u = a.o.LoginURL // restored, not used in this process
+	}
+	if u == "" {
 		u = a.o.LoginPage
 	}
 	params := map[string]string{
