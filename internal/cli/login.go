@@ -317,27 +317,34 @@ type recipeSaver struct {
 	ok atomic.Bool
 }
 
+// mergeRecipe keeps what the inner Authenticator saved of its recipe (own:
+// what it learned) and adds the command line's fields: parameters own does
+// not have, where the password comes from, and the user when own has none.
+func mergeRecipe(own, l store.Login) *store.Login {
+	merged := own
+	merged.Params = maps.Clone(own.Params)
+	if merged.Params == nil {
+		merged.Params = map[string]string{}
+	}
+	for k, v := range l.Params {
+		if _, ok := merged.Params[k]; !ok {
+			merged.Params[k] = v
+		}
+	}
+	merged.PasswordFrom, merged.Password = l.PasswordFrom, l.Password
+	if merged.User == "" {
+		merged.User = l.User
+	}
+	return &merged
+}
+
 func (r *recipeSaver) SaveState(s *store.Snapshot) {
 	if !r.ok.Load() {
 		return
 	}
 	l := r.l
 	if own := s.Login; own != nil {
-		merged := *own
-		merged.Params = maps.Clone(own.Params)
-		if merged.Params == nil {
-			merged.Params = map[string]string{}
-		}
-		for k, v := range l.Params {
-			if _, ok := merged.Params[k]; !ok {
-				merged.Params[k] = v
-			}
-		}
-		merged.PasswordFrom, merged.Password = l.PasswordFrom, l.Password
-		if merged.User == "" {
-			merged.User = l.User
-		}
-		s.Login = &merged
+		s.Login = mergeRecipe(*own, l)
 		return
 	}
 	s.Login = &l
@@ -698,21 +705,7 @@ func (r *recipeAuthenticator) SaveState(s *store.Snapshot) {
 		l.Password = ""
 	}
 	if own := s.Login; own != nil {
-		merged := *own
-		merged.Params = maps.Clone(own.Params)
-		if merged.Params == nil {
-			merged.Params = map[string]string{}
-		}
-		for k, v := range l.Params {
-			if _, ok := merged.Params[k]; !ok {
-				merged.Params[k] = v
-			}
-		}
-		merged.PasswordFrom, merged.Password = l.PasswordFrom, l.Password
-		if merged.User == "" {
-			merged.User = l.User
-		}
-		s.Login = &merged
+		s.Login = mergeRecipe(*own, l)
 		return
 	}
 	if prev != nil && r.current() == nil {
