@@ -29,9 +29,18 @@ func Body(contentType string, body []byte) []byte {
 		return []byte(Query(string(body)))
 	case mt == "multipart/form-data":
 		// The boundary the Content-Type names (also when it does not
-		// parse), and the one the body shows.
+		// parse); the one the body shows only when no named one is in
+		// the body: a parser reads the parts by the named boundary, and
+		// another one's "parts" would run over its delimiters.
+		named := uniq(params["boundary"], looseParam(contentType, "boundary"))
+		present := slices.DeleteFunc(slices.Clone(named), func(b string) bool {
+			return delimAt(body, []byte("--"+b), 0) < 0
+		})
+		if len(present) == 0 {
+			present = uniq(append(named, sniffBoundary(body))...)
+		}
 		out := body
-		for _, b := range uniq(params["boundary"], looseParam(contentType, "boundary"), sniffBoundary(body)) {
+		for _, b := range present {
 			out = multipartBody(b, out)
 		}
 		return out
