@@ -58,12 +58,36 @@ const minIdentifier = 16
 // fingerprint that tells values apart: "****~" and the first six hex
 // digits of its SHA-256. Shorter values, which could be guessed and
 // confirmed by their fingerprint, are masked whole.
+//
+// A value that is already a mask ("****" or "****~" and six hex digits) is
+// returned as it is, so that masking twice gives what masking once gave.
 func Identifier(s string) string {
+	if isIdentifierMask(s) {
+		return s
+	}
 	if len(s) < minIdentifier {
 		return Mask
 	}
 	sum := sha256.Sum256([]byte(s))
 	return Mask + "~" + hex.EncodeToString(sum[:3])
+}
+
+// isIdentifierMask reports whether s is what Identifier returns for some
+// value: Mask, or Mask, "~" and six lower-case hex digits.
+func isIdentifierMask(s string) bool {
+	if s == Mask {
+		return true
+	}
+	fp, ok := strings.CutPrefix(s, Mask+"~")
+	if !ok || len(fp) != 6 {
+		return false
+	}
+	for i := 0; i < len(fp); i++ {
+		if c := fp[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // sensitiveParts are the name parts that make a name sensitive wherever
