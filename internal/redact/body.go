@@ -226,7 +226,7 @@ func formName(header []byte) (name string, file bool) {
 // looseParam finds param="value" or param=value in a header value that
 // does not parse.
 func looseParam(v, param string) string {
-	lv := strings.ToLower(v)
+	lv := asciiLower(v) // same length as v: its indexes are v's
 	for i := 0; ; {
 		j := strings.Index(lv[i:], param+"=")
 		if j < 0 {
@@ -245,4 +245,17 @@ func looseParam(v, param string) string {
 		val, _, _ = strings.Cut(val, ";")
 		return strings.TrimSpace(val)
 	}
+}
+
+// asciiLower lower-cases the ASCII letters of s and keeps every other byte,
+// so that the result has s's length and indexes (strings.ToLower replaces
+// invalid UTF-8 with longer runes).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

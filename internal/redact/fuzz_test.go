@@ -235,7 +235,12 @@ func FuzzBodyMultipart(f *testing.F) {
 				if !p.file && p.value != "" && (IsSensitiveName(p.name) || isCredential(p.value)) {
 					want.value = Mask
 				}
-				if after[i] != want {
+				// A part whose Content-Disposition the standard library
+				// does not read (no name for it) may still be masked: the
+				// redactor reads such a header loosely, to err on the
+				// side of masking.
+				overMasked := p.name == "" && after[i].value == Mask && after[i].name == p.name && after[i].file == p.file
+				if after[i] != want && !overMasked {
 					t.Fatalf("part %d = %+v, want %+v", i, after[i], want)
 				}
 			}
