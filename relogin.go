@@ -209,6 +209,29 @@ type authState struct {
 	stateMu sync.RWMutex  // write: starting or ending a generation; read: attaching or storing cookies, adopting a save
 	gen     atomic.Uint64 // incremented (under stateMu) when a login, recovery or Exclusive starts
 	held    chan struct{} // non-nil while one runs, closed when it ends; guarded by stateMu
+
+	// loginFailed is set when a login (Login, or a recovery that logs in)
+	// fails, and cleared when one succeeds; it changes only inside a
+	// generation. While it is set, the session is not saved (see
+	// persistence.save): it holds what the failed login left (a login
+	// page's anonymous cookies), not a login.
+	loginFailed atomic.Bool
+}
+
+// failed reports whether the last login failed and none succeeded since.
+func (st *authState) failed() bool { return st != nil && st.loginFailed.Load() }
+
+// isLoginFailure reports whether err, the failure of a recovery from v,
+// is a failed login: the recovery was one (NoSession, SessionExpired,
+// TokenExpired), or it became one (a CSRF recovery that found the session
+// gone and could not log in).
+func isLoginFailure(v Verdict, err error) bool {
+	switch v.Kind {
+	case NoSession, SessionExpired, TokenExpired:
+		return true
+	}
+	var le *LoginError
+	return errors.As(err, &le)
 }
 
 // RecoveryCooldown is how long a failed login or recovery is remembered:
@@ -418,6 +441,7 @@ func (s *Session) Login(ctx context.Context) error {
 		if err == nil {
 			st.okGen, st.hasFail = g, false
 		}
+		st.loginFailed.Store(err != nil)
 		return err
 	}); err != nil {
 		return &AuthError{Op: "login", Err: err}
@@ -482,8 +506,12 @@ func (s *Session) recover(ctx context.Context, g uint64, v Verdict) (bool, error
 			st.okGen = g // the session is as it was
 		} else if err != nil {
 			st.hasFail, st.failGen, st.failErr, st.failAt = true, g, err, time.Now()
+			if isLoginFailure(v, err) {
+				st.loginFailed.Store(true)
+			}
 		} else {
 			st.hasFail, st.okGen = false, g
+			st.loginFailed.Store(false)
 		}
 		return err
 	}); err != nil {
