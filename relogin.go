@@ -273,6 +273,23 @@ type sendState struct {
 	wire atomic.Bool
 }
 
+// sendContext is the context of a request the Session sends with its
+// Authenticator's help: the caller's context and the request's sendState
+// in one allocation (a context.WithValue and a sendState would be two).
+type sendContext struct {
+	context.Context
+	ss sendState
+}
+
+// Value returns the request's *sendState for sendKey, and asks the
+// caller's context otherwise.
+func (c *sendContext) Value(key any) any {
+	if _, ok := key.(sendKey); ok {
+		return &c.ss
+	}
+	return c.Context.Value(key)
+}
+
 // stateOf returns the sendState of this Session in ctx, or nil.
 func (st *authState) stateOf(ctx context.Context) *sendState {
 	if st == nil {
@@ -543,7 +560,14 @@ func (s *Session) sendWithAuth(req *http.Request, cancel context.CancelFunc) (*R
 	ctx := req.Context()
 	parent := st.stateOf(ctx)
 	nested := parent != nil
-	pristine := req.Header.Clone() // layers below add cookies and credentials in place
+	// req belongs to the Session (built by NewRequest, or a copy made by
+	// DoHTTP or RoundTrip) and is never sent itself: each attempt is a
+	// copy with a header of its own (the layers below add cookies and
+	// credentials in place; Prepare a token), so req's stays pristine. The
+	// first attempt takes req's URL (Prepare may put a token in its
+	// query), later ones a copy of it as it was.
+	pristineURL := *req.URL
+	first := true
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	body := req.Body // the first attempt's; later ones open their own
 	var rec *Recovery
@@ -560,9 +584,15 @@ func (s *Session) sendWithAuth(req *http.Request, cancel context.CancelFunc) (*R
 				return fail(err)
 			}
 		}
-		ss := &sendState{st: st, gen: g, nested: nested, replaceable: replayable && replaced < maxReplaced}
-		r := req.Clone(context.WithValue(ctx, sendKey{}, ss))
-		r.Header = pristine.Clone()
+		sc := &sendContext{Context: ctx, ss: sendState{st: st, gen: g, nested: nested, replaceable: replayable && replaced < maxReplaced}}
+		ss := &sc.ss
+		r := req.WithContext(sc) // a shallow copy
+		if !first {
+			u := pristineURL
+			r.URL = &u
+		}
+		first = false
+		r.Header = req.Header.Clone()
 		switch {
 		case body != nil:
 			r.Body, body = body, nil
