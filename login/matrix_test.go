@@ -294,6 +294,35 @@ func TestAutoInvalidSessionURL(t *testing.T) {
 	}
 }
 
+// A POST right after a login, on a server with an invalidSessionUrl: a
+// cookie repository answers the first POST (the login cleared its token)
+// with a redirect to the invalidSessionUrl page and a new token; the POST
+// is sent again with the token and runs once, with no new login.
+func TestAutoPostAfterLoginInvalidSessionURL(t *testing.T) {
+	for _, c := range cells(t, "expiry=invalid-url") {
+		t.Run(c.Name, func(t *testing.T) {
+			s := session(t, c, password, filepath.Join(t.TempDir(), "s.json"))
+			if err := s.Login(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			before := c.Counters(t)
+			key := unique("invalid-url")
+			resp, err := s.Post(context.Background(), "/api/items",
+				limpet.JSON(map[string]string{"name": "limpet", "key": key}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := resp.Text()
+			if resp.StatusCode != 200 || c.Posts(t, key) != 1 {
+				t.Fatalf("POST after the login: %d %q, %d executions (want 200, 1)", resp.StatusCode, body, c.Posts(t, key))
+			}
+			if n := c.Counters(t).AuthSuccess - before.AuthSuccess; n != 0 {
+				t.Fatalf("%d new logins, want none", n)
+			}
+		})
+	}
+}
+
 var keys atomic.Int64
 
 // unique returns a POST key no other run of the tests used.
