@@ -293,6 +293,44 @@ func TestAutoInvalidSessionURL(t *testing.T) {
 	}
 }
 
+// A login with the right password, on every cell with a login session:
+// one login POST, one successful authentication and no failed one, what
+// it sends first to get a CSRF token included (a request the server
+// refuses must not become where the login sends the client, as Spring's
+// request cache makes of any refused request when CSRF is off). It logs
+// how many requests the login took.
+func TestAutoLoginCost(t *testing.T) {
+	for _, c := range cells(t) {
+		if c.Stateless() {
+			continue
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			var sent atomic.Int64
+			s, err := limpet.New(limpet.Options{BaseURL: c.URL,
+				Authenticator: login.Auto(limpet.StaticCredentials(user, password), login.Options{LoginURL: loginURL(c)}),
+				OnRequest: []func(*http.Request) error{func(*http.Request) error {
+					sent.Add(1)
+					return nil
+				}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			before := c.Counters(t)
+			if err := s.Login(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			after := c.Counters(t)
+			posts, ok, fails := after.LoginPosts-before.LoginPosts, after.AuthSuccess-before.AuthSuccess,
+				after.AuthFailure-before.AuthFailure
+			if posts != 1 || ok != 1 || fails != 0 {
+				t.Fatalf("%d login POSTs, %d successes, %d failures: want 1, 1, 0", posts, ok, fails)
+			}
+			t.Logf("%s: %d requests", c.Name, sent.Load())
+		})
+	}
+}
+
 // A POST right after a login, on a server with an invalidSessionUrl: a
 // cookie repository answers the first POST (the login cleared its token)
 // with a redirect to the invalidSessionUrl page and a new token; the POST

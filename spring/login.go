@@ -387,9 +387,13 @@ func (a *Authenticator) primeCSRF(ctx context.Context, s limpet.Env, base, targe
 
 // unsafeWithoutToken sends a PUT without a body or a token to u, and
 // returns the value of the CSRF cookie the jar then holds for u, if any.
+// It says it is a script's request, with JSON accepted: Spring's request
+// cache saves neither (with CSRF off, it saves any refused request), so a
+// refusal does not become where the login sends the client afterwards.
 func (a *Authenticator) unsafeWithoutToken(ctx context.Context, s limpet.Env, u *url.URL) (string, error) {
 	resp, err := s.Send(ctx, &limpet.Request{Method: http.MethodPut, URL: u.String(),
-		Header: http.Header{"Accept": {acceptProbe}}, MaxRedirects: limpet.NoRedirects})
+		Header:       http.Header{"Accept": {acceptJSON}, "X-Requested-With": {"XMLHttpRequest"}},
+		MaxRedirects: limpet.NoRedirects})
 	if err != nil {
 		return "", fmt.Errorf("spring: PUT %s (for a CSRF cookie): %w", u.Path, err)
 	}
