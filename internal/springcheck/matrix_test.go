@@ -224,9 +224,9 @@ func (r *cellRun) entryRedirects() bool {
 func (r *cellRun) newClient(name, pass string) (client, error) {
 	path := filepath.Join(r.dir, name+".json")
 	if r.column == springcheck.Library {
-		return newLibClient(r.cell.URL, r.loginURL(), user, pass, path)
+		return newLibClient(r.cell.AppURL(), r.loginURL(), user, pass, path)
 	}
-	return newCLIClient(r.cell.URL, r.loginURL(), user, pass, path, r.dir), nil
+	return newCLIClient(r.cell.AppURL(), r.loginURL(), user, pass, path, r.dir), nil
 }
 
 func (r *cellRun) run(t *testing.T) {
