@@ -78,7 +78,8 @@ const (
 	VariantCSRFSessionNames   = "csrf-session-names"   // session repository: header X-XSRF-TOKEN, parameter csrf_token
 	VariantCSRFEndpoint       = "csrf-endpoint"        // the token from GET /csrf as JSON; the login needs it
 	VariantCSRFResponseHeader = "csrf-response-header" // the token in an X-CSRF-TOKEN response header; the login needs it
-	VariantContextPath        = "context-path"         // under /app, session cookie APPSESSIONID
+	VariantContextPath        = "context-path"         // under the servlet context path /app (cookie paths /app)
+	VariantSessionCookie      = "session-cookie"       // the session cookie renamed APPSESSIONID
 	VariantAuthPaths          = "auth-paths"           // page /auth/signin (email, password), /auth/perform_login
 	VariantSuccess204         = "success-204"          // a login answered 204 No Content
 	VariantFail403            = "fail-403"             // a failed login answered 403 {"message":"Bad credentials"}
