@@ -281,7 +281,39 @@ func (a *auto) find(ctx context.Context, env limpet.Env) (Recipe, error) {
 			return r, nil
 		}
 	}
-	return detect(ctx, env, p)
+	r, err := detect(ctx, env, p)
+	if err != nil {
+		return Recipe{}, err
+	}
+	return withAppRoot(r, base), nil
+}
+
+// withAppRoot records in a Spring recipe the root of an application whose
+// base URL has a path (a servlet context path, http://host/app): Spring's
+// own paths (the page after a login, /logout, the default login page) are
+// relative to the context path, not to the host, so the root becomes the
+// recipe's probe (ParamProbe), from which FromRecipe derives the others.
+func withAppRoot(r Recipe, base *url.URL) Recipe {
+	switch r.Kind {
+	case KindForm, KindProcessingURL, KindJSONBody, KindBasic:
+	default:
+		return r
+	}
+	if strings.Trim(base.Path, "/") == "" || r.Params[ParamProbe] != "" {
+		return r
+	}
+	root := *base
+	root.RawQuery, root.Fragment, root.User = "", "", nil
+	if !strings.HasSuffix(root.Path, "/") {
+		root.Path += "/"
+		root.RawPath = ""
+	}
+	r = r.clone()
+	if r.Params == nil {
+		r.Params = map[string]string{}
+	}
+	r.Params[ParamProbe] = root.String()
+	return r
 }
 
 // checkOrigins refuses a recipe of the built-in detection that sends the

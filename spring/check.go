@@ -138,7 +138,7 @@ func chain(resp *limpet.Response) []*http.Response {
 func (a *Authenticator) csrfVerdict(req *http.Request, resp *limpet.Response, status int) (limpet.Verdict, bool) {
 	newCookie := false
 	for _, r := range chain(resp) {
-		if setsCookie(r.Header, a.o.CSRF.Cookie) {
+		if a.setsCSRFCookie(r.Header) {
 			newCookie = true
 		}
 	}
@@ -216,19 +216,6 @@ func (a *Authenticator) placementKeyLocked(t token) string {
 		return "page-query"
 	}
 	return "page"
-}
-
-// setsCookie reports whether h sets the cookie name to a non-empty value.
-func setsCookie(h http.Header, name string) bool {
-	for _, line := range h.Values("Set-Cookie") {
-		if !strings.HasPrefix(strings.TrimSpace(line), name+"=") {
-			continue
-		}
-		if c, err := http.ParseSetCookie(line); err == nil && c.Name == name && c.Value != "" && c.MaxAge >= 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // expiredBody reports whether a 200 text answer begins with one of the

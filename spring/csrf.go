@@ -60,8 +60,8 @@ func (a *Authenticator) discover(ctx context.Context, s limpet.Env) (t token, fo
 		a.tok = t // for a cookie, current reads the jar; this copy is for the store
 	}
 	fromJar := func() (token, bool) {
-		if v := cookieValue(s.Jar(), base, a.o.CSRF.Cookie); v != "" {
-			return a.cookieToken(v), true
+		if name, v := a.csrfCookie(s.Jar(), base); v != "" {
+			return a.cookieToken(name, v), true
 		}
 		return token{}, false
 	}
@@ -108,11 +108,29 @@ func (a *Authenticator) discover(ctx context.Context, s limpet.Env) (t token, fo
 				return t, true, false, nil
 			}
 		}
+		if t, ok := a.tokenFromHeaders(pg.header); ok {
+			record(t, true)
+			return t, true, false, nil
+		}
 		if i == 0 && a.kind != csrfKind && (pg.status == http.StatusUnauthorized || isRedirect(pg.status) && loginLoc(p, pg)) {
 			// The landing page wants a login: the session is gone, and a
 			// token from the login page would be the anonymous one's.
 			gone = true
 			break
+		}
+	}
+	if !gone && a.o.CSRF.Endpoint == "" {
+		u, err := a.endpointURL(base)
+		if err != nil {
+			return token{}, false, false, err
+		}
+		t, ok, err := a.fetchEndpoint(ctx, s, u)
+		if err != nil {
+			return token{}, false, false, err
+		}
+		if ok {
+			record(t, true)
+			return t, true, false, nil
 		}
 	}
 	record(token{}, false)
@@ -409,9 +427,15 @@ func paramValue(raw, name string) string {
 // header first, then the parameter (query or url-encoded body).
 func (a *Authenticator) sentToken(req *http.Request) string {
 	a.mu.Lock()
-	pageHeader, pageParam := a.tok.header, a.tok.param
+	pageHeader, pageParam, s := a.tok.header, a.tok.param, a.sess
 	a.mu.Unlock()
-	for _, h := range []string{a.o.CSRF.CookieHeader, a.o.CSRF.Header, pageHeader} {
+	cookieHeader := ""
+	if s != nil {
+		if name, v := a.csrfCookie(s.Jar(), req.URL); v != "" {
+			cookieHeader = a.cookieHeader(name)
+		}
+	}
+	for _, h := range []string{a.o.CSRF.CookieHeader, a.o.CSRF.Header, pageHeader, cookieHeader} {
 		if h != "" {
 			if v := req.Header.Get(h); v != "" {
 				return v

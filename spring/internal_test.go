@@ -156,12 +156,51 @@ func TestSetsCookie(t *testing.T) {
 		{"none", nil, false},
 		{"malformed", []string{"XSRF-TOKEN"}, false},
 	}
+	a := FormLogin("user", "password", Options{CSRF: CSRFOptions{Cookie: "XSRF-TOKEN"}})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := setsCookie(http.Header{"Set-Cookie": tt.lines}, "XSRF-TOKEN"); got != tt.want {
-				t.Fatalf("setsCookie(%q) = %v", tt.lines, got)
+			if got := a.setsCSRFCookie(http.Header{"Set-Cookie": tt.lines}); got != tt.want {
+				t.Fatalf("setsCSRFCookie(%q) = %v", tt.lines, got)
 			}
 		})
+	}
+}
+
+// TestRenamedCSRFCookie: with the cookie name left to be found out, a cookie named like a CSRF cookie is the token,
+// sent in "X-" + its name; a name set in the options is the only one.
+func TestRenamedCSRFCookie(t *testing.T) {
+	guess := FormLogin("user", "password", Options{})
+	tests := []struct {
+		name, header string
+		csrf         bool
+	}{
+		{"XSRF-TOKEN", "X-XSRF-TOKEN", true},
+		{"CSRF-TOKEN", "X-CSRF-TOKEN", true},
+		{"csrftoken", "X-csrftoken", true},
+		{"XSRF-TOKEN2", "X-XSRF-TOKEN2", true},
+		{"JSESSIONID", "", false},
+		{"remember-me", "", false},
+		{"SESSION", "", false},
+	}
+	for _, tt := range tests {
+		if got := guess.isCSRFCookie(tt.name); got != tt.csrf {
+			t.Errorf("isCSRFCookie(%q) = %v, want %v", tt.name, got, tt.csrf)
+		}
+		if tt.csrf {
+			if got := guess.cookieHeader(tt.name); got != tt.header {
+				t.Errorf("cookieHeader(%q) = %q, want %q", tt.name, got, tt.header)
+			}
+			if !guess.setsCSRFCookie(http.Header{"Set-Cookie": {tt.name + "=v; Path=/"}}) {
+				t.Errorf("setsCSRFCookie(%s=v) = false", tt.name)
+			}
+		}
+	}
+	named := FormLogin("user", "password", Options{CSRF: CSRFOptions{Cookie: "MY-TOKEN", CookieHeader: "X-Mine"}})
+	if named.isCSRFCookie("XSRF-TOKEN") || !named.isCSRFCookie("MY-TOKEN") {
+		t.Error("a configured cookie name must be the only one")
+	}
+	if got := named.cookieHeader("MY-TOKEN"); got != "X-Mine" {
+		t.Errorf("cookieHeader(MY-TOKEN) = %q, want the configured X-Mine", got)
 	}
 }
 

@@ -202,14 +202,14 @@ func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool)
 			return err
 		}
 		header := http.Header{"Accept": {acceptHTML}}
-		cookieTok, masked := "", false
+		cookieTok, masked, otherTok := "", false, false
 		if t, ok := tokenFromPage(orEmpty(parsed), a.o.CSRF.Header, a.o.CSRF.Param); ok && !a.o.CSRF.Disabled {
 			if a.o.LoginJSON {
 				header.Set(t.header, t.value) // the CSRF filter reads no JSON body
 			} else {
 				values.Set(t.param, t.value) // a page's token in the form works with every handler
 			}
-		} else if v := cookieValue(s.Jar(), target, a.o.CSRF.Cookie); v != "" && !a.o.CSRF.Disabled {
+		} else if name, v := a.csrfCookie(s.Jar(), target); v != "" && !a.o.CSRF.Disabled {
 			a.mu.Lock()
 			masked = a.cookieMasked
 			a.mu.Unlock()
@@ -221,7 +221,12 @@ func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool)
 			if masked {
 				sendV = MaskCSRF(v)
 			}
-			header.Set(a.o.CSRF.CookieHeader, sendV)
+			header.Set(a.cookieHeader(name), sendV)
+		} else if t, ok, err := a.loginToken(ctx, s, base, pg); err != nil {
+			return err
+		} else if ok {
+			header.Set(t.header, t.value) // a header works with every body and handler
+			otherTok = true
 		}
 		a.mu.Lock()
 		a.loginURL = target.String()
@@ -247,8 +252,8 @@ func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool)
 		isForm := resp.StatusCode/100 == 2 && p.isLoginPage(body, target)
 		out, loc := classifyLogin(resp.StatusCode, resp.Header.Get("Location"), resp.Header.Get("WWW-Authenticate"),
 			target, p, isForm)
-		sentToken := cookieTok != "" || header.Get(a.o.CSRF.Header) != "" || values.Get(a.o.CSRF.Param) != ""
-		if out != loginRejected && !sentToken && !a.o.CSRF.Disabled && setsCookie(resp.Header, a.o.CSRF.Cookie) {
+		sentToken := cookieTok != "" || otherTok || header.Get(a.o.CSRF.Header) != "" || values.Get(a.o.CSRF.Param) != ""
+		if out != loginRejected && !sentToken && !a.o.CSRF.Disabled && a.setsCSRFCookie(resp.Header) {
 			// Sent without a token, answered with a CSRF cookie to use: the
 			// CSRF filter refused it (a cookie repository sends its token
 			// with the first refusal; a login it let through clears the
@@ -500,7 +505,7 @@ func (a *Authenticator) probe(ctx context.Context, s limpet.Env, base *url.URL) 
 	}
 	pr := probeResult{path: u.Path}
 	resp, err := s.Send(ctx, &limpet.Request{Method: http.MethodGet, URL: u.String(),
-		Header: a.withCredentials(http.Header{"Accept": {acceptProbe}})})
+		Header: a.withCredentials(http.Header{"Accept": {acceptProbe}}), MaxRedirects: limpet.DefaultMaxRedirects})
 	if err != nil {
 		return pr, fmt.Errorf("spring: probe GET %s: %w", u.Path, err)
 	}
@@ -542,8 +547,8 @@ func (a *Authenticator) harvest(s limpet.Env, pr probeResult, epoch uint64) {
 	if a.o.CSRF.Disabled {
 		return
 	}
-	if v := cookieValue(s.Jar(), pr.url, a.o.CSRF.Cookie); v != "" {
-		a.setToken(a.cookieToken(v), epoch)
+	if name, v := a.csrfCookie(s.Jar(), pr.url); v != "" {
+		a.setToken(a.cookieToken(name, v), epoch)
 		return
 	}
 	if pr.html {
