@@ -285,7 +285,28 @@ func (a *auto) find(ctx context.Context, env limpet.Env) (Recipe, error) {
 	if err != nil {
 		return Recipe{}, err
 	}
-	return withAppRoot(r, base), nil
+	return withEntry(withAppRoot(r, base), p), nil
+}
+
+// withEntry records in a Spring recipe that the application answered the
+// anonymous look at its base URL with a bare 403 (ParamEntry): its entry
+// point answers so (Http403ForbiddenEntryPoint), and a 403 may later mean
+// that the session is gone.
+func withEntry(r Recipe, p *Probe) Recipe {
+	switch r.Kind {
+	case KindForm, KindProcessingURL, KindJSONBody:
+	default:
+		return r
+	}
+	if p.Base == nil || p.Base.Status != http.StatusForbidden || p.Base.challenge() != "" || p.Base.Redirected {
+		return r
+	}
+	r = r.clone()
+	if r.Params == nil {
+		r.Params = map[string]string{}
+	}
+	r.Params[ParamEntry] = "403"
+	return r
 }
 
 // withAppRoot records in a Spring recipe the root of an application whose

@@ -92,6 +92,10 @@ const (
 	ParamTokenField = "token_field"
 	// ParamGrantType is the grant_type a form-encoded token endpoint wants.
 	ParamGrantType = "grant_type"
+	// ParamEntry is "403" for an application that answers a request
+	// without a session with 403 (Http403ForbiddenEntryPoint): see
+	// spring.Options.ForbiddenEntryPoint.
+	ParamEntry = "entry"
 )
 
 // Options configures Auto and FromRecipe.
@@ -247,6 +251,9 @@ func FromRecipe(r Recipe, creds limpet.Credentials, o Options) (limpet.Authentic
 // named) is also the page searched for a CSRF token: Spring's default,
 // the host's root, may not be the application's.
 func underAppRoot(so spring.Options, r Recipe) spring.Options {
+	if r.Params[ParamEntry] == "403" {
+		so.ForbiddenEntryPoint = true
+	}
 	root, err := url.Parse(r.Params[ParamProbe])
 	if err != nil || r.Params[ParamProbe] == "" || !root.IsAbs() {
 		if p, err := url.Parse(so.Probe); err == nil && p.IsAbs() && so.CSRF.Page == "" {

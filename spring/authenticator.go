@@ -62,6 +62,7 @@ type Authenticator struct {
 	cookieMasked    bool      // send cookie tokens masked (learned)
 	cookieLearned   bool      // cookieMasked was learned: a login sends the raw form first (the plain and SPA handlers take it), then the masked one (the XOR handler)
 	doubt           string    // a confirmed token Check saw refused with a 403: Recover probes the session first
+	forbidden       bool      // Check took a 403 for an expiry (ForbiddenEntryPoint): Recover probes the session first
 	restoredUser    string    // the user of a restored recipe, saved again until the credentials are fetched
 	pageInQuery     bool      // send page tokens as a query parameter (learned)
 	confirmed       string    // the placement (placementKeyLocked) the server accepted last
@@ -265,6 +266,13 @@ func (a *Authenticator) Recover(ctx context.Context, s limpet.Env, v limpet.Verd
 	case limpet.SessionExpired:
 		if a.kind == csrfKind {
 			return fmt.Errorf("spring: the session needs a login, and a CSRF-only authenticator has no credentials (%s)", v.Reason)
+		}
+		a.mu.Lock()
+		forbidden := a.forbidden
+		a.forbidden = false
+		a.mu.Unlock()
+		if forbidden {
+			return a.recoverForbidden(ctx, s, v)
 		}
 		return a.login(ctx, s, true)
 	case limpet.CSRFRejected:

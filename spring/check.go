@@ -114,6 +114,17 @@ func (a *Authenticator) Check(req *http.Request, resp *limpet.Response) limpet.V
 		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: len(resp.History) == 0,
 			Reason: fmt.Sprintf("401 to %s %s", final.Method, final.URL.Path)}
 	}
+	if resp.StatusCode == http.StatusForbidden && a.o.ForbiddenEntryPoint && len(resp.History) == 0 &&
+		resp.Header.Get("WWW-Authenticate") == "" {
+		// Http403ForbiddenEntryPoint answers a request without a session
+		// before any handler runs; an authorization refusal looks the
+		// same, and Recover asks the probe which it is.
+		a.mu.Lock()
+		a.forbidden = true
+		a.mu.Unlock()
+		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: true,
+			Reason: fmt.Sprintf("403 to %s %s: the entry point answers so without a session", req.Method, req.URL.Path)}
+	}
 	if a.kind != formKind || resp.StatusCode != http.StatusOK {
 		return limpet.Verdict{}
 	}

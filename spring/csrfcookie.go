@@ -2,6 +2,7 @@ package spring
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -152,4 +153,46 @@ func (a *Authenticator) loginToken(ctx context.Context, s limpet.Env, base *url.
 		return token{}, false, err
 	}
 	return a.fetchEndpoint(ctx, s, u)
+}
+
+// recoverForbidden recovers from a 403 that Check took for an expiry
+// (Options.ForbiddenEntryPoint): the probe tells whether the session is
+// gone; if it is, a new login; if not, the 403 was an authorization
+// refusal and stands. ioMu is held.
+func (a *Authenticator) recoverForbidden(ctx context.Context, s limpet.Env, v limpet.Verdict) error {
+	base, err := a.baseURL(s)
+	if err != nil {
+		return err
+	}
+	pr, err := a.probe(ctx, s, base)
+	if err != nil {
+		return err
+	}
+	if pr.ok {
+		return fmt.Errorf("spring: %s, with the session alive: an authorization refusal (%w)", v.Reason, limpet.ErrAnswerStands)
+	}
+	return a.login(ctx, s, true)
+}
+
+// badCredentialsTexts are what login failure answers say, lower case:
+// Spring's BadCredentialsException message and the usual wordings of
+// applications' own failure handlers.
+var badCredentialsTexts = []string{"bad credentials", "invalid credentials", "invalid username or password",
+	"invalid user name or password", "wrong password", "incorrect password", "incorrect username or password",
+	"invalid password", "authentication failed", "login failed"}
+
+// saysBadCredentials reports whether the body of an answer to a login POST
+// says the credentials were wrong: a failure handler answering 403 (or
+// another status) says so, while the CSRF filter's refusal never does.
+func saysBadCredentials(body []byte) bool {
+	if len(body) > 4096 {
+		body = body[:4096]
+	}
+	b := strings.ToLower(string(body))
+	for _, t := range badCredentialsTexts {
+		if strings.Contains(b, t) {
+			return true
+		}
+	}
+	return false
 }

@@ -447,3 +447,44 @@ func FuzzReplaceParam(f *testing.F) {
 		}
 	})
 }
+
+// TestSaysBadCredentials: a failure handler's answer says the credentials were wrong; the CSRF filter's and the
+// error page's do not.
+func TestSaysBadCredentials(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"status":403,"error":"Forbidden","message":"Bad credentials"}`:                   true,
+		`{"error":"invalid_grant","error_description":"Invalid username or password"}`:     true,
+		`<div class="alert">Wrong password</div>`:                                          true,
+		`{"timestamp":"2026-12-07T06:00:00.000+00:00","status":403,"error":"Forbidden"}`:   false,
+		`Could not verify the provided CSRF token because no token was found to compare.`:  false,
+		`{"message":"Invalid CSRF Token 'x' was found on the request parameter '_csrf'."}`: false,
+		``: false,
+	} {
+		if got := saysBadCredentials([]byte(body)); got != want {
+			t.Errorf("saysBadCredentials(%q) = %v, want %v", body, got, want)
+		}
+	}
+}
+
+// TestTokenFromHeaders: a token handed out in a response header goes back in that header.
+func TestTokenFromHeaders(t *testing.T) {
+	a := FormLogin("user", "password", Options{})
+	tests := []struct {
+		h          http.Header
+		ok         bool
+		header, tk string
+	}{
+		{http.Header{"X-Csrf-Token": {"abc"}}, true, "X-Csrf-Token", "abc"},
+		{http.Header{"X-Xsrf-Token": {"def"}}, true, "X-Xsrf-Token", "def"},
+		{http.Header{"Csrf-Token": {"ghi"}}, true, "Csrf-Token", "ghi"},
+		{http.Header{"X-Csrf-Header": {"X-CSRF-TOKEN"}}, false, "", ""},
+		{http.Header{"X-Csrf-Token": {"a b"}}, false, "", ""},
+		{http.Header{"Content-Type": {"text/html"}}, false, "", ""},
+	}
+	for _, tt := range tests {
+		got, ok := a.tokenFromHeaders(tt.h)
+		if ok != tt.ok || ok && (got.header != tt.header || got.value != tt.tk) {
+			t.Errorf("tokenFromHeaders(%v) = %+v, %v; want %s: %s, %v", tt.h, got, ok, tt.header, tt.tk, tt.ok)
+		}
+	}
+}

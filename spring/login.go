@@ -261,6 +261,11 @@ func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool)
 			// redirect to invalidSessionUrl.
 			out = loginRejected
 		}
+		if out == loginRejected && resp.StatusCode == http.StatusForbidden && saysBadCredentials(body) {
+			// A failure handler answering 403, as some REST back ends do:
+			// the body says why, and a CSRF refusal never says that.
+			out = loginFailed
+		}
 		a.mu.Lock()
 		learned := a.cookieLearned
 		a.mu.Unlock()
