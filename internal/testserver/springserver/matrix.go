@@ -151,6 +151,7 @@ type CellCounters struct {
 	LoginPosts   int64 `json:"loginPosts"`   // POSTs that reached LoginURL, whatever their outcome
 	AuthSuccess  int64 `json:"authSuccess"`  // successful authentications (logins, Basic requests, remember-me, ...)
 	AuthFailure  int64 `json:"authFailure"`  // failed authentications (wrong password)
+	RememberMe   int64 `json:"rememberMe"`   // successful authentications by a remember-me cookie (in AuthSuccess too)
 	TokensIssued int64 `json:"tokensIssued"` // bearer tokens issued by the token endpoint
 	Sessions     int64 `json:"sessions"`     // live server sessions created on the cell's port
 }
