@@ -112,7 +112,8 @@ func (a *Authenticator) discover(ctx context.Context, s limpet.Env) (t token, fo
 			record(t, true)
 			return t, true, false, nil
 		}
-		if i == 0 && a.kind != csrfKind && (pg.status == http.StatusUnauthorized || isRedirect(pg.status) && loginLoc(p, pg)) {
+		if i == 0 && a.kind != csrfKind && (pg.status == http.StatusUnauthorized || isRedirect(pg.status) && loginLoc(p, pg) ||
+			a.o.ForbiddenEntryPoint && pg.status == http.StatusForbidden) {
 			// The landing page wants a login: the session is gone, and a
 			// token from the login page would be the anonymous one's.
 			gone = true
