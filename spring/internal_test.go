@@ -488,3 +488,53 @@ func TestTokenFromHeaders(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTokenFromHeaders: a token taken from response headers goes back in a sendable header, with a value that
+// needs no quoting.
+func FuzzTokenFromHeaders(f *testing.F) {
+	f.Add("X-CSRF-TOKEN", "abc")
+	f.Add("X-Xsrf-Token", "a b")
+	f.Add("Csrf-Token", "")
+	f.Add("X-CSRF-HEADER", "X-CSRF-TOKEN")
+	f.Add("x-csrf-token\r\n", "v")
+	a := FormLogin("user", "password", Options{})
+	f.Fuzz(func(t *testing.T, name, value string) {
+		tok, ok := a.tokenFromHeaders(http.Header{name: {value}})
+		if !ok {
+			return
+		}
+		if !validHeaderName(tok.header) || tok.value == "" || strings.ContainsAny(tok.value, " ,;\"") {
+			t.Fatalf("header %q: %q gave token %+v", name, value, tok)
+		}
+	})
+}
+
+// FuzzSetsCSRFCookie: a Set-Cookie line counts only when it names a CSRF cookie and sets a value.
+func FuzzSetsCSRFCookie(f *testing.F) {
+	f.Add("XSRF-TOKEN=abc; Path=/")
+	f.Add("CSRF-TOKEN=; Max-Age=0")
+	f.Add("JSESSIONID=x")
+	f.Add("=x")
+	a := FormLogin("user", "password", Options{})
+	f.Fuzz(func(t *testing.T, line string) {
+		if !a.setsCSRFCookie(http.Header{"Set-Cookie": {line}}) {
+			return
+		}
+		c, err := http.ParseSetCookie(line)
+		if err != nil || c.Value == "" || !a.isCSRFCookie(c.Name) {
+			t.Fatalf("setsCSRFCookie(%q) with cookie %+v, %v", line, c, err)
+		}
+	})
+}
+
+// FuzzSaysBadCredentials: any body is read without a panic, and a body that says "Bad credentials" is a failure.
+func FuzzSaysBadCredentials(f *testing.F) {
+	f.Add([]byte(`{"message":"Bad credentials"}`))
+	f.Add([]byte(`{"status":403,"error":"Forbidden"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		saysBadCredentials(body)
+		if len(body) < 4000 && !saysBadCredentials(append(append([]byte{}, body...), "Bad Credentials"...)) {
+			t.Fatal("a body ending in Bad Credentials is not a failure")
+		}
+	})
+}
