@@ -42,9 +42,10 @@ type savedState struct {
 // that a later process logs in again the same way without looking. The
 // pieces it builds save their own state (CSRF token, token) beside it.
 //
-// Before it knows the login kind, Auto reads a 401, or a redirect to a
-// page with a login form, as the need to log in; a 403 to an unsafe
-// request as a CSRF rejection. It is safe for concurrent use.
+// Before it knows the login kind, Auto reads a 401, a 403 to a safe
+// request, or a redirect to a page with a login form, as the need to log
+// in; a 403 to an unsafe request as a CSRF rejection. It is safe for
+// concurrent use.
 func Auto(creds limpet.Credentials, o Options) limpet.Authenticator {
 	return &auto{creds: creds, o: o}
 }
@@ -114,6 +115,11 @@ func firstCheck(req *http.Request, resp *limpet.Response) limpet.Verdict {
 		return limpet.Verdict{Kind: limpet.NoSession, NotExecuted: len(resp.History) == 0, Reason: "401"}
 	case resp.StatusCode == http.StatusForbidden && !safe(req.Method) && len(resp.History) == 0:
 		return limpet.Verdict{Kind: limpet.CSRFRejected, NotExecuted: true, Reason: "403 to " + req.Method}
+	case resp.StatusCode == http.StatusForbidden && len(resp.History) == 0 && resp.Header.Get("WWW-Authenticate") == "":
+		// Before any login, a 403 to a safe request is how some entry
+		// points ask for one (Spring's Http403ForbiddenEntryPoint); a page
+		// forbidden to the user too stays so after the login.
+		return limpet.Verdict{Kind: limpet.NoSession, NotExecuted: true, Reason: "403 to " + req.Method + " before any login"}
 	case len(resp.History) > 0 && resp.StatusCode/100 == 2 && isHTML(resp.Header):
 		head, _ := resp.Peek(MaxPage)
 		if p, err := htmlform.Parse(bytes.NewReader(head)); err == nil {
