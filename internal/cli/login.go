@@ -259,10 +259,8 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	lo := base
 	lo.MaxRedirects = limpet.NoRedirects
 	lo.Store = f
-	lo.ManualSave = true
 	lo.Authenticator = auth
-	saver := &recipeSaver{l: recipe}
-	lo.StateSavers = []limpet.StateSaver{saver}
+	lo.StateSavers = []limpet.StateSaver{&recipeSaver{l: recipe}}
 	lo.OnRequest = append(lo.OnRequest, passwordGuard(allowed, "the login at "+stripQuery(target), false, nil))
 	if o.SavePassword {
 		lo.Store = f.savingPasswords()
@@ -272,18 +270,13 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 		return err
 	}
 	if err := s.Login(ctx); err != nil {
-		// Nothing of a failed login is saved: not the recipe, not what
-		// the pieces saw.
+		// Close saves nothing of a failed login: not the recipe, not
+		// what the pieces saw, not the login page's cookies.
 		s.Close()
 		var coe *crossOriginError
 		if errors.As(err, &coe) {
 			return coe
 		}
-		return err
-	}
-	saver.ok.Store(true)
-	if err := s.Save(ctx); err != nil {
-		s.Close()
 		return err
 	}
 	if err := s.Close(); err != nil {
@@ -309,12 +302,11 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	return nil
 }
 
-// recipeSaver stores the login recipe with the session, once the login
-// succeeded (ok): what the Authenticator saved of its own recipe (what it
-// learned) is kept, with the command line's fields added.
+// recipeSaver stores the login recipe with the session (the Session saves
+// nothing of a failed login): what the Authenticator saved of its own
+// recipe (what it learned) is kept, with the command line's fields added.
 type recipeSaver struct {
-	l  store.Login
-	ok atomic.Bool
+	l store.Login
 }
 
 // mergeRecipe keeps what the inner Authenticator saved of its recipe (own:
@@ -339,9 +331,6 @@ func mergeRecipe(own, l store.Login) *store.Login {
 }
 
 func (r *recipeSaver) SaveState(s *store.Snapshot) {
-	if !r.ok.Load() {
-		return
-	}
 	l := r.l
 	if own := s.Login; own != nil {
 		s.Login = mergeRecipe(*own, l)
