@@ -30,7 +30,7 @@ func variant(t *testing.T, id string) springserver.Cell {
 func TestAutoContextPath(t *testing.T) {
 	c := variant(t, springserver.VariantContextPath)
 	auth := login.Auto(limpet.StaticCredentials(user, password), login.Options{})
-	s, err := limpet.New(limpet.Options{BaseURL: c.AppURL() + "/", Authenticator: auth})
+	s, err := limpet.New(limpet.Options{BaseURL: c.AppURL(), Authenticator: auth})
 	if err != nil {
 		t.Fatal(err)
 	}

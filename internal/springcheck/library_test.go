@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -25,25 +24,9 @@ import (
 // requests use paths relative to it ("api/me"): a Session resolves request URLs against its BaseURL as links are
 // (RFC 3986), so "/api/me" would leave the application.
 func newLibrarySession(baseURL, loginURL, user, password string, o limpet.Options) (*limpet.Session, error) {
-	o.BaseURL = appBase(baseURL)
+	o.BaseURL = baseURL
 	o.Authenticator = login.Auto(limpet.StaticCredentials(user, password), login.Options{LoginURL: loginURL})
 	return limpet.New(o)
-}
-
-// appBase returns base with a final slash when it has a path (an application under a context path).
-func appBase(base string) string {
-	if u, err := url.Parse(base); err == nil && strings.Trim(u.Path, "/") != "" && !strings.HasSuffix(base, "/") {
-		return base + "/"
-	}
-	return base
-}
-
-// appPath returns the path of a request to the application at base: relative to it when base has a path.
-func appPath(base, path string) string {
-	if u, err := url.Parse(base); err == nil && strings.Trim(u.Path, "/") != "" {
-		return strings.TrimPrefix(path, "/")
-	}
-	return path
 }
 
 // libClient is the library column's client: a Session saved to a file, as a program would keep it.
@@ -91,7 +74,7 @@ func (c *libClient) Send(ctx context.Context, method, path, kind string, fields 
 	case "json":
 		body = limpet.JSON(fields)
 	}
-	resp, err := c.s.Do(ctx, &limpet.Request{Method: method, URL: appPath(c.base, path), Body: body})
+	resp, err := c.s.Do(ctx, &limpet.Request{Method: method, URL: path, Body: body})
 	if err != nil {
 		return answer{}, err
 	}
