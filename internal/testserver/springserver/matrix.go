@@ -88,6 +88,7 @@ const (
 	VariantCSRFIgnoreAPI      = "csrf-ignore-api"      // csrf.ignoringRequestMatchers("/api/**")
 	VariantFixationNone       = "fixation-none"        // sessionFixation().none()
 	VariantRememberAlways     = "remember-always"      // rememberMe alwaysRemember(true)
+	VariantAPIBasic           = "api-basic"            // a first chain: /api/** HTTP Basic (realm "api"), stateless, no CSRF
 )
 
 // Cell is one security set-up of the configuration matrix, as the fixture describes it in its ready file; the Java
@@ -152,6 +153,7 @@ type CellCounters struct {
 	AuthSuccess  int64 `json:"authSuccess"`  // successful authentications (logins, Basic requests, remember-me, ...)
 	AuthFailure  int64 `json:"authFailure"`  // failed authentications (wrong password)
 	RememberMe   int64 `json:"rememberMe"`   // successful authentications by a remember-me cookie (in AuthSuccess too)
+	BasicAuth    int64 `json:"basicAuth"`    // successful authentications of requests carrying Basic (in AuthSuccess too)
 	TokensIssued int64 `json:"tokensIssued"` // bearer tokens issued by the token endpoint
 	Sessions     int64 `json:"sessions"`     // live server sessions created on the cell's port
 }
