@@ -297,7 +297,35 @@ func (r *cellRun) logins(before, after springserver.CellCounters) int64 {
 	if r.cell.JWT() {
 		return after.TokensIssued - before.TokensIssued
 	}
-	return after.AuthSuccess - before.AuthSuccess
+	return (after.AuthSuccess - after.BasicAuth) - (before.AuthSuccess - before.BasicAuth)
+}
+
+// apiBasic reports whether the cell has a first chain for /api/** with HTTP Basic (variant api-basic): its checks
+// also send their requests to the pages of the form login's chain (GET /, POST /items).
+func (r *cellRun) apiBasic() bool { return r.cell.Variant == springserver.VariantAPIBasic }
+
+// wantHome checks an answer to GET / (the form login's chain of an api-basic cell).
+func (r *cellRun) wantHome(a answer) error {
+	if a.status != 200 || !strings.Contains(a.body, `<p id="user">`+user+`</p>`) {
+		return fmt.Errorf("GET /: want 200 with the user, got %v", a)
+	}
+	return nil
+}
+
+// getHome sends GET / on an api-basic cell, and nothing elsewhere.
+func (r *cellRun) getHome(ctx context.Context, c client, p *problems, noRefusal bool) {
+	if !r.apiBasic() {
+		return
+	}
+	a, err := c.Send(ctx, "GET", "/", "", nil)
+	switch {
+	case err != nil:
+		p.add("GET /: %v", err)
+	case r.wantHome(a) != nil:
+		p.add("%v", r.wantHome(a))
+	case noRefusal && a.refused > 0:
+		p.add("GET /: want no refusal, got %v", a)
+	}
 }
 
 // basic reports whether the cell authenticates every request (HTTP Basic): it has no login to count.
@@ -426,17 +454,30 @@ func (r *cellRun) get(ctx context.Context, t *testing.T) error {
 	if err != nil {
 		return err
 	}
-	return r.wantMe(a)
+	var p problems
+	if err := r.wantMe(a); err != nil {
+		p.add("%v", err)
+	}
+	r.getHome(ctx, r.main, &p, false)
+	return p.err()
 }
 
-// post sends POST /api/items with the key, and checks that it ran once.
+// post sends POST /api/items with the key, and checks that it ran once; on an api-basic cell, then also POST
+// /items (the form login's chain) with the key and "-page".
 func (r *cellRun) post(ctx context.Context, t *testing.T, c client, kind, key string) error {
-	a, err := c.Send(ctx, "POST", "/api/items", kind, map[string]string{"name": "limpet", "key": key})
+	if err := r.postTo(ctx, t, c, "/api/items", kind, key); err != nil || !r.apiBasic() {
+		return err
+	}
+	return r.postTo(ctx, t, c, "/items", kind, key+"-page")
+}
+
+func (r *cellRun) postTo(ctx context.Context, t *testing.T, c client, path, kind, key string) error {
+	a, err := c.Send(ctx, "POST", path, kind, map[string]string{"name": "limpet", "key": key})
 	if err != nil {
-		return fmt.Errorf("%s POST: %w", kind, err)
+		return fmt.Errorf("%s POST %s: %w", kind, path, err)
 	}
 	if n := r.cell.Posts(t, key); a.status != 200 || n != 1 {
-		return fmt.Errorf("%s POST /api/items: want 200 and one execution, got %v and %d executions", kind, a, n)
+		return fmt.Errorf("%s POST %s: want 200 and one execution, got %v and %d executions", kind, path, a, n)
 	}
 	return nil
 }
@@ -475,6 +516,15 @@ func (r *cellRun) reuse(ctx context.Context, t *testing.T) error {
 	} else if n := r.cell.Posts(t, key); a.status != 200 || n != 1 || a.refused > 0 {
 		p.add("POST /api/items: want 200, one execution and no refusal, got %v and %d executions", a, n)
 	}
+	r.getHome(ctx, c, &p, true)
+	if r.apiBasic() {
+		key += "-page"
+		if a, err := c.Send(ctx, "POST", "/items", "json", map[string]string{"name": "limpet", "key": key}); err != nil {
+			p.add("POST /items: %v", err)
+		} else if n := r.cell.Posts(t, key); a.status != 200 || n != 1 || a.refused > 0 {
+			p.add("POST /items: want 200, one execution and no refusal, got %v and %d executions", a, n)
+		}
+	}
 	after := r.counters(t)
 	if n := r.logins(before, after); !r.basic() && n != 0 {
 		p.add("%d new logins (want none)", n)
@@ -497,6 +547,7 @@ func (r *cellRun) expiryGet(ctx context.Context, t *testing.T) error {
 	if err := r.wantMe(a); err != nil {
 		p.add("%v", err)
 	}
+	r.getHome(ctx, r.main, &p, false)
 	r.wantOneLogin(&p, before, r.counters(t))
 	return p.err()
 }
@@ -556,9 +607,13 @@ func (r *cellRun) concurrent(ctx context.Context, t *testing.T) error {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
+		path := "/api/items"
+		if r.apiBasic() && i%2 == 1 {
+			path = "/items" // half of them to the form login's chain
+		}
 		go func() {
 			defer wg.Done()
-			answers[i], errs[i] = c.Send(ctx, "POST", "/api/items", "json",
+			answers[i], errs[i] = c.Send(ctx, "POST", path, "json",
 				map[string]string{"name": "limpet", "key": fmt.Sprintf("%s-%d", r.key("concurrent"), i)})
 		}()
 	}
