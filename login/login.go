@@ -215,7 +215,7 @@ func FromRecipe(r Recipe, creds limpet.Credentials, o Options) (limpet.Authentic
 		if r.Kind == KindJSONBody {
 			so.LoginJSON = true
 		}
-		return spring.FormLoginFrom(creds, underAppRoot(so, r)), nil
+		return AnswerBasic(spring.FormLoginFrom(creds, underAppRoot(so, r)), creds, recipeOrigin(r)), nil
 	case KindBasic:
 		return spring.BasicFrom(creds, underAppRoot(so, r)), nil
 	case KindToken:
@@ -241,6 +241,17 @@ func FromRecipe(r Recipe, creds limpet.Credentials, o Options) (limpet.Authentic
 		return nil, fmt.Errorf("%w %q (known: %v)", ErrUnknownKind, r.Kind, Kinds())
 	}
 	return b(r, creds, o)
+}
+
+// recipeOrigin returns the origin of r's login URL (or page) when it is
+// absolute, else "" (AnswerBasic then takes the Session's base URL's).
+func recipeOrigin(r Recipe) string {
+	for _, ref := range []string{r.LoginURL, r.LoginPage} {
+		if u, err := url.Parse(ref); err == nil && u.IsAbs() {
+			return originOf(u)
+		}
+	}
+	return ""
 }
 
 // underAppRoot fills the Spring options a recipe of an application under a
