@@ -361,7 +361,7 @@ func (r *cellRun) wrongPassword(ctx context.Context, t *testing.T) error {
 	}
 	if snap, ok, err := c.Saved(ctx); err != nil {
 		p.add("reading the session store: %v", err)
-	} else if ok && (snap.Login != nil || snap.Auth != nil || len(snap.Tokens) > 0 || len(snap.State) > 0) {
+	} else if ok && (len(snap.Extra) > 0 || len(snap.State) > 0) {
 		p.add("the failed login saved a login: %s", describeLogin(snap))
 	}
 	return p.err()
@@ -369,17 +369,11 @@ func (r *cellRun) wrongPassword(ctx context.Context, t *testing.T) error {
 
 func describeLogin(s store.Snapshot) string {
 	var parts []string
-	if s.Login != nil {
-		parts = append(parts, fmt.Sprintf("login recipe (flow %q)", s.Login.Flow))
-	}
-	if s.Auth != nil {
-		parts = append(parts, "auth")
-	}
-	if len(s.Tokens) > 0 {
-		parts = append(parts, fmt.Sprintf("%d tokens", len(s.Tokens)))
-	}
 	for owner := range s.State {
 		parts = append(parts, "state "+owner)
+	}
+	for m := range s.Extra {
+		parts = append(parts, "member "+m)
 	}
 	return strings.Join(parts, ", ")
 }
