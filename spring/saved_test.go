@@ -67,3 +67,41 @@ func withSpringState(t testing.TB, s savedSpring) store.Snapshot {
 	}
 	return snap
 }
+
+// FuzzLoadState checks that whatever a session file holds as the
+// Authenticator's state (its entry, or an earlier release's "csrf" and
+// "login" members), LoadState does not panic and SaveState writes a state
+// that reads back.
+func FuzzLoadState(f *testing.F) {
+	f.Add([]byte(`{"csrf":{"token":"t","header":"X-T","source":"cookie:XSRF-TOKEN","updated":"2026-01-01T00:00:00Z"},"login":{"flow":"spring-form","user":"u","params":{"csrf-cookie":"masked"},"updated":"2026-01-01T00:00:00Z"}}`),
+		[]byte(`{"token":"t","source":"form:_csrf"}`), []byte(`{"flow":"spring-form","user":"u","updated":"2026-01-01T00:00:00Z"}`))
+	f.Add([]byte(`null`), []byte(`{"token":"t","header_name":"bad header","updated":""}`), []byte(`{"flow":"spring-basic","params":null}`))
+	f.Add([]byte(`{"csrf":{"updated":5}}`), []byte(`[]`), []byte(`"x"`))
+	f.Fuzz(func(t *testing.T, data, csrf, login []byte) {
+		var snap store.Snapshot
+		if json.Valid(data) {
+			snap.State = map[string]store.State{spring.StateOwner: {Version: 1, Updated: time.Unix(1, 0), Data: data}}
+		}
+		if json.Valid(csrf) {
+			snap.SetExtra("csrf", csrf)
+		}
+		if json.Valid(login) {
+			snap.SetExtra("login", login)
+		}
+		for _, snap := range []store.Snapshot{snap, {Extra: snap.Extra}} {
+			a := spring.FormLogin("u", "p", spring.Options{LoginPage: "http://127.0.0.1:1/login"})
+			a.LoadState(snap)
+			var out store.Snapshot
+			a.SaveState(&out)
+			if _, err := store.Marshal(out); err != nil {
+				t.Fatal(err)
+			}
+			if st, ok := out.LookupState(spring.StateOwner); ok {
+				var s savedSpring
+				if err := json.Unmarshal(st.Data, &s); err != nil {
+					t.Fatalf("saved state does not read back: %v\n%s", err, st.Data)
+				}
+			}
+		}
+	})
+}

@@ -107,9 +107,20 @@ func LoginOf(s store.Snapshot) (Login, bool) { return member[Login](s, MemberLog
 // CSRFOf returns the "csrf" member of s.
 func CSRFOf(s store.Snapshot) (CSRF, bool) { return member[CSRF](s, MemberCSRF) }
 
-// Tokens returns the "tokens" member of s (nil when it has none).
+// Tokens returns the tokens of the "tokens" member of s (nil when it has
+// none); an element that is not a token is left out.
 func Tokens(s store.Snapshot) []Token {
-	ts, _ := member[[]Token](s, MemberTokens)
+	elems, ok := member[[]json.RawMessage](s, MemberTokens)
+	if !ok {
+		return nil
+	}
+	var ts []Token
+	for _, e := range elems {
+		var t Token
+		if json.Unmarshal(e, &t) == nil {
+			ts = append(ts, t)
+		}
+	}
 	return ts
 }
 
