@@ -16,6 +16,7 @@ import (
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/internal/cli"
 	"github.com/limpet-http/limpet/internal/testserver/springserver"
+	"github.com/limpet-http/limpet/login"
 	"github.com/limpet-http/limpet/spring"
 	"github.com/limpet-http/limpet/store"
 	"github.com/limpet-http/limpet/store/filestore"
@@ -348,6 +349,51 @@ func TestLegacySpringSessions(t *testing.T) {
 		})
 		masked(t, converted(t, path, spring.StateOwner))
 	})
+	t.Run("library's file in the cli", func(t *testing.T) {
+		path := live(t, "spring-form.json")
+		post(t, "legacy-lib-cli", func() {
+			runCLI(t, "", false, nil, "--session="+path, "POST", c.URL+"/api/items", "name=limpet", "key=legacy-lib-cli")
+		})
+		masked(t, converted(t, path, spring.StateOwner, "cli", "login"))
+	})
+	t.Run("cli's file in the library", func(t *testing.T) {
+		path := live(t, "cli-spring.json")
+		post(t, "legacy-cli-lib", func() {
+			s, err := limpet.New(limpet.Options{BaseURL: c.URL, Store: filestore.Open(path, filestore.Options{}),
+				Authenticator: login.Auto(limpet.StaticCredentials("user", "password"), login.Options{})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := s.Post(context.Background(), "/api/items", limpet.JSON(map[string]string{"name": "limpet", "key": "legacy-cli-lib"}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Close()
+			if resp.StatusCode != 200 || len(resp.Recoveries) != 0 {
+				t.Errorf("POST: %d, recoveries %+v", resp.StatusCode, resp.Recoveries)
+			}
+			if err := s.Save(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+		})
+		// The command line's recipe says where its password comes from,
+		// which a program does not know: its member stays for the
+		// command line to convert, which the next run does.
+		raw, _ := os.ReadFile(path)
+		snap, err := store.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := snap.LookupState(login.StateOwner); !ok || snap.Extra["csrf"] != nil || snap.Extra["login"] == nil {
+			t.Fatalf("after the program's save:\n%s", raw)
+		}
+		masked(t, snap)
+		post(t, "legacy-cli-lib-2", func() {
+			runCLI(t, "", false, nil, "--session="+path, "POST", c.URL+"/api/items", "name=limpet", "key=legacy-cli-lib-2")
+		})
+		converted(t, path, spring.StateOwner, "cli", "login")
+	})
 	t.Run("cli", func(t *testing.T) {
 		path := live(t, "cli-spring.json")
 		post(t, "legacy-cli", func() {
@@ -365,4 +411,44 @@ func TestLegacySpringSessions(t *testing.T) {
 			runCLI(t, "", false, nil, "--session="+path, "POST", c.URL+"/api/items", "name=limpet", "key=legacy-cli-2")
 		})
 	})
+}
+
+// A program that opens a session the command line's -a (or an HTTPie
+// import) wrote goes on with its cookies; the -a settings are the command
+// line's, which a program does not use: their member stays for the command
+// line to convert, which its next run does.
+func TestLegacyCLISessionsInTheLibrary(t *testing.T) {
+	for _, name := range []string{"cli-basic.json", "httpie-import.json"} {
+		t.Run(name, func(t *testing.T) {
+			var cookies atomic.Value
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				cookies.Store(r.Header.Get("Cookie"))
+				w.Write([]byte("ok"))
+			}))
+			defer srv.Close()
+			path := legacyFile(t, name, srv.URL)
+			s, err := limpet.New(limpet.Options{BaseURL: srv.URL, Store: filestore.Open(path, filestore.Options{})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := s.Get(context.Background(), "/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Close()
+			if err := s.Save(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			if c, _ := cookies.Load().(string); !strings.HasPrefix(c, "SID=") {
+				t.Errorf("cookies sent: %q", c)
+			}
+			raw, _ := os.ReadFile(path)
+			if !strings.Contains(string(raw), `"auth": {"kind":"basic","user":"user"`) {
+				t.Fatalf("the -a settings after the program's save:\n%s", raw)
+			}
+			runCLI(t, "", false, nil, "--session="+path, "GET", srv.URL+"/")
+			converted(t, path, "sessionauth")
+		})
+	}
 }
