@@ -60,9 +60,10 @@ type Authenticator struct {
 	// token found none at that epoch, so that none is repeated.
 	epoch, searched uint64
 	cookieMasked    bool      // send cookie tokens masked (learned)
-	cookieLearned   bool      // cookieMasked was learned: a login sends the raw form first (the plain and SPA handlers take it), then the masked one (the XOR handler)
+	cookieLearned   bool      // cookieMasked was learned (a request or login passed with it): primeCSRF asks the LogoutFilter no more
 	doubt           string    // a confirmed token Check saw refused with a 403: Recover probes the session first
 	restoredUser    string    // the user of a restored recipe, saved again until the credentials are fetched
+	noLoginToken    bool      // the last login succeeded without a CSRF token: primeCSRF asks no more
 	pageInQuery     bool      // send page tokens as a query parameter (learned)
 	confirmed       string    // the placement (placementKeyLocked) the server accepted last
 	suspect         *suspect  // a current token refused, as Check saw it

@@ -24,8 +24,11 @@ const maxPeek = 64 << 10
 //     403; for Basic and CSRF, also a 401 or the entry point's redirect to
 //     the login page, as Spring answers an anonymous caller) when it
 //     carried no token, a stale one, one in a placement the server never
-//     accepted, or the answer set a new CSRF cookie. A 403 to a token that
-//     worked before is an authorization refusal and is returned as it is.
+//     accepted, or the answer set a new CSRF cookie (also a redirect other
+//     than to the login page, as invalidSessionUrl's to a missing token,
+//     when the request carried no CSRF cookie: see freshCSRFCookie). A 403
+//     to a token that worked before is an authorization refusal and is
+//     returned as it is.
 //   - limpet.SessionExpired for a 401 (after any redirects), a redirect to
 //     the login page or to one of Options.ExpiredURLs, a 200 that begins
 //     with one of Options.ExpiredMarkers, or a 200 page that is the login
@@ -77,7 +80,8 @@ func (a *Authenticator) Check(req *http.Request, resp *limpet.Response) limpet.V
 
 	if !safeMethod(req.Method) && !a.o.CSRF.Disabled {
 		refused := first.StatusCode == http.StatusForbidden ||
-			a.kind != formKind && (first.StatusCode == http.StatusUnauthorized || entry)
+			a.kind != formKind && (first.StatusCode == http.StatusUnauthorized || entry) ||
+			hop != 0 && a.freshCSRFCookie(req, first)
 		if refused {
 			if v, ok := a.csrfVerdict(req, resp, first.StatusCode); ok {
 				return v
@@ -180,6 +184,28 @@ func (a *Authenticator) csrfVerdict(req *http.Request, resp *limpet.Response, st
 	}
 	return limpet.Verdict{Kind: limpet.CSRFRejected, NotExecuted: true,
 		Reason: fmt.Sprintf("%d to %s %s: %s", status, req.Method, req.URL.Path, why)}, true
+}
+
+// freshCSRFCookie reports whether first, the answer to an unsafe request
+// that carried no CSRF cookie, is a redirect that sets one: a
+// cookie repository writes a token only when it had none and something
+// loaded it, and for an unsafe request that is the CSRF filter refusing it
+// (MissingCsrfTokenException), whatever the answer looks like. With an
+// invalidSessionUrl, Spring answers a missing token with a redirect to that
+// page (InvalidSessionAccessDeniedHandler) although the session is alive;
+// following it gives a 200 that is no answer to the request.
+func (a *Authenticator) freshCSRFCookie(req *http.Request, first *http.Response) bool {
+	if !isRedirect(first.StatusCode) || !setsCookie(first.Header, a.o.CSRF.Cookie) {
+		return false
+	}
+	sent := req
+	if first.Request != nil {
+		sent = first.Request // as sent, with the jar's cookies
+	}
+	if c, err := sent.Cookie(a.o.CSRF.Cookie); err == nil && c.Value != "" {
+		return false // the repository had a token: the new one is the application's doing
+	}
+	return true
 }
 
 // confirm records that the server accepted the current token in its

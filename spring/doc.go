@@ -29,14 +29,21 @@
 // is sent.
 //
 // The login fetches Options.LoginPage ("/login") for its form, fields and
-// CSRF token, posts the credentials form-encoded without following the
+// CSRF token. When neither the page nor a cookie holds a token, it first gets
+// the cookie repository's deferred token without the credentials (a PUT to
+// the login URL, which the CsrfFilter refuses with a new cookie and no login
+// filter takes) and, until a login taught it, which form of the token the
+// server takes (a POST to Options.LogoutURL with the raw token: the
+// LogoutFilter clears the cookie only when it passed the CsrfFilter), so
+// that the password goes in one POST. It posts the credentials form-encoded
+// without following the
 // redirect (or as a JSON object, Options.LoginJSON), and reads the answer as
 // docs/spring.md lays out: the failure URL, the login page with a query,
 // any URL whose query says error or fail, the login form again, or a 401
 // that says why mean bad credentials; the login page without a query, a
 // 403, or an answer that hands out a CSRF cookie to a login sent without a
 // token mean the token was refused (it fetches the page and tries again,
-// with the cookie's token raw, then masked, then gives up); anything else
+// with the cookie's token in the other form, then gives up); anything else
 // is a candidate success, which a GET of Options.Probe must confirm.
 // Failures are a *LoginError whose Reason is ErrBadCredentials,
 // ErrLoginRefused, ErrCSRFRejected, ErrSessionNotEstablished or

@@ -202,17 +202,30 @@ func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool)
 			return err
 		}
 		header := http.Header{"Accept": {acceptHTML}}
-		cookieTok, masked := "", false
-		if t, ok := tokenFromPage(orEmpty(parsed), a.o.CSRF.Header, a.o.CSRF.Param); ok && !a.o.CSRF.Disabled {
-			if a.o.LoginJSON {
-				header.Set(t.header, t.value) // the CSRF filter reads no JSON body
-			} else {
-				values.Set(t.param, t.value) // a page's token in the form works with every handler
+		cookieTok, masked, witnessed := "", false, false
+		pageTok, hasPageTok := tokenFromPage(orEmpty(parsed), a.o.CSRF.Header, a.o.CSRF.Param)
+		v := ""
+		if !hasPageTok && !a.o.CSRF.Disabled {
+			v = cookieValue(s.Jar(), target, a.o.CSRF.Cookie)
+			if v == "" && attempt == 1 {
+				var pr primed
+				if pr, err = a.primeCSRF(ctx, s, base, target); err != nil {
+					return err
+				}
+				v, masked, witnessed = pr.value, pr.masked, pr.witnessed
+			} else if v != "" {
+				a.mu.Lock()
+				masked = a.cookieMasked
+				a.mu.Unlock()
 			}
-		} else if v := cookieValue(s.Jar(), target, a.o.CSRF.Cookie); v != "" && !a.o.CSRF.Disabled {
-			a.mu.Lock()
-			masked = a.cookieMasked
-			a.mu.Unlock()
+		}
+		if hasPageTok && !a.o.CSRF.Disabled {
+			if a.o.LoginJSON {
+				header.Set(pageTok.header, pageTok.value) // the CSRF filter reads no JSON body
+			} else {
+				values.Set(pageTok.param, pageTok.value) // a page's token in the form works with every handler
+			}
+		} else if v != "" {
 			if attempt > 1 && v == prevCookie {
 				masked = !prevMasked // the same token was refused: try the other form
 			}
@@ -259,7 +272,7 @@ func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool)
 		a.mu.Lock()
 		learned := a.cookieLearned
 		a.mu.Unlock()
-		if out == loginFailed && resp.StatusCode == http.StatusUnauthorized && cookieTok != "" && !learned &&
+		if out == loginFailed && resp.StatusCode == http.StatusUnauthorized && cookieTok != "" && !learned && !witnessed &&
 			len(bytes.TrimSpace(body)) == 0 && resp.Header.Get("WWW-Authenticate") == "" {
 			// A bare 401 to a cookie token in a form not yet known to work
 			// is an entry point's answer to a CSRF refusal (a failure
@@ -275,11 +288,12 @@ func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool)
 		}
 		switch out {
 		case loginSucceeded:
+			a.mu.Lock()
 			if cookieTok != "" {
-				a.mu.Lock()
 				a.cookieMasked, a.cookieLearned = masked, true
-				a.mu.Unlock()
 			}
+			a.noLoginToken = !sentToken
+			a.mu.Unlock()
 			return a.confirmLogin(ctx, s, base, hint)
 		case loginFailed:
 			return a.loginFailure(ctx, s, lerr, loc, body)
@@ -305,6 +319,97 @@ func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool)
 		}
 		return lerr
 	}
+}
+
+// primed is what primeCSRF found.
+type primed struct {
+	value     string // the CSRF cookie's value; "" when the server set none
+	masked    bool   // send value masked
+	witnessed bool   // the server accepted value in the form masked says (not a guess)
+}
+
+// primeCSRF gets the token of a cookie repository before a login that has
+// none to send, without sending the credentials, so that the one login
+// POST carries the password with a token the server takes. ioMu is held.
+//
+// Spring Security's CookieCsrfTokenRepository defers its token: a page
+// that renders no token leaves it unwritten, and the CsrfFilter writes the
+// cookie only when it loads the token to check an unsafe request, which it
+// then refuses for carrying none. A PUT to the login URL without a body is
+// such a request; it never authenticates (login filters take POSTs only)
+// and, when nothing refuses it, nothing is written and the login needs no
+// token. A server whose last login here needed none is not asked again.
+//
+// Which form of the token the server's request handler takes (raw for the
+// plain and single-page-application handlers, masked for the XOR one, the
+// default) is told by the filter right behind the CsrfFilter, the
+// LogoutFilter: a POST to LogoutURL with the raw token in the header that
+// passes the CsrfFilter runs CsrfLogoutHandler, which clears the cookie.
+// Without credentials that logout ends nothing but the anonymous session
+// of the login page (dropped with it); a cleared cookie is fetched again.
+// An answer that clears nothing (a refusal, or no LogoutFilter there)
+// leaves the masked form to try first, and the raw one after a refusal.
+// The form is asked only until a login taught it (it is saved with the
+// session).
+func (a *Authenticator) primeCSRF(ctx context.Context, s limpet.Env, base, target *url.URL) (primed, error) {
+	a.mu.Lock()
+	skip, learned, masked := a.noLoginToken, a.cookieLearned, a.cookieMasked
+	a.mu.Unlock()
+	if skip {
+		return primed{}, nil
+	}
+	v, err := a.unsafeWithoutToken(ctx, s, target)
+	if err != nil || v == "" {
+		return primed{}, err
+	}
+	if learned {
+		return primed{value: v, masked: masked, witnessed: true}, nil
+	}
+	u, err := resolveRef(base, a.o.LogoutURL)
+	if err != nil {
+		return primed{}, err
+	}
+	resp, err := s.Send(ctx, &limpet.Request{Method: http.MethodPost, URL: u.String(),
+		Header: http.Header{"Accept": {acceptProbe}, a.o.CSRF.CookieHeader: {v}}, MaxRedirects: limpet.NoRedirects})
+	if err != nil {
+		return primed{}, fmt.Errorf("spring: POST %s (which CSRF token form the server takes): %w", u.Path, err)
+	}
+	resp.Close()
+	if !clearsCookie(resp.Header, a.o.CSRF.Cookie) {
+		return primed{value: v, masked: true}, nil
+	}
+	a.dropSessionCookie(s, base)
+	if v, err = a.unsafeWithoutToken(ctx, s, target); err != nil || v == "" {
+		return primed{}, err
+	}
+	return primed{value: v, witnessed: true}, nil
+}
+
+// unsafeWithoutToken sends a PUT without a body or a token to u, and
+// returns the value of the CSRF cookie the jar then holds for u, if any.
+// It says it is a script's request, with JSON accepted: Spring's request
+// cache saves neither (with CSRF off, it saves any refused request), so a
+// refusal does not become where the login sends the client afterwards.
+func (a *Authenticator) unsafeWithoutToken(ctx context.Context, s limpet.Env, u *url.URL) (string, error) {
+	resp, err := s.Send(ctx, &limpet.Request{Method: http.MethodPut, URL: u.String(),
+		Header:       http.Header{"Accept": {acceptJSON}, "X-Requested-With": {"XMLHttpRequest"}},
+		MaxRedirects: limpet.NoRedirects})
+	if err != nil {
+		return "", fmt.Errorf("spring: PUT %s (for a CSRF cookie): %w", u.Path, err)
+	}
+	resp.Close()
+	return cookieValue(s.Jar(), u, a.o.CSRF.Cookie), nil
+}
+
+// clearsCookie reports whether h deletes the cookie name (an empty value
+// or an expiry in the past).
+func clearsCookie(h http.Header, name string) bool {
+	for _, line := range h.Values("Set-Cookie") {
+		if c, err := http.ParseSetCookie(line); err == nil && c.Name == name && (c.Value == "" || c.MaxAge < 0) {
+			return true
+		}
+	}
+	return false
 }
 
 func orEmpty(p *htmlform.Page) *htmlform.Page {
