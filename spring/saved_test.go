@@ -105,3 +105,46 @@ func FuzzLoadState(f *testing.F) {
 		}
 	})
 }
+
+// A session file of an earlier release keeps the state in its "csrf" and
+// "login" members: LoadState converts them, and the next save writes the
+// State entry and removes them, except a login recipe of the command line
+// (it says where the password comes from), which is the command line's to
+// convert.
+func TestLoadStateConvertsTheEarlierMembers(t *testing.T) {
+	for _, tt := range []struct {
+		login       string
+		removeLogin bool
+	}{
+		{`{"url": "http://127.0.0.1:1/login", "flow": "spring-form", "user": "u", "params": {"csrf-cookie": "masked"}, "updated": "2026-03-01T12:00:00Z"}`, true},
+		{`{"url": "http://127.0.0.1:1/login", "flow": "spring-form", "user": "u", "password_from": "prompt", "params": {"csrf-cookie": "masked"}, "updated": "2026-03-01T12:00:00Z"}`, false},
+	} {
+		loaded, err := store.Parse([]byte(`{"format": "limpet-session", "version": 1,
+			"csrf": {"token": "t1", "header_name": "X-XSRF-TOKEN", "param_name": "_csrf", "source": "form:_csrf", "updated": "2026-03-01T12:00:00Z"},
+			"login": ` + tt.login + `}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := spring.FormLogin("u", "p", spring.Options{LoginPage: "http://127.0.0.1:1/login"})
+		a.LoadState(loaded)
+		var mine store.Snapshot
+		a.SaveState(&mine)
+		saved := springState(t, mine)
+		if saved.CSRF == nil || saved.CSRF.Token != "t1" || saved.CSRF.Header != "X-XSRF-TOKEN" || saved.Login == nil ||
+			saved.Login.Params["csrf-cookie"] != "masked" || saved.Login.User != "u" {
+			t.Fatalf("converted state: %+v %+v", saved.CSRF, saved.Login)
+		}
+		merged := store.Merge(loaded, mine, store.MergeOptions{})
+		if merged.Extra["csrf"] != nil || (merged.Extra["login"] == nil) != tt.removeLogin {
+			t.Errorf("%s: members after the save: %s", tt.login, merged.Extra)
+		}
+		// The converted state is what the next process reads.
+		b := spring.FormLogin("u", "p", spring.Options{LoginPage: "http://127.0.0.1:1/login"})
+		b.LoadState(merged)
+		var again store.Snapshot
+		b.SaveState(&again)
+		if got := springState(t, again); got.Login == nil || got.Login.Params["csrf-cookie"] != "masked" || got.CSRF == nil || got.CSRF.Token != "t1" {
+			t.Errorf("read back: %+v %+v", got.CSRF, got.Login)
+		}
+	}
+}

@@ -44,3 +44,33 @@ func FuzzLoadState(f *testing.F) {
 		}
 	})
 }
+
+// An earlier release kept every source's token in one "tokens" member:
+// each Authenticator converts its own, and the save keeps the others.
+func TestLoadStateConvertsTheEarlierMember(t *testing.T) {
+	loaded, err := store.Parse([]byte(`{"format": "limpet-session", "version": 1,
+		"login": {"url": "http://127.0.0.1:1/token", "flow": "jwt", "user": "u", "params": {"encoding": "json"}},
+		"tokens": [{"source": "jwt POST http://127.0.0.1:1/token", "access_token": "a1", "refresh_token": "r1", "token_type": "Bearer", "updated": "2026-03-01T12:00:00Z"},
+			{"source": "other", "access_token": "o1"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := token.JWTLogin("http://127.0.0.1:1/token", "u", "p", token.JWTOptions{})
+	a.LoadState(loaded)
+	if tok := a.Token(); tok == nil || tok.AccessToken != "a1" || tok.RefreshToken != "r1" {
+		t.Fatalf("token %+v", tok)
+	}
+	var mine store.Snapshot
+	a.SaveState(&mine)
+	merged := store.Merge(loaded, mine, store.MergeOptions{})
+	if merged.Extra["login"] != nil || string(merged.Extra["tokens"]) != `[{"source":"other","access_token":"o1"}]` {
+		t.Fatalf("members after the save: %s", merged.Extra)
+	}
+	if st, ok := merged.LookupState(token.StatePrefix + a.Name()); !ok || st.Secret != nil || !st.Updated.Equal(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) {
+		t.Fatalf("state %+v", st)
+	}
+	toks := token.SavedTokens(merged)
+	if len(toks) != 2 || toks[a.Name()].AccessToken != "a1" || toks["other"].AccessToken != "o1" {
+		t.Errorf("SavedTokens: %+v", toks)
+	}
+}
