@@ -195,7 +195,7 @@ func (s *Session) recoverShared(ctx context.Context, recover func() error) (adop
 		now = storedAt.Add(time.Millisecond)
 	}
 	f.set(max(seen, stored)+1, now)
-	if err := p.write(ctx, true, false, p.adopt); err != nil {
+	if err := p.write(ctx, true, false, nil, p.adopt); err != nil {
 		// The login stands in this process; other processes will log in
 		// too, as they would without the lock.
 		p.warn("limpet: saving the new login for the other processes", err)
@@ -213,11 +213,11 @@ func (s *Session) recoverShared(ctx context.Context, recover func() error) (adop
 // win the merge; a CSRF token of the old session would be kept beside the
 // new session's CSRF cookie), and this process adopts the new login at its
 // next recovery.
-func (p *persistence) saveShared(ctx context.Context, force bool, adopt func(store.Snapshot)) error {
+func (p *persistence) saveShared(ctx context.Context, force bool, guard func(take func()) error, adopt func(store.Snapshot)) error {
 	p.mu.Lock()
 	dirty := p.dirty
 	p.mu.Unlock()
-	if !dirty && !force {
+	if !dirty && !force || p.auth.failed() && !force {
 		return nil
 	}
 	f := p.fleet
@@ -238,7 +238,7 @@ func (p *persistence) saveShared(ctx context.Context, force bool, adopt func(sto
 	}
 	seen, _ := f.get()
 	stored, _ := generation(snap)
-	return p.write(ctx, force, stored > seen, adopt)
+	return p.write(ctx, force, stored > seen, guard, adopt)
 }
 
 // adoptLogin replaces the jar's cookies with those of snap, another

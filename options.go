@@ -155,7 +155,8 @@ type Options struct {
 	// ManualSave turns autosave off: the state is written only by
 	// Session.Save and Session.Close. With autosave (the default), a change
 	// is written in the background, SaveDelay after it, together with any
-	// other changes made meanwhile, and Close writes what is left.
+	// other changes made meanwhile, and Close writes what is left. After a
+	// failed login neither writes (see Session.Close).
 	ManualSave bool
 	// SaveDelay is autosave's wait after a change; zero means
 	// DefaultSaveDelay.

@@ -193,55 +193,106 @@ func (p *persistence) loop() {
 }
 
 // save writes the session's state and adopts what the store merged in.
-// Unless force is set, nothing is written when nothing changed.
+// Unless force is set, nothing is written when nothing changed, nor while
+// the Session's last login failed (and none succeeded since): a wrong
+// password leaves no session file behind, and an existing one as it was.
+// The changes stay pending, for the next save after a login succeeds.
 func (p *persistence) save(ctx context.Context, force bool) error {
-	var gen uint64
-	if p.auth != nil {
-		g, err := p.auth.idle(ctx)
-		if err != nil {
-			return fmt.Errorf("limpet: saving the session: %w", err)
+	for {
+		err := p.saveOnce(ctx, force)
+		if err != errLoginStarted {
+			return err
 		}
-		gen = g
+		// A login started while the state was about to be taken: wait
+		// for it, and decide again.
 	}
-	adopt := func(merged store.Snapshot) {
-		if p.auth == nil {
-			p.adopt(merged)
-		} else {
-			p.auth.unchanged(gen, func() { p.adopt(merged) })
-		}
-	}
-	if p.fleet != nil && p.auth != nil {
-		return p.saveShared(ctx, force, adopt) // fleet.go
-	}
-	return p.write(ctx, force, false, adopt)
 }
+
+// errLoginStarted stops a save whose state would be taken while a login
+// runs; save tries again once it has ended.
+var errLoginStarted = errors.New("limpet: a login started during the save")
+
+func (p *persistence) saveOnce(ctx context.Context, force bool) error {
+	if p.auth == nil {
+		return p.write(ctx, force, false, nil, p.adopt)
+	}
+	gen, err := p.auth.idle(ctx)
+	if err != nil {
+		return fmt.Errorf("limpet: saving the session: %w", err)
+	}
+	// guard takes the state to write in the generation save waited for,
+	// with no login running; none starts meanwhile.
+	guard := func(take func()) error {
+		failed := false
+		if !p.auth.unchanged(gen, func() {
+			if failed = p.auth.failed() && !force; !failed {
+				take()
+			}
+		}) {
+			return errLoginStarted
+		}
+		if failed {
+			return errNotSaved
+		}
+		return nil
+	}
+	adopt := func(merged store.Snapshot) { p.auth.unchanged(gen, func() { p.adopt(merged) }) }
+	if p.fleet != nil {
+		return p.saveShared(ctx, force, guard, adopt) // fleet.go
+	}
+	return p.write(ctx, force, false, guard, adopt)
+}
+
+// errNotSaved is a guard's answer when nothing may be saved now (a failed
+// login): write keeps the changes pending and reports no error.
+var errNotSaved = errors.New("limpet: not saved after a failed login")
 
 // write is save without waiting for a login: the caller either has no
 // Authenticator, waited, or runs in the login's own generation (fleet.go).
+// guard, when set, runs the taking of the state, or returns an error
+// instead (errLoginStarted, errNotSaved); the changes then stay pending.
 // adopt takes what the store merged in. stale writes nothing: the state
 // belongs to a login that another process has replaced since (fleet.go).
-func (p *persistence) write(ctx context.Context, force, stale bool, adopt func(store.Snapshot)) error {
+func (p *persistence) write(ctx context.Context, force, stale bool, guard func(take func()) error, adopt func(store.Snapshot)) error {
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()
-	p.mu.Lock()
-	if !p.dirty && !force {
+	var (
+		snap  store.Snapshot
+		tombs []store.Tombstone
+		skip  bool
+	)
+	take := func() {
+		p.mu.Lock()
+		if !p.dirty && !force {
+			p.mu.Unlock()
+			skip = true
+			return
+		}
+		tombs = p.tombs
+		p.tombs, p.dirty = nil, false
 		p.mu.Unlock()
+		if stale {
+			skip = true
+			return
+		}
+		snap = store.Snapshot{
+			Meta:       store.Meta{Limpet: Version},
+			Cookies:    store.CookiesFromJar(p.jar.Snapshot()),
+			Tombstones: tombs,
+		}
+		for _, s := range p.savers {
+			s.SaveState(&snap)
+		}
+	}
+	if guard == nil {
+		take()
+	} else if err := guard(take); err == errNotSaved {
 		return nil
+	} else if err != nil {
+		return err
 	}
-	tombs := p.tombs
-	p.tombs, p.dirty = nil, false
-	p.mu.Unlock()
-	if stale {
+	if skip {
 		return nil
-	}
-
-	snap := store.Snapshot{
-		Meta:       store.Meta{Limpet: Version},
-		Cookies:    store.CookiesFromJar(p.jar.Snapshot()),
-		Tombstones: tombs,
-	}
-	for _, s := range p.savers {
-		s.SaveState(&snap)
 	}
 	merged, err := p.st.Save(ctx, snap)
 	if err != nil {
@@ -252,9 +303,7 @@ func (p *persistence) write(ctx context.Context, force, stale bool, adopt func(s
 		p.mu.Unlock()
 		return fmt.Errorf("limpet: saving the session: %w", err)
 	}
-	if !stale {
-		adopt(merged)
-	}
+	adopt(merged)
 	return nil
 }
 

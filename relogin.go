@@ -209,6 +209,29 @@ type authState struct {
 	stateMu sync.RWMutex  // write: starting or ending a generation; read: attaching or storing cookies, adopting a save
 	gen     atomic.Uint64 // incremented (under stateMu) when a login, recovery or Exclusive starts
 	held    chan struct{} // non-nil while one runs, closed when it ends; guarded by stateMu
+
+	// loginFailed is set when a login (Login, or a recovery that logs in)
+	// fails, and cleared when one succeeds; it changes only inside a
+	// generation. While it is set, the session is not saved (see
+	// persistence.save): it holds what the failed login left (a login
+	// page's anonymous cookies), not a login.
+	loginFailed atomic.Bool
+}
+
+// failed reports whether the last login failed and none succeeded since.
+func (st *authState) failed() bool { return st != nil && st.loginFailed.Load() }
+
+// isLoginFailure reports whether err, the failure of a recovery from v,
+// is a failed login: the recovery was one (NoSession, SessionExpired,
+// TokenExpired), or it became one (a CSRF recovery that found the session
+// gone and could not log in).
+func isLoginFailure(v Verdict, err error) bool {
+	switch v.Kind {
+	case NoSession, SessionExpired, TokenExpired:
+		return true
+	}
+	var le *LoginError
+	return errors.As(err, &le)
 }
 
 // RecoveryCooldown is how long a failed login or recovery is remembered:
@@ -248,6 +271,23 @@ type sendState struct {
 	// wire is set while the Session sends it (its attempts and redirects),
 	// not while it is prepared or checked.
 	wire atomic.Bool
+}
+
+// sendContext is the context of a request the Session sends with its
+// Authenticator's help: the caller's context and the request's sendState
+// in one allocation (a context.WithValue and a sendState would be two).
+type sendContext struct {
+	context.Context
+	ss sendState
+}
+
+// Value returns the request's *sendState for sendKey, and asks the
+// caller's context otherwise.
+func (c *sendContext) Value(key any) any {
+	if _, ok := key.(sendKey); ok {
+		return &c.ss
+	}
+	return c.Context.Value(key)
 }
 
 // stateOf returns the sendState of this Session in ctx, or nil.
@@ -418,6 +458,7 @@ func (s *Session) Login(ctx context.Context) error {
 		if err == nil {
 			st.okGen, st.hasFail = g, false
 		}
+		st.loginFailed.Store(err != nil)
 		return err
 	}); err != nil {
 		return &AuthError{Op: "login", Err: err}
@@ -482,8 +523,12 @@ func (s *Session) recover(ctx context.Context, g uint64, v Verdict) (bool, error
 			st.okGen = g // the session is as it was
 		} else if err != nil {
 			st.hasFail, st.failGen, st.failErr, st.failAt = true, g, err, time.Now()
+			if isLoginFailure(v, err) {
+				st.loginFailed.Store(true)
+			}
 		} else {
 			st.hasFail, st.okGen = false, g
+			st.loginFailed.Store(false)
 		}
 		return err
 	}); err != nil {
@@ -515,7 +560,14 @@ func (s *Session) sendWithAuth(req *http.Request, cancel context.CancelFunc) (*R
 	ctx := req.Context()
 	parent := st.stateOf(ctx)
 	nested := parent != nil
-	pristine := req.Header.Clone() // layers below add cookies and credentials in place
+	// req belongs to the Session (built by NewRequest, or a copy made by
+	// DoHTTP or RoundTrip) and is never sent itself: each attempt is a
+	// copy with a header of its own (the layers below add cookies and
+	// credentials in place; Prepare a token), so req's stays pristine. The
+	// first attempt takes req's URL (Prepare may put a token in its
+	// query), later ones a copy of it as it was.
+	pristineURL := *req.URL
+	first := true
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	body := req.Body // the first attempt's; later ones open their own
 	var rec *Recovery
@@ -532,9 +584,15 @@ func (s *Session) sendWithAuth(req *http.Request, cancel context.CancelFunc) (*R
 				return fail(err)
 			}
 		}
-		ss := &sendState{st: st, gen: g, nested: nested, replaceable: replayable && replaced < maxReplaced}
-		r := req.Clone(context.WithValue(ctx, sendKey{}, ss))
-		r.Header = pristine.Clone()
+		sc := &sendContext{Context: ctx, ss: sendState{st: st, gen: g, nested: nested, replaceable: replayable && replaced < maxReplaced}}
+		ss := &sc.ss
+		r := req.WithContext(sc) // a shallow copy
+		if !first {
+			u := pristineURL
+			r.URL = &u
+		}
+		first = false
+		r.Header = req.Header.Clone()
 		switch {
 		case body != nil:
 			r.Body, body = body, nil

@@ -200,6 +200,12 @@ func (s *Session) RoundTrip(req *http.Request) (*http.Response, error) {
 // Options.Store) and closes idle connections. It returns the save's error.
 // Requests may still be sent afterwards, but their changes are saved only
 // by an explicit Save.
+//
+// While the Session's last login (Login, or a recovery that logs in)
+// failed and none succeeded since, neither autosave nor Close writes: a
+// wrong password creates no session file and leaves an existing one as it
+// was, not replaced by what the failed login left (a login page's
+// anonymous cookies). A Session that never logs in saves as usual.
 func (s *Session) Close() error {
 	var err error
 	if s.persist != nil {
@@ -214,8 +220,8 @@ func (s *Session) Close() error {
 }
 
 // Save writes the session's state to Options.Store now, merging it with
-// what other processes saved, and adopts their newer cookies. Without a
-// Store it does nothing.
+// what other processes saved, and adopts their newer cookies, even after a
+// failed login (see Close). Without a Store it does nothing.
 func (s *Session) Save(ctx context.Context) error {
 	if s.persist == nil {
 		return nil

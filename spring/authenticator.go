@@ -369,9 +369,45 @@ func (a *Authenticator) attach(req *http.Request, t token) {
 }
 
 func setIfAbsent(h http.Header, name, value string) {
-	if h.Get(name) == "" {
-		h.Set(name, value)
+	k := canonicalKey(name)
+	if vs := h[k]; len(vs) == 0 || vs[0] == "" { // h.Get(name) == ""
+		h[k] = []string{value}
 	}
+}
+
+// headerValue is h.Get(name), without canonicalizing name anew on every
+// request.
+func headerValue(h http.Header, name string) string {
+	if vs := h[canonicalKey(name)]; len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
+}
+
+// canonicalKeys caches the canonical form of the header names tokens go
+// in (configured, or named by a page): they are used on every unsafe
+// request, and canonicalizing one that is not already canonical
+// ("X-CSRF-TOKEN") allocates.
+var (
+	canonicalKeys    sync.Map // string to string
+	canonicalKeysLen atomic.Int32
+)
+
+// maxCanonicalKeys bounds canonicalKeys: the names come from pages.
+const maxCanonicalKeys = 64
+
+// canonicalKey returns http.CanonicalHeaderKey(name).
+func canonicalKey(name string) string {
+	if k, ok := canonicalKeys.Load(name); ok {
+		return k.(string)
+	}
+	k := http.CanonicalHeaderKey(name)
+	if canonicalKeysLen.Load() < maxCanonicalKeys {
+		if _, loaded := canonicalKeys.LoadOrStore(name, k); !loaded {
+			canonicalKeysLen.Add(1)
+		}
+	}
+	return k
 }
 
 // safeMethod reports whether Spring's CsrfFilter lets a method through

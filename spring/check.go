@@ -287,7 +287,15 @@ func peek(resp *limpet.Response, n int) []byte {
 	return head
 }
 
+// mediaType returns the media type of a Content-Type, lower-cased, or,
+// when it does not parse, the whole value lower-cased and trimmed.
 func mediaType(ct string) string {
+	if !strings.Contains(ct, ";") {
+		// What mime.ParseMediaType gives for a value without parameters
+		// (valid or not), without its allocations: called for every
+		// answer and every unsafe request.
+		return strings.ToLower(strings.TrimSpace(ct))
+	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return strings.ToLower(strings.TrimSpace(ct))

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -331,8 +330,7 @@ func isFormBody(req *http.Request) bool {
 	if req.GetBody == nil || req.ContentLength > maxFormBody {
 		return false
 	}
-	mt, _, err := mime.ParseMediaType(req.Header.Get("Content-Type"))
-	return err == nil && mt == "application/x-www-form-urlencoded"
+	return mediaType(req.Header.Get("Content-Type")) == "application/x-www-form-urlencoded"
 }
 
 // formBody reads req's url-encoded body again (through GetBody).
@@ -413,7 +411,7 @@ func (a *Authenticator) sentToken(req *http.Request) string {
 	a.mu.Unlock()
 	for _, h := range []string{a.o.CSRF.CookieHeader, a.o.CSRF.Header, pageHeader} {
 		if h != "" {
-			if v := req.Header.Get(h); v != "" {
+			if v := headerValue(req.Header, h); v != "" {
 				return v
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -104,6 +105,8 @@ type Authenticator struct {
 
 	renewMu sync.Mutex // held while a token is obtained or refreshed
 
+	authz atomic.Pointer[authzHeader] // the last token's Authorization header (authorization)
+
 	mu          sync.Mutex // guards the fields below
 	tok         *oauth2.Token
 	expiry      time.Time      // when tok expires; zero when unknown
@@ -189,9 +192,28 @@ func (a *Authenticator) Prepare(env limpet.Env, req *http.Request) error {
 		return err
 	}
 	if tok != nil {
-		req.Header.Set("Authorization", tok.Type()+" "+tok.AccessToken)
+		req.Header["Authorization"] = a.authorization(tok)
 	}
 	return nil
+}
+
+// authorization returns the Authorization header's value for tok, made
+// once per token rather than once per request. The slice is shared, its
+// capacity capped (as the Session shares its default headers): an append
+// copies it.
+func (a *Authenticator) authorization(tok *oauth2.Token) []string {
+	if c := a.authz.Load(); c != nil && c.tok == tok {
+		return c.value[:1:1]
+	}
+	c := &authzHeader{tok: tok, value: []string{tok.Type() + " " + tok.AccessToken}}
+	a.authz.Store(c)
+	return c.value[:1:1]
+}
+
+// authzHeader is the Authorization header made for a token.
+type authzHeader struct {
+	tok   *oauth2.Token
+	value []string
 }
 
 // Check classifies the response with Options.Check (DefaultCheck unless

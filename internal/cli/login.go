@@ -258,10 +258,8 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	lo := base
 	lo.MaxRedirects = limpet.NoRedirects
 	lo.Store = f
-	lo.ManualSave = true
 	lo.Authenticator = auth
-	saver := &recipeSaver{l: recipe}
-	lo.StateSavers = []limpet.StateSaver{saver}
+	lo.StateSavers = []limpet.StateSaver{&recipeSaver{l: recipe}}
 	lo.OnRequest = append(lo.OnRequest, passwordGuard(allowed, "the login at "+stripQuery(target), false, nil))
 	if o.SavePassword {
 		lo.Store = f.savingPasswords()
@@ -271,18 +269,13 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 		return err
 	}
 	if err := s.Login(ctx); err != nil {
-		// Nothing of a failed login is saved: not the recipe, not what
-		// the pieces saw.
+		// Close saves nothing of a failed login: not the recipe, not
+		// what the pieces saw, not the login page's cookies.
 		s.Close()
 		var coe *crossOriginError
 		if errors.As(err, &coe) {
 			return coe
 		}
-		return err
-	}
-	saver.ok.Store(true)
-	if err := s.Save(ctx); err != nil {
-		s.Close()
 		return err
 	}
 	if err := s.Close(); err != nil {
@@ -308,18 +301,15 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	return nil
 }
 
-// recipeSaver stores the login recipe with the session, once the login
-// succeeded (ok). What the Authenticator learned its pieces save beside
-// it, in State entries of their own.
+// recipeSaver stores the login recipe with the session (the Session saves
+// nothing of a failed login). What the Authenticator learned its pieces
+// save beside it, in State entries of their own.
 type recipeSaver struct {
-	l  recipe
-	ok atomic.Bool
+	l recipe
 }
 
 func (r *recipeSaver) SaveState(s *store.Snapshot) {
-	if r.ok.Load() {
-		saveRecipe(s, r.l, false)
-	}
+	saveRecipe(s, r.l, false)
 }
 
 func (r *recipeSaver) LoadState(store.Snapshot) {}

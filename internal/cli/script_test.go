@@ -239,6 +239,34 @@ func testHandler() http.Handler {
 		default:
 		}
 	})
+	// /shop/login is a form login as a servlet container's: the page
+	// hands out an anonymous session cookie to a client without one; a wrong password (the right
+	// one is s3cret) goes back to /shop/login?error, the right one gets
+	// the session cookie "JSESSIONID=alice"; /shop/ wants it.
+	mux.HandleFunc("/shop/login", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			if _, err := r.Cookie("JSESSIONID"); err != nil {
+				http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: "anonymous", Path: "/", HttpOnly: true})
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprint(w, `<html><body><form method="post" action="/shop/login">
+<input name="username"><input type="password" name="password"><button>Sign in</button></form></body></html>`)
+			return
+		}
+		if r.PostFormValue("password") != "s3cret" {
+			http.Redirect(w, r, "/shop/login?error", http.StatusFound)
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: "JSESSIONID", Value: "alice", Path: "/", HttpOnly: true})
+		http.Redirect(w, r, "/shop/", http.StatusFound)
+	})
+	mux.HandleFunc("/shop/", func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie("JSESSIONID"); err != nil || c.Value != "alice" {
+			http.Redirect(w, r, "/shop/login", http.StatusFound)
+			return
+		}
+		fmt.Fprintln(w, "hello alice")
+	})
 	mux.HandleFunc("/whoami", func(w http.ResponseWriter, r *http.Request) {
 		var names []string
 		for _, c := range r.Cookies() {

@@ -54,30 +54,3 @@ func FuzzParseUsers(f *testing.F) {
 		}
 	})
 }
-
-func TestCheckURL(t *testing.T) {
-	for _, good := range []string{"http://127.0.0.1:41234", "http://127.0.0.1:41234/\n"} {
-		if u, err := checkURL(good); err != nil || u != "http://127.0.0.1:41234" {
-			t.Errorf("checkURL(%q) = %q, %v", good, u, err)
-		}
-	}
-	for _, bad := range []string{"", "https://127.0.0.1:1", "http://localhost:1", "http://127.0.0.1", "http://127.0.0.1:0",
-		"http://127.0.0.1:1/x", "start.sh: error"} {
-		if u, err := checkURL(bad); err == nil {
-			t.Errorf("checkURL(%q) = %q, want an error", bad, u)
-		}
-	}
-}
-
-// FuzzCheckURL: whatever start.sh prints, checkURL never panics and accepts only http://127.0.0.1:PORT.
-func FuzzCheckURL(f *testing.F) {
-	f.Add("http://127.0.0.1:41234")
-	f.Add("http://[::1]:80")
-	f.Add("http://127.0.0.1:1/%zz")
-	f.Fuzz(func(t *testing.T, line string) {
-		u, err := checkURL(line)
-		if err == nil && !strings.HasPrefix(u, "http://127.0.0.1:") {
-			t.Fatalf("checkURL(%q) = %q", line, u)
-		}
-	})
-}

@@ -1,26 +1,23 @@
 package frameworks
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/limpet-http/limpet/internal/testserver/proc"
 )
 
 // The fixtures, by the names start.sh takes.
@@ -173,12 +170,8 @@ type Server struct {
 	Startup time.Duration
 
 	state  string // LIMPET_FRAMEWORKS_STATE of this start
-	cmd    *exec.Cmd
-	stderr *syncBuffer
+	proc   *proc.Process
 	client *http.Client
-
-	waited  chan struct{} // closed once cmd.Wait has returned
-	waitErr error         // cmd.Wait's result; read only after waited is closed
 
 	stopOnce sync.Once
 	stopErr  error // written once inside stopOnce
@@ -212,10 +205,8 @@ func launch(ctx context.Context, app string, env []string) (*Server, error) {
 		return nil, fmt.Errorf("frameworks: %w", err)
 	}
 	s := &Server{
-		App:    app,
-		state:  state,
-		stderr: &syncBuffer{},
-		waited: make(chan struct{}),
+		App:   app,
+		state: state,
 		client: &http.Client{
 			Timeout: 30 * time.Second,
 			// No keep-alive: ExpireAll's POST must not meet a connection the server is closing.
@@ -223,62 +214,33 @@ func launch(ctx context.Context, app string, env []string) (*Server, error) {
 		},
 	}
 	began := time.Now()
-	s.cmd = exec.Command("bash", filepath.Join(dir, "start.sh"), "--foreground", app)
-	s.cmd.Env = append(append(os.Environ(), "LIMPET_FRAMEWORKS_STATE="+state), env...)
-	s.cmd.Stderr = s.stderr
-	setDeathSignal(s.cmd)
-	stdout, err := s.cmd.StdoutPipe()
-	if err != nil {
-		_ = os.RemoveAll(state)
-		return nil, fmt.Errorf("frameworks: %w", err)
-	}
-	if err := s.cmd.Start(); err != nil {
+	cmd := exec.Command("bash", filepath.Join(dir, "start.sh"), "--foreground", app)
+	cmd.Env = append(append(os.Environ(), "LIMPET_FRAMEWORKS_STATE="+state), env...)
+	// start.sh prints the URL as its only line once the server answers. Should this process die first, the kernel
+	// sends start.sh SIGTERM (on Linux), and it stops the server.
+	if s.proc, err = proc.Start(cmd, proc.Options{ReadyLine: true, DeathSignal: syscall.SIGTERM}); err != nil {
 		_ = os.RemoveAll(state)
 		return nil, fmt.Errorf("frameworks: run start.sh: %w", err)
 	}
-	// start.sh prints the URL as its only line once the server answers; the goroutine reads until the script
-	// exits, then reaps it.
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		first := true
-		for sc.Scan() {
-			if first {
-				lines <- sc.Text()
-				first = false
-			}
-		}
-		if first {
-			close(lines)
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-		s.waitErr = s.cmd.Wait()
-		close(s.waited)
-	}()
 
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	select {
-	case line, ok := <-lines:
-		if !ok {
-			<-s.waited
-			var exit *exec.ExitError
-			if errors.As(s.waitErr, &exit) && exit.ExitCode() == 2 {
-				err = fmt.Errorf("%w: %s: %s", ErrNotInstalled, app, strings.TrimSpace(s.stderr.String()))
-			} else {
-				err = fmt.Errorf("frameworks: start.sh %s exited before the server was ready (%v): %s", app, s.waitErr, s.stderr.tail())
-			}
-			_ = s.Stop()
-			return nil, err
+	line, err := s.proc.WaitLine(ctx)
+	if err == nil {
+		if s.URL, err = proc.LoopbackURL(line); err != nil {
+			err = fmt.Errorf("frameworks: %w", err)
 		}
-		u, err := checkURL(line)
-		if err != nil {
-			_ = s.Stop()
-			return nil, err
+	} else if errors.Is(err, proc.ErrExited) {
+		var exit *exec.ExitError
+		if errors.As(s.proc.Err(), &exit) && exit.ExitCode() == 2 {
+			err = fmt.Errorf("%w: %s: %s", ErrNotInstalled, app, strings.TrimSpace(s.proc.Output()))
+		} else {
+			err = fmt.Errorf("frameworks: start.sh %s exited before the server was ready (%v): %s", app, s.proc.Err(), s.proc.Tail())
 		}
-		s.URL = u
-	case <-ctx.Done():
-		err := fmt.Errorf("frameworks: waiting for %s: %w: %s", app, ctx.Err(), s.stderr.tail())
+	} else {
+		err = fmt.Errorf("frameworks: waiting for %s: %w: %s", app, ctx.Err(), s.proc.Tail())
+	}
+	if err != nil {
 		_ = s.Stop()
 		return nil, err
 	}
@@ -299,50 +261,20 @@ func launch(ctx context.Context, app string, env []string) (*Server, error) {
 	return s, nil
 }
 
-// findDir locates interop/frameworks: $LIMPET_FRAMEWORKS_DIR, else beside this source file when the build kept
+// findDir locates interop/frameworks: $LIMPET_FRAMEWORKS_DIR, else beside this module's source when the build kept
 // source paths, else in the module enclosing the working directory.
 func findDir() (string, error) {
-	const rel = "interop/frameworks"
 	if dir := os.Getenv(DirEnv); dir != "" {
 		if _, err := os.Stat(filepath.Join(dir, "start.sh")); err != nil {
 			return "", fmt.Errorf("%w: %s=%s: %w", ErrNotInstalled, DirEnv, dir, err)
 		}
 		return dir, nil
 	}
-	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		dir := filepath.Join(filepath.Dir(file), "..", "..", "..", filepath.FromSlash(rel))
-		if _, err := os.Stat(filepath.Join(dir, "start.sh")); err == nil {
-			return dir, nil
-		}
-	}
-	wd, err := os.Getwd()
+	dir, err := proc.ModuleDir("interop/frameworks", "start.sh")
 	if err != nil {
-		return "", fmt.Errorf("frameworks: locating %s: %w", rel, err)
+		return "", fmt.Errorf("%w: %w (set %s)", ErrNotInstalled, err, DirEnv)
 	}
-	for d := wd; ; d = filepath.Dir(d) {
-		dir := filepath.Join(d, filepath.FromSlash(rel))
-		if _, err := os.Stat(filepath.Join(dir, "start.sh")); err == nil {
-			return dir, nil
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	return "", fmt.Errorf("%w: no %s/start.sh above %s (set %s)", ErrNotInstalled, rel, wd, DirEnv)
-}
-
-// checkURL accepts the http://127.0.0.1:PORT line printed by start.sh.
-func checkURL(line string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(line))
-	if err != nil {
-		return "", fmt.Errorf("frameworks: start.sh printed %q: %w", line, err)
-	}
-	host, port, err := net.SplitHostPort(u.Host)
-	if err != nil || u.Scheme != "http" || host != "127.0.0.1" || port == "" || port == "0" ||
-		(u.Path != "" && u.Path != "/") {
-		return "", fmt.Errorf("frameworks: start.sh printed %q, want http://127.0.0.1:PORT", line)
-	}
-	return "http://" + u.Host, nil
+	return dir, nil
 }
 
 // Stop stops the server, waits for it to exit and removes its state. Calling it again returns the first call's
@@ -351,22 +283,14 @@ func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
 		s.client.CloseIdleConnections()
 		var errs []error
-		select {
-		case <-s.waited:
-			if s.URL != "" {
-				errs = append(errs, fmt.Errorf("frameworks: %s exited before Stop (start.sh: %v): %s", s.App, s.waitErr,
-					s.stderr.tail()))
-			}
-		default:
-			// start.sh --foreground traps SIGTERM and stops the server.
-			_ = s.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-s.waited:
-			case <-time.After(stopTimeout):
-				_ = s.cmd.Process.Kill()
-				<-s.waited
-				errs = append(errs, fmt.Errorf("frameworks: start.sh %s did not stop within %v", s.App, stopTimeout))
-			}
+		// start.sh --foreground traps SIGTERM and stops the server.
+		exitedBefore, err := s.proc.Stop(syscall.SIGTERM, stopTimeout)
+		switch {
+		case exitedBefore && s.URL != "":
+			errs = append(errs, fmt.Errorf("frameworks: %s exited before Stop (start.sh: %v): %s", s.App, s.proc.Err(),
+				s.proc.Tail()))
+		case err != nil:
+			errs = append(errs, fmt.Errorf("frameworks: start.sh %s did not stop within %v: %w", s.App, stopTimeout, err))
 		}
 		if err := os.RemoveAll(s.state); err != nil {
 			errs = append(errs, fmt.Errorf("frameworks: removing the state: %w", err))
@@ -551,36 +475,4 @@ func startShared(app string, env []string) (srv *Server, launched, owned bool, e
 	e.srv, e.err = launch(context.Background(), app, env)
 	close(e.ready)
 	return e.srv, e.err == nil, false, e.err
-}
-
-// syncBuffer collects start.sh's standard error for error messages.
-type syncBuffer struct {
-	mu  sync.Mutex // guards buf
-	buf bytes.Buffer
-}
-
-// Write implements io.Writer.
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// tail returns the last lines written, for an error message.
-func (b *syncBuffer) tail() string {
-	s := strings.TrimSpace(b.String())
-	const max = 4000
-	if len(s) > max {
-		s = "..." + s[len(s)-max:]
-	}
-	if s == "" {
-		return "(no output)"
-	}
-	return s
 }

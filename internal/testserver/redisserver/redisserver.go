@@ -9,7 +9,7 @@ package redisserver
 
 import (
 	"context"
-
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/limpet-http/limpet/internal/testserver/proc"
 )
 
 // Server is a running redis-server. Its methods are safe for concurrent
@@ -29,15 +31,12 @@ type Server struct {
 	// Addr is host:port.
 	Addr string
 
-	tb    testing.TB
-	bin   string
-	dir   string
-	args  []string
-	mu    sync.Mutex // guards cmd and exited
-	cmd   *exec.Cmd
-	exit  chan error
-	out   *syncBuffer
-	alive bool
+	tb   testing.TB
+	bin  string
+	dir  string
+	args []string
+	mu   sync.Mutex    // guards proc
+	proc *proc.Process // the running (or last) redis-server
 }
 
 // bin returns redis-server's path, or skips (fails with
@@ -98,38 +97,30 @@ func freePort() (int, error) {
 func (s *Server) start() error {
 	cmd := exec.Command(s.bin, s.args...)
 	cmd.Dir = s.dir
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
+	p, err := proc.Start(cmd, proc.Options{})
+	if err != nil {
 		return fmt.Errorf("redisserver: start redis-server: %w", err)
 	}
-	exit := make(chan error, 1)
-	go func() { exit <- cmd.Wait() }()
 	s.mu.Lock()
-	s.cmd, s.exit, s.out, s.alive = cmd, exit, out, true
+	s.proc = p
 	s.mu.Unlock()
 	c := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1, DialTimeout: time.Second})
 	defer c.Close()
-	deadline := time.Now().Add(30 * time.Second) // a liveness bound, not a measurement
-	for {
-		select {
-		case err := <-exit:
-			exit <- err
-			return fmt.Errorf("redisserver: redis-server on %s exited: %v\n%s", s.Addr, err, out.String())
-		default:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			s.Kill()
-			return fmt.Errorf("redisserver: redis-server on %s did not answer PING: %v\n%s", s.Addr, err, out.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a liveness bound, not a measurement
+	defer cancel()
+	err = p.WaitReady(ctx, 10*time.Millisecond, func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		return c.Ping(ctx).Err()
+	})
+	switch {
+	case errors.Is(err, proc.ErrExited):
+		return fmt.Errorf("redisserver: redis-server on %s exited: %v\n%s", s.Addr, p.Err(), p.Output())
+	case err != nil:
+		s.Kill()
+		return fmt.Errorf("redisserver: redis-server on %s did not answer PING: %w\n%s", s.Addr, err, p.Output())
 	}
+	return nil
 }
 
 // Kill stops the server with SIGKILL (its data is lost: there is no
@@ -138,12 +129,9 @@ func (s *Server) start() error {
 func (s *Server) Kill() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.alive {
-		return
+	if s.proc != nil {
+		s.proc.Kill()
 	}
-	_ = s.cmd.Process.Kill()
-	<-s.exit
-	s.alive = false
 }
 
 // Restart starts the killed server again on the same port.
@@ -220,23 +208,4 @@ func StartCluster(tb testing.TB, n int) *Cluster {
 		rc.Close()
 	}
 	return c
-}
-
-// syncBuffer is an io.Writer safe for the process's output copier and a
-// reader.
-type syncBuffer struct {
-	mu sync.Mutex // guards b
-	b  strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

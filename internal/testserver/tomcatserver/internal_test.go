@@ -76,36 +76,6 @@ func FuzzParseExpireReply(f *testing.F) {
 	})
 }
 
-func TestCheckURL(t *testing.T) {
-	tests := []struct {
-		name, line, want string
-	}{
-		{name: "plain", line: "http://127.0.0.1:8080", want: "http://127.0.0.1:8080"},
-		{name: "trailing slash and newline", line: "http://127.0.0.1:41234/\n", want: "http://127.0.0.1:41234"},
-		{name: "not loopback", line: "http://10.0.0.1:8080"},
-		{name: "localhost name", line: "http://localhost:8080"},
-		{name: "https", line: "https://127.0.0.1:8443"},
-		{name: "no port", line: "http://127.0.0.1"},
-		{name: "port zero", line: "http://127.0.0.1:0"},
-		{name: "with path", line: "http://127.0.0.1:8080/examples"},
-		{name: "diagnostic text", line: "start.sh: something failed"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := checkURL(tt.line)
-			if tt.want == "" {
-				if err == nil {
-					t.Fatalf("checkURL(%q) = %q, want an error", tt.line, got)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Fatalf("checkURL(%q) = %q, %v; want %q", tt.line, got, err, tt.want)
-			}
-		})
-	}
-}
-
 // recorder is a testing.TB that records Skipf and Fatalf instead of ending
 // the goroutine, so that start's choice between them can be checked.
 type recorder struct {
@@ -200,20 +170,4 @@ func TestNewCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || srv != nil {
 		t.Fatalf("New(cancelled) = %v, %v; want context.Canceled", srv, err)
 	}
-}
-
-func FuzzCheckURL(f *testing.F) {
-	for _, s := range []string{"http://127.0.0.1:8080", "http://127.0.0.1:1/\n", "http://[::1]:80", "http://127.0.0.1:0", "%zz", ""} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, line string) {
-		got, err := checkURL(line)
-		if err != nil {
-			return
-		}
-		port, ok := strings.CutPrefix(got, "http://127.0.0.1:")
-		if !ok || port == "" || port == "0" || strings.ContainsAny(port, "/?#@") {
-			t.Fatalf("checkURL(%q) = %q, not http://127.0.0.1:PORT", line, got)
-		}
-	})
 }

@@ -1,24 +1,23 @@
 package tomcatserver
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/limpet-http/limpet/internal/testserver/proc"
 )
 
 // Context paths of the web applications the server deploys.
@@ -104,12 +103,8 @@ type Server struct {
 	Base string
 
 	scripts string
-	cmd     *exec.Cmd
-	stderr  *syncBuffer
+	proc    *proc.Process
 	client  *http.Client
-
-	waited  chan struct{} // closed once cmd.Wait has returned
-	waitErr error         // cmd.Wait's result; read only after waited is closed
 
 	stopOnce sync.Once
 	stopErr  error // written once inside stopOnce
@@ -155,69 +150,37 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	s := &Server{
 		Base:    base,
 		scripts: scripts,
-		stderr:  &syncBuffer{},
-		waited:  make(chan struct{}),
 		client: &http.Client{
 			Timeout:   requestTimeout,
 			Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4},
 		},
 	}
-	s.cmd = exec.Command("bash", startScript, "--foreground", base)
-	s.cmd.Env = append(os.Environ(), "TOMCAT_HOME="+home)
-	s.cmd.Stderr = s.stderr
-	setDeathSignal(s.cmd)
-	stdout, err := s.cmd.StdoutPipe()
-	if err != nil {
-		_ = os.RemoveAll(base)
-		return nil, fmt.Errorf("tomcatserver: %w", err)
-	}
-	if err := s.cmd.Start(); err != nil {
+	cmd := exec.Command("bash", startScript, "--foreground", base)
+	cmd.Env = append(os.Environ(), "TOMCAT_HOME="+home)
+	// start.sh prints the URL as its only line of output once Tomcat is
+	// ready. Should this process die first, the kernel sends start.sh
+	// SIGTERM (on Linux), and it stops Tomcat.
+	if s.proc, err = proc.Start(cmd, proc.Options{ReadyLine: true, DeathSignal: syscall.SIGTERM}); err != nil {
 		_ = os.RemoveAll(base)
 		return nil, fmt.Errorf("tomcatserver: run start.sh: %w", err)
 	}
 
-	// start.sh prints the URL as its only line of output once Tomcat is
-	// ready; the goroutine reads until the script exits, then reaps it.
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		first := true
-		for sc.Scan() {
-			if first {
-				lines <- sc.Text()
-				first = false
-			}
-		}
-		if first {
-			close(lines)
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-		s.waitErr = s.cmd.Wait()
-		close(s.waited)
-	}()
-
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	select {
-	case line, ok := <-lines:
-		if !ok {
-			<-s.waited
-			err := fmt.Errorf("tomcatserver: start.sh exited before Tomcat was ready (%v): %s", s.waitErr, s.stderr.tail())
-			_ = s.Stop()
-			return nil, err
+	line, err := s.proc.WaitLine(ctx)
+	switch {
+	case errors.Is(err, proc.ErrExited):
+		err = fmt.Errorf("tomcatserver: start.sh exited before Tomcat was ready (%v): %s", s.proc.Err(), s.proc.Tail())
+	case err != nil:
+		err = fmt.Errorf("tomcatserver: waiting for Tomcat: %w: %s", ctx.Err(), s.proc.Tail())
+	default:
+		if s.URL, err = proc.LoopbackURL(line); err == nil {
+			return s, nil
 		}
-		u, err := checkURL(line)
-		if err != nil {
-			_ = s.Stop()
-			return nil, err
-		}
-		s.URL = u
-		return s, nil
-	case <-ctx.Done():
-		err := fmt.Errorf("tomcatserver: waiting for Tomcat: %w: %s", ctx.Err(), s.stderr.tail())
-		_ = s.Stop()
-		return nil, err
+		err = fmt.Errorf("tomcatserver: %w", err)
 	}
+	_ = s.Stop()
+	return nil, err
 }
 
 // checkInstalled reports ErrNotInstalled unless Tomcat, its examples and
@@ -236,45 +199,15 @@ func checkInstalled(home string) error {
 	return nil
 }
 
-// findScripts locates interop/tomcat: beside this source file when the
+// findScripts locates interop/tomcat: beside this module's source when the
 // build kept source paths, otherwise in the module enclosing the working
 // directory (go test runs in the package directory).
 func findScripts() (string, error) {
-	const rel = "interop/tomcat"
-	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		dir := filepath.Join(filepath.Dir(file), "..", "..", "..", filepath.FromSlash(rel))
-		if _, err := os.Stat(filepath.Join(dir, "start.sh")); err == nil {
-			return dir, nil
-		}
-	}
-	wd, err := os.Getwd()
+	dir, err := proc.ModuleDir("interop/tomcat", "start.sh")
 	if err != nil {
-		return "", fmt.Errorf("tomcatserver: locating %s: %w", rel, err)
+		return "", fmt.Errorf("tomcatserver: %w; set Options.Scripts", err)
 	}
-	for d := wd; ; d = filepath.Dir(d) {
-		dir := filepath.Join(d, filepath.FromSlash(rel))
-		if _, err := os.Stat(filepath.Join(dir, "start.sh")); err == nil {
-			return dir, nil
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	return "", fmt.Errorf("tomcatserver: cannot find %s/start.sh above %s; set Options.Scripts", rel, wd)
-}
-
-// checkURL accepts the http://127.0.0.1:PORT line printed by start.sh.
-func checkURL(line string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(line))
-	if err != nil {
-		return "", fmt.Errorf("tomcatserver: start.sh printed %q: %w", line, err)
-	}
-	host, port, err := net.SplitHostPort(u.Host)
-	if err != nil || u.Scheme != "http" || host != "127.0.0.1" || port == "" || port == "0" ||
-		(u.Path != "" && u.Path != "/") {
-		return "", fmt.Errorf("tomcatserver: start.sh printed %q, want http://127.0.0.1:PORT", line)
-	}
-	return "http://" + u.Host, nil
+	return dir, nil
 }
 
 // Stop stops Tomcat, waits for it to exit and removes Base. Calling it again
@@ -286,26 +219,18 @@ func (s *Server) Stop() error {
 			s.client.CloseIdleConnections()
 		}
 		var errs []error
-		select {
-		case <-s.waited:
+		// start.sh --foreground traps SIGTERM and stops Tomcat.
+		exitedBefore, err := s.proc.Stop(syscall.SIGTERM, stopTimeout)
+		switch {
+		case exitedBefore && s.URL != "":
 			// Before Stop, start.sh only exits when Tomcat has.
-			if s.URL != "" {
-				errs = append(errs, fmt.Errorf("tomcatserver: Tomcat exited before Stop (start.sh: %v; log: %s)",
-					s.waitErr, filepath.Join(s.Base, "logs", "catalina.out")))
-			}
-		default:
-			// start.sh --foreground traps SIGTERM and stops Tomcat.
-			_ = s.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-s.waited:
-				if s.waitErr != nil {
-					errs = append(errs, fmt.Errorf("tomcatserver: start.sh: %w: %s", s.waitErr, s.stderr.tail()))
-				}
-			case <-time.After(stopTimeout):
-				_ = s.cmd.Process.Kill()
-				<-s.waited
-				errs = append(errs, fmt.Errorf("tomcatserver: start.sh did not stop within %v", stopTimeout))
-			}
+			errs = append(errs, fmt.Errorf("tomcatserver: Tomcat exited before Stop (start.sh: %v; log: %s)",
+				s.proc.Err(), filepath.Join(s.Base, "logs", "catalina.out")))
+		case exitedBefore:
+		case err != nil:
+			errs = append(errs, fmt.Errorf("tomcatserver: start.sh did not stop within %v: %w", stopTimeout, err))
+		case s.proc.Err() != nil:
+			errs = append(errs, fmt.Errorf("tomcatserver: start.sh: %w: %s", s.proc.Err(), s.proc.Tail()))
 		}
 		// start.sh's own stop.sh run removed the base; if it is still
 		// there, stop.sh stops a JVM that outlived start.sh.
@@ -443,32 +368,4 @@ func start(tb testing.TB, opts Options, interop string, useShared bool) *Server 
 		tb.Fatalf("%v", err)
 	}
 	return nil
-}
-
-// syncBuffer collects start.sh's standard error for error messages.
-type syncBuffer struct {
-	mu  sync.Mutex // guards buf
-	buf bytes.Buffer
-}
-
-// Write implements io.Writer.
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// tail returns the last lines written, for an error message.
-func (b *syncBuffer) tail() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := strings.TrimSpace(b.buf.String())
-	const max = 4000
-	if len(s) > max {
-		s = "..." + s[len(s)-max:]
-	}
-	if s == "" {
-		return "(no output)"
-	}
-	return s
 }
