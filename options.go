@@ -47,7 +47,12 @@ const NoRedirects = -1
 // Options is read once by New; changing it afterwards has no effect.
 type Options struct {
 	// BaseURL, when set, is the URL relative request URLs are resolved
-	// against ("/api/items" or "items"). It must be absolute.
+	// against ("/api/items" or "items"). It must be absolute. Its path is
+	// the prefix of every relative request path, as with httpx's or
+	// resty's base URL: with "http://host/app", "/api/items" and
+	// "api/items" both go to "http://host/app/api/items" (an application
+	// under a servlet context path). A URL with a host, or a query alone,
+	// resolves as RFC 3986 says.
 	BaseURL string
 
 	// Header holds default headers sent with every request unless the

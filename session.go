@@ -428,11 +428,34 @@ func (s *Session) NewRequest(ctx context.Context, r *Request) (*http.Request, er
 	return req, nil
 }
 
+// resolveBase resolves ref against base as clients with a base URL do
+// (httpx, resty, generated API clients): the base URL's path is the prefix
+// of every relative request path, so that with the base URL
+// "http://h/app" both "/api/me" and "api/me" go to "http://h/app/api/me".
+// A reference with a host, or with no path (a query or a fragment alone),
+// resolves as RFC 3986 says.
+func resolveBase(base, ref *url.URL) *url.URL {
+	if ref.Host != "" || ref.Path == "" || ref.Opaque != "" {
+		return base.ResolveReference(ref)
+	}
+	dir := *base
+	if !strings.HasSuffix(dir.Path, "/") {
+		dir.Path += "/"
+		if dir.RawPath != "" {
+			dir.RawPath += "/"
+		}
+	}
+	rel := *ref
+	rel.Path = strings.TrimLeft(rel.Path, "/")
+	rel.RawPath = strings.TrimLeft(rel.RawPath, "/")
+	return dir.ResolveReference(&rel)
+}
+
 // resolve makes req's URL absolute against the base URL and checks it.
 func (s *Session) resolve(req *http.Request, raw string) error {
 	u := req.URL
 	if s.base != nil && !u.IsAbs() {
-		u = s.base.ResolveReference(u)
+		u = resolveBase(s.base, u)
 		req.URL = u
 		req.Host = u.Host
 	}

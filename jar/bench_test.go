@@ -386,3 +386,36 @@ func TestWriteBenchmarks(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// hostURLs are request URLs for one host each: an IPv4 and an IPv6
+// address (as every request to a loopback test server has) and a domain.
+var hostURLs = []struct {
+	name string
+	url  *url.URL
+}{
+	{"ipv4", &url.URL{Scheme: "http", Host: "127.0.0.1:8080", Path: "/app/page"}},
+	{"ipv6", &url.URL{Scheme: "http", Host: "[::1]:8080", Path: "/app/page"}},
+	{"domain", &url.URL{Scheme: "https", Host: "www.example.com", Path: "/app/page"}},
+}
+
+// BenchmarkCookieHeaderHost measures CookieHeader for a URL whose host
+// holds 10 cookies, 8 of which match, when the host is an IP address and
+// when it is a domain.
+func BenchmarkCookieHeaderHost(b *testing.B) {
+	for _, h := range hostURLs {
+		b.Run(h.name, func(b *testing.B) {
+			j := jar.New(jar.Options{})
+			set := *h.url
+			set.Path = "/"
+			j.SetCookies(&set, domainCookies(10, ""))
+			if got := strings.Count(j.CookieHeader(h.url), "; ") + 1; got != 8 {
+				b.Fatalf("%d cookies sent, want 8", got)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				_ = j.CookieHeader(h.url)
+			}
+		})
+	}
+}

@@ -66,7 +66,15 @@ func canonicalHost(h string) (host string, isIP bool, err error) {
 	}
 	if looksLikeIP(h) {
 		if a, perr := netip.ParseAddr(h); perr == nil {
-			return a.WithZone("").String(), true, nil
+			// The canonical text is built on the stack: an address
+			// already in canonical form (127.0.0.1, ::1) is returned
+			// as given, without allocating.
+			var buf [64]byte // the longest form, IPv4-mapped IPv6, has 45 bytes
+			b := a.WithZone("").AppendTo(buf[:0])
+			if string(b) == h {
+				return h, true, nil
+			}
+			return string(b), true, nil
 		}
 	}
 	if !isASCII(h) {

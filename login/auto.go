@@ -43,9 +43,10 @@ type savedState struct {
 // that a later process logs in again the same way without looking. The
 // pieces it builds save their own state (CSRF token, token) beside it.
 //
-// Before it knows the login kind, Auto reads a 401, or a redirect to a
-// page with a login form, as the need to log in; a 403 to an unsafe
-// request as a CSRF rejection. It is safe for concurrent use.
+// Before it knows the login kind, Auto reads a 401, a 403 to a safe
+// request, or a redirect to a page with a login form, as the need to log
+// in; a 403 to an unsafe request as a CSRF rejection. It is safe for
+// concurrent use.
 func Auto(creds limpet.Credentials, o Options) limpet.Authenticator {
 	return &auto{creds: creds, o: o}
 }
@@ -116,6 +117,11 @@ func firstCheck(req *http.Request, resp *limpet.Response) limpet.Verdict {
 		return limpet.Verdict{Kind: limpet.NoSession, NotExecuted: len(resp.History) == 0, Reason: "401"}
 	case resp.StatusCode == http.StatusForbidden && !safe(req.Method) && len(resp.History) == 0:
 		return limpet.Verdict{Kind: limpet.CSRFRejected, NotExecuted: true, Reason: "403 to " + req.Method}
+	case resp.StatusCode == http.StatusForbidden && len(resp.History) == 0 && resp.Header.Get("WWW-Authenticate") == "":
+		// Before any login, a 403 to a safe request is how some entry
+		// points ask for one (Spring's Http403ForbiddenEntryPoint); a page
+		// forbidden to the user too stays so after the login.
+		return limpet.Verdict{Kind: limpet.NoSession, NotExecuted: true, Reason: "403 to " + req.Method + " before any login"}
 	case len(resp.History) > 0 && resp.StatusCode/100 == 2 && isHTML(resp.Header):
 		head, _ := resp.Peek(MaxPage)
 		if p, err := htmlform.Parse(bytes.NewReader(head)); err == nil {
@@ -309,7 +315,60 @@ func (a *auto) find(ctx context.Context, env limpet.Env) (Recipe, error) {
 			return r, nil
 		}
 	}
-	return detect(ctx, env, p)
+	r, err := detect(ctx, env, p)
+	if err != nil {
+		return Recipe{}, err
+	}
+	return withEntry(withAppRoot(r, base), p), nil
+}
+
+// withEntry records in a Spring recipe that the application answered the
+// anonymous look at its base URL with a bare 403 (ParamEntry): its entry
+// point answers so (Http403ForbiddenEntryPoint), and a 403 may later mean
+// that the session is gone.
+func withEntry(r Recipe, p *Probe) Recipe {
+	switch r.Kind {
+	case KindForm, KindProcessingURL, KindJSONBody:
+	default:
+		return r
+	}
+	if p.Base == nil || p.Base.Status != http.StatusForbidden || p.Base.challenge() != "" || p.Base.Redirected {
+		return r
+	}
+	r = r.clone()
+	if r.Params == nil {
+		r.Params = map[string]string{}
+	}
+	r.Params[ParamEntry] = "403"
+	return r
+}
+
+// withAppRoot records in a Spring recipe the root of an application whose
+// base URL has a path (a servlet context path, http://host/app): Spring's
+// own paths (the page after a login, /logout, the default login page) are
+// relative to the context path, not to the host, so the root becomes the
+// recipe's probe (ParamProbe), from which FromRecipe derives the others.
+func withAppRoot(r Recipe, base *url.URL) Recipe {
+	switch r.Kind {
+	case KindForm, KindProcessingURL, KindJSONBody, KindBasic:
+	default:
+		return r
+	}
+	if strings.Trim(base.Path, "/") == "" || r.Params[ParamProbe] != "" {
+		return r
+	}
+	root := *base
+	root.RawQuery, root.Fragment, root.User = "", "", nil
+	if !strings.HasSuffix(root.Path, "/") {
+		root.Path += "/"
+		root.RawPath = ""
+	}
+	r = r.clone()
+	if r.Params == nil {
+		r.Params = map[string]string{}
+	}
+	r.Params[ParamProbe] = root.String()
+	return r
 }
 
 // checkOrigins refuses a recipe of the built-in detection that sends the

@@ -42,6 +42,7 @@ func FromLogin(l legacystate.Login) (Recipe, bool) {
 		}
 		copyParam(ParamUserField, "username-param")
 		copyParam(ParamPasswordField, "password-param")
+		copyParam(ParamEntry, ParamEntry)
 	case spring.FlowBasic:
 		r.Kind = KindBasic
 	case flowCLIForm, KindProcessingURL, KindJSONBody:
@@ -55,6 +56,7 @@ func FromLogin(l legacystate.Login) (Recipe, bool) {
 		if r.Kind == KindForm && r.LoginPage == "" && r.LoginURL == "" {
 			r.LoginPage = l.URL
 		}
+		copyParam(ParamEntry, ParamEntry)
 		copyParam(ParamUserField, ParamUserField)
 		copyParam(ParamPasswordField, ParamPasswordField)
 	case flowCLIBasic:

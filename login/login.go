@@ -92,6 +92,10 @@ const (
 	ParamTokenField = "token_field"
 	// ParamGrantType is the grant_type a form-encoded token endpoint wants.
 	ParamGrantType = "grant_type"
+	// ParamEntry is "403" for an application that answers a request
+	// without a session with 403 (Http403ForbiddenEntryPoint): see
+	// spring.Options.ForbiddenEntryPoint.
+	ParamEntry = "entry"
 )
 
 // Options configures Auto and FromRecipe.
@@ -211,9 +215,9 @@ func FromRecipe(r Recipe, creds limpet.Credentials, o Options) (limpet.Authentic
 		if r.Kind == KindJSONBody {
 			so.LoginJSON = true
 		}
-		return spring.FormLoginFrom(creds, so), nil
+		return spring.FormLoginFrom(creds, underAppRoot(so, r)), nil
 	case KindBasic:
-		return spring.BasicFrom(creds, so), nil
+		return spring.BasicFrom(creds, underAppRoot(so, r)), nil
 	case KindToken:
 		if r.LoginURL == "" {
 			return nil, errors.New("login: a token recipe needs its login URL")
@@ -237,6 +241,38 @@ func FromRecipe(r Recipe, creds limpet.Credentials, o Options) (limpet.Authentic
 		return nil, fmt.Errorf("%w %q (known: %v)", ErrUnknownKind, r.Kind, Kinds())
 	}
 	return b(r, creds, o)
+}
+
+// underAppRoot fills the Spring options a recipe of an application under a
+// context path leaves to Spring's defaults (see withAppRoot) with the
+// paths under its root: the probe and the page searched for a CSRF token
+// (the root itself), the logout URL and, for HTTP Basic, the login page.
+// Without a root, an absolute probe (a page of the application the user
+// named) is also the page searched for a CSRF token: Spring's default,
+// the host's root, may not be the application's.
+func underAppRoot(so spring.Options, r Recipe) spring.Options {
+	if r.Params[ParamEntry] == "403" {
+		so.ForbiddenEntryPoint = true
+	}
+	root, err := url.Parse(r.Params[ParamProbe])
+	if err != nil || r.Params[ParamProbe] == "" || !root.IsAbs() {
+		if p, err := url.Parse(so.Probe); err == nil && p.IsAbs() && so.CSRF.Page == "" {
+			so.CSRF.Page = so.Probe
+		}
+		return so
+	}
+	under := func(p *string, rel string) {
+		if *p == "" {
+			*p = root.ResolveReference(&url.URL{Path: rel}).String()
+		}
+	}
+	under(&so.Probe, "")
+	under(&so.CSRF.Page, "")
+	under(&so.LogoutURL, "logout")
+	if r.Kind == KindBasic {
+		under(&so.LoginPage, "login")
+	}
+	return so
 }
 
 func (r Recipe) clone() Recipe {

@@ -26,12 +26,16 @@ const user, password = "user", "password"
 
 // cells returns the matrix cells of the newest fixture whose dimensions
 // match want (dimension name to value, as in Cell.Name); it fails the test
-// when there is none.
+// when there is none. The variant cells, which differ from what their
+// dimensions say, are left to internal/springcheck.
 func cells(t *testing.T, want ...string) []springserver.Cell {
 	t.Helper()
 	srv := springserver.Start(t, springserver.Boot4, springserver.MatrixProfile)
 	var out []springserver.Cell
 	for _, c := range srv.Cells() {
+		if c.Variant != "" {
+			continue
+		}
 		dims := map[string]bool{}
 		for _, d := range strings.Split(c.Name, ",") {
 			dims[d] = true

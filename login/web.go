@@ -70,6 +70,9 @@ func webRecipe(env limpet.Env, start *url.URL, pg *Page, f htmlform.Form) (Recip
 			return r, true
 		}
 	}
+	if springPage(pg) {
+		return Recipe{}, false // whatever its session cookie is named
+	}
 	other, servlet := false, false
 	if j := env.Jar(); j != nil {
 		for _, c := range j.Cookies(pg.URL) {
@@ -85,6 +88,20 @@ func webRecipe(env limpet.Env, start *url.URL, pg *Page, f htmlform.Form) (Recip
 		return r, true
 	}
 	return Recipe{}, false
+}
+
+// springPage reports whether the answer with the login page pg is Spring
+// Security's: it has the headers Spring Security writes by default (no
+// caching with "Expires: 0", "X-Frame-Options: DENY",
+// "X-Content-Type-Options: nosniff"), a set other frameworks' defaults do
+// not make. An application that renames its session cookie
+// (server.servlet.session.cookie.name) is still a Spring one. (The CSRF
+// field _csrf is no sign: Express's csurf uses that name too.)
+func springPage(pg *Page) bool {
+	h := pg.Header
+	return h != nil && h.Get("Cache-Control") == "no-cache, no-store, max-age=0, must-revalidate" &&
+		h.Get("Expires") == "0" && strings.EqualFold(h.Get("X-Frame-Options"), "DENY") &&
+		h.Get("X-Content-Type-Options") == "nosniff"
 }
 
 // authorized reports whether the page was reached through an OAuth2

@@ -62,6 +62,7 @@ type Authenticator struct {
 	cookieMasked    bool      // send cookie tokens masked (learned)
 	cookieLearned   bool      // cookieMasked was learned (a request or login passed with it): primeCSRF asks the LogoutFilter no more
 	doubt           string    // a confirmed token Check saw refused with a 403: Recover probes the session first
+	forbidden       bool      // Check took a 403 for an expiry (ForbiddenEntryPoint): Recover probes the session first
 	restoredUser    string    // the user of a restored recipe, saved again until the credentials are fetched
 	noLoginToken    bool      // the last login succeeded without a CSRF token: primeCSRF asks no more
 	pageInQuery     bool      // send page tokens as a query parameter (learned)
@@ -75,6 +76,19 @@ type Authenticator struct {
 	userParam       string    // the fields used last
 	passParam       string
 	paths           *pathsCache // pathsFor's last result
+
+	// guessCookie and guessCookieHeader are set when Options left
+	// CSRF.Cookie and CSRF.CookieHeader empty: a cookie named like a CSRF
+	// cookie is taken too, its value sent in "X-" + its name (see
+	// isCSRFCookie and cookieHeader).
+	guessCookie, guessCookieHeader bool
+}
+
+// newAuthenticator returns an Authenticator of kind k with o's defaults,
+// remembering which CSRF cookie settings o left to be found out.
+func newAuthenticator(k kind, creds limpet.Credentials, o Options) *Authenticator {
+	return &Authenticator{kind: k, creds: creds, o: o.withDefaults(), guessCookie: o.CSRF.Cookie == "",
+		guessCookieHeader: o.CSRF.CookieHeader == ""}
 }
 
 // token is a CSRF token and how to send it.
@@ -138,14 +152,14 @@ func (a *Authenticator) userName() string {
 // FormLoginFrom is FormLogin with credentials fetched when the first login
 // needs them (see limpet.Credentials), not before.
 func FormLoginFrom(creds limpet.Credentials, o Options) *Authenticator {
-	return &Authenticator{kind: formKind, creds: creds, o: o.withDefaults()}
+	return newAuthenticator(formKind, creds, o)
 }
 
 // BasicFrom is Basic with credentials fetched when the first request needs
 // them (see limpet.Credentials), once: never an empty password, never a
 // prompt per request.
 func BasicFrom(creds limpet.Credentials, o Options) *Authenticator {
-	return &Authenticator{kind: basicKind, creds: creds, o: o.withDefaults()}
+	return newAuthenticator(basicKind, creds, o)
 }
 
 // FormLogin returns an Authenticator for Spring Security's form login
@@ -159,7 +173,7 @@ func BasicFrom(creds limpet.Credentials, o Options) *Authenticator {
 // Until its first Login (explicit, with Session.Login, or on the first
 // request the server refuses) it sends no credentials.
 func FormLogin(user, password string, o Options) *Authenticator {
-	a := &Authenticator{kind: formKind, o: o.withDefaults()}
+	a := newAuthenticator(formKind, nil, o)
 	a.cred.Store(newCred(user, password))
 	return a
 }
@@ -171,7 +185,7 @@ func FormLogin(user, password string, o Options) *Authenticator {
 // the credentials against Options.Probe, reporting ErrBadCredentials when
 // they are refused.
 func Basic(user, password string, o Options) *Authenticator {
-	a := &Authenticator{kind: basicKind, o: o.withDefaults()}
+	a := newAuthenticator(basicKind, nil, o)
 	a.cred.Store(newCred(user, password))
 	return a
 }
@@ -182,7 +196,7 @@ func Basic(user, password string, o Options) *Authenticator {
 // it finds the token, sends it with unsafe requests, and fetches a fresh
 // one, then replays the request once, when the server refuses it.
 func CSRF(o Options) *Authenticator {
-	return &Authenticator{kind: csrfKind, o: o.withDefaults()}
+	return newAuthenticator(csrfKind, nil, o)
 }
 
 // String names the Authenticator without its secrets.
@@ -255,6 +269,13 @@ func (a *Authenticator) Recover(ctx context.Context, s limpet.Env, v limpet.Verd
 		if a.kind == csrfKind {
 			return fmt.Errorf("spring: the session needs a login, and a CSRF-only authenticator has no credentials (%s)", v.Reason)
 		}
+		a.mu.Lock()
+		forbidden := a.forbidden
+		a.forbidden = false
+		a.mu.Unlock()
+		if forbidden {
+			return a.recoverForbidden(ctx, s, v)
+		}
 		return a.login(ctx, s, true)
 	case limpet.CSRFRejected:
 		return a.recoverCSRF(ctx, s)
@@ -303,8 +324,8 @@ func (a *Authenticator) current(u *url.URL) (token, bool) {
 	s, t := a.sess, a.tok
 	a.mu.Unlock()
 	if s != nil && u != nil {
-		if v := cookieValue(s.Jar(), u, a.o.CSRF.Cookie); v != "" {
-			return a.cookieToken(v), true
+		if name, v := a.csrfCookie(s.Jar(), u); v != "" {
+			return a.cookieToken(name, v), true
 		}
 		if t.fromCookie() {
 			return token{}, false // the cookie is gone from the jar
@@ -313,8 +334,9 @@ func (a *Authenticator) current(u *url.URL) (token, bool) {
 	return t, t.value != ""
 }
 
-func (a *Authenticator) cookieToken(v string) token {
-	return token{value: v, header: a.o.CSRF.CookieHeader, param: a.o.CSRF.Param, source: "cookie:" + a.o.CSRF.Cookie}
+// cookieToken is the token of the CSRF cookie name with value v.
+func (a *Authenticator) cookieToken(name, v string) token {
+	return token{value: v, header: a.cookieHeader(name), param: a.o.CSRF.Param, source: "cookie:" + name}
 }
 
 // searchFor looks for a token on behalf of req, unless the Authenticator

@@ -118,6 +118,17 @@ func (a *Authenticator) Check(req *http.Request, resp *limpet.Response) limpet.V
 		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: len(resp.History) == 0,
 			Reason: fmt.Sprintf("401 to %s %s", final.Method, final.URL.Path)}
 	}
+	if resp.StatusCode == http.StatusForbidden && a.o.ForbiddenEntryPoint && len(resp.History) == 0 &&
+		resp.Header.Get("WWW-Authenticate") == "" {
+		// Http403ForbiddenEntryPoint answers a request without a session
+		// before any handler runs; an authorization refusal looks the
+		// same, and Recover asks the probe which it is.
+		a.mu.Lock()
+		a.forbidden = true
+		a.mu.Unlock()
+		return limpet.Verdict{Kind: limpet.SessionExpired, NotExecuted: true,
+			Reason: fmt.Sprintf("403 to %s %s: the entry point answers so without a session", req.Method, req.URL.Path)}
+	}
 	if a.kind != formKind || resp.StatusCode != http.StatusOK {
 		return limpet.Verdict{}
 	}
@@ -142,7 +153,7 @@ func chain(resp *limpet.Response) []*http.Response {
 func (a *Authenticator) csrfVerdict(req *http.Request, resp *limpet.Response, status int) (limpet.Verdict, bool) {
 	newCookie := false
 	for _, r := range chain(resp) {
-		if setsCookie(r.Header, a.o.CSRF.Cookie) {
+		if a.setsCSRFCookie(r.Header) {
 			newCookie = true
 		}
 	}
@@ -195,15 +206,17 @@ func (a *Authenticator) csrfVerdict(req *http.Request, resp *limpet.Response, st
 // page (InvalidSessionAccessDeniedHandler) although the session is alive;
 // following it gives a 200 that is no answer to the request.
 func (a *Authenticator) freshCSRFCookie(req *http.Request, first *http.Response) bool {
-	if !isRedirect(first.StatusCode) || !setsCookie(first.Header, a.o.CSRF.Cookie) {
+	if !isRedirect(first.StatusCode) || !a.setsCSRFCookie(first.Header) {
 		return false
 	}
 	sent := req
 	if first.Request != nil {
 		sent = first.Request // as sent, with the jar's cookies
 	}
-	if c, err := sent.Cookie(a.o.CSRF.Cookie); err == nil && c.Value != "" {
-		return false // the repository had a token: the new one is the application's doing
+	for _, c := range sent.Cookies() {
+		if c.Value != "" && a.isCSRFCookie(c.Name) {
+			return false // the repository had a token: the new one is the application's doing
+		}
 	}
 	return true
 }
@@ -242,19 +255,6 @@ func (a *Authenticator) placementKeyLocked(t token) string {
 		return "page-query"
 	}
 	return "page"
-}
-
-// setsCookie reports whether h sets the cookie name to a non-empty value.
-func setsCookie(h http.Header, name string) bool {
-	for _, line := range h.Values("Set-Cookie") {
-		if !strings.HasPrefix(strings.TrimSpace(line), name+"=") {
-			continue
-		}
-		if c, err := http.ParseSetCookie(line); err == nil && c.Name == name && c.Value != "" && c.MaxAge >= 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // expiredBody reports whether a 200 text answer begins with one of the

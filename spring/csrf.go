@@ -59,8 +59,8 @@ func (a *Authenticator) discover(ctx context.Context, s limpet.Env) (t token, fo
 		a.tok = t // for a cookie, current reads the jar; this copy is for the store
 	}
 	fromJar := func() (token, bool) {
-		if v := cookieValue(s.Jar(), base, a.o.CSRF.Cookie); v != "" {
-			return a.cookieToken(v), true
+		if name, v := a.csrfCookie(s.Jar(), base); v != "" {
+			return a.cookieToken(name, v), true
 		}
 		return token{}, false
 	}
@@ -107,11 +107,30 @@ func (a *Authenticator) discover(ctx context.Context, s limpet.Env) (t token, fo
 				return t, true, false, nil
 			}
 		}
-		if i == 0 && a.kind != csrfKind && (pg.status == http.StatusUnauthorized || isRedirect(pg.status) && loginLoc(p, pg)) {
+		if t, ok := a.tokenFromHeaders(pg.header); ok {
+			record(t, true)
+			return t, true, false, nil
+		}
+		if i == 0 && a.kind != csrfKind && (pg.status == http.StatusUnauthorized || isRedirect(pg.status) && loginLoc(p, pg) ||
+			a.o.ForbiddenEntryPoint && pg.status == http.StatusForbidden) {
 			// The landing page wants a login: the session is gone, and a
 			// token from the login page would be the anonymous one's.
 			gone = true
 			break
+		}
+	}
+	if !gone && a.o.CSRF.Endpoint == "" {
+		u, err := a.endpointURL(base)
+		if err != nil {
+			return token{}, false, false, err
+		}
+		t, ok, err := a.fetchEndpoint(ctx, s, u)
+		if err != nil {
+			return token{}, false, false, err
+		}
+		if ok {
+			record(t, true)
+			return t, true, false, nil
 		}
 	}
 	record(token{}, false)
@@ -407,9 +426,15 @@ func paramValue(raw, name string) string {
 // header first, then the parameter (query or url-encoded body).
 func (a *Authenticator) sentToken(req *http.Request) string {
 	a.mu.Lock()
-	pageHeader, pageParam := a.tok.header, a.tok.param
+	pageHeader, pageParam, s := a.tok.header, a.tok.param, a.sess
 	a.mu.Unlock()
-	for _, h := range []string{a.o.CSRF.CookieHeader, a.o.CSRF.Header, pageHeader} {
+	cookieHeader := ""
+	if s != nil {
+		if name, v := a.csrfCookie(s.Jar(), req.URL); v != "" {
+			cookieHeader = a.cookieHeader(name)
+		}
+	}
+	for _, h := range []string{a.o.CSRF.CookieHeader, a.o.CSRF.Header, pageHeader, cookieHeader} {
 		if h != "" {
 			if v := headerValue(req.Header, h); v != "" {
 				return v

@@ -56,11 +56,16 @@
 //
 // Every unsafe request (POST, PUT, PATCH, DELETE) gets the CSRF token,
 // found where the server put it: the XSRF-TOKEN cookie
-// (CookieCsrfTokenRepository), else <meta name="_csrf"> tags or a hidden
-// _csrf input of Options.CSRF.Page ("/") or the login page, or a JSON
-// endpoint (CSRFOptions.Endpoint). It looks once per login, only when an
-// unsafe request needs a token, and takes the token from the probe's page
-// when that has one.
+// (CookieCsrfTokenRepository; with CSRFOptions.Cookie left empty, a cookie
+// renamed with setCookieName, such as CSRF-TOKEN, is taken too and sent
+// back in "X-" + its name), else <meta name="_csrf"> tags or a hidden
+// _csrf input of Options.CSRF.Page ("/") or the login page, or a response
+// header named like X-CSRF-TOKEN, or a JSON endpoint (CSRFOptions.Endpoint,
+// else DefaultCSRFEndpoint under Options.CSRF.Page). It looks once per
+// login, only when an unsafe request needs a token, and takes the token
+// from the probe's page when that has one. A login whose page shows no
+// token and for which no cookie holds one looks in the page's headers and
+// at the endpoint before posting, so that it posts once.
 //
 // A page's token (masked by Spring, as rendered) goes in the form body of a
 // url-encoded request and in the header the page names otherwise. A

@@ -156,12 +156,51 @@ func TestSetsCookie(t *testing.T) {
 		{"none", nil, false},
 		{"malformed", []string{"XSRF-TOKEN"}, false},
 	}
+	a := FormLogin("user", "password", Options{CSRF: CSRFOptions{Cookie: "XSRF-TOKEN"}})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := setsCookie(http.Header{"Set-Cookie": tt.lines}, "XSRF-TOKEN"); got != tt.want {
-				t.Fatalf("setsCookie(%q) = %v", tt.lines, got)
+			if got := a.setsCSRFCookie(http.Header{"Set-Cookie": tt.lines}); got != tt.want {
+				t.Fatalf("setsCSRFCookie(%q) = %v", tt.lines, got)
 			}
 		})
+	}
+}
+
+// TestRenamedCSRFCookie: with the cookie name left to be found out, a cookie named like a CSRF cookie is the token,
+// sent in "X-" + its name; a name set in the options is the only one.
+func TestRenamedCSRFCookie(t *testing.T) {
+	guess := FormLogin("user", "password", Options{})
+	tests := []struct {
+		name, header string
+		csrf         bool
+	}{
+		{"XSRF-TOKEN", "X-XSRF-TOKEN", true},
+		{"CSRF-TOKEN", "X-CSRF-TOKEN", true},
+		{"csrftoken", "X-csrftoken", true},
+		{"XSRF-TOKEN2", "X-XSRF-TOKEN2", true},
+		{"JSESSIONID", "", false},
+		{"remember-me", "", false},
+		{"SESSION", "", false},
+	}
+	for _, tt := range tests {
+		if got := guess.isCSRFCookie(tt.name); got != tt.csrf {
+			t.Errorf("isCSRFCookie(%q) = %v, want %v", tt.name, got, tt.csrf)
+		}
+		if tt.csrf {
+			if got := guess.cookieHeader(tt.name); got != tt.header {
+				t.Errorf("cookieHeader(%q) = %q, want %q", tt.name, got, tt.header)
+			}
+			if !guess.setsCSRFCookie(http.Header{"Set-Cookie": {tt.name + "=v; Path=/"}}) {
+				t.Errorf("setsCSRFCookie(%s=v) = false", tt.name)
+			}
+		}
+	}
+	named := FormLogin("user", "password", Options{CSRF: CSRFOptions{Cookie: "MY-TOKEN", CookieHeader: "X-Mine"}})
+	if named.isCSRFCookie("XSRF-TOKEN") || !named.isCSRFCookie("MY-TOKEN") {
+		t.Error("a configured cookie name must be the only one")
+	}
+	if got := named.cookieHeader("MY-TOKEN"); got != "X-Mine" {
+		t.Errorf("cookieHeader(MY-TOKEN) = %q, want the configured X-Mine", got)
 	}
 }
 
@@ -405,6 +444,97 @@ func FuzzReplaceParam(f *testing.F) {
 		}
 		if bytes.Count([]byte(got), []byte("&"+url.QueryEscape(name)+"=")) > 1 {
 			t.Fatalf("%q has the parameter twice", got)
+		}
+	})
+}
+
+// TestSaysBadCredentials: a failure handler's answer says the credentials were wrong; the CSRF filter's and the
+// error page's do not.
+func TestSaysBadCredentials(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"status":403,"error":"Forbidden","message":"Bad credentials"}`:                   true,
+		`{"error":"invalid_grant","error_description":"Invalid username or password"}`:     true,
+		`<div class="alert">Wrong password</div>`:                                          true,
+		`{"timestamp":"2026-12-07T06:00:00.000+00:00","status":403,"error":"Forbidden"}`:   false,
+		`Could not verify the provided CSRF token because no token was found to compare.`:  false,
+		`{"message":"Invalid CSRF Token 'x' was found on the request parameter '_csrf'."}`: false,
+		``: false,
+	} {
+		if got := saysBadCredentials([]byte(body)); got != want {
+			t.Errorf("saysBadCredentials(%q) = %v, want %v", body, got, want)
+		}
+	}
+}
+
+// TestTokenFromHeaders: a token handed out in a response header goes back in that header.
+func TestTokenFromHeaders(t *testing.T) {
+	a := FormLogin("user", "password", Options{})
+	tests := []struct {
+		h          http.Header
+		ok         bool
+		header, tk string
+	}{
+		{http.Header{"X-Csrf-Token": {"abc"}}, true, "X-Csrf-Token", "abc"},
+		{http.Header{"X-Xsrf-Token": {"def"}}, true, "X-Xsrf-Token", "def"},
+		{http.Header{"Csrf-Token": {"ghi"}}, true, "Csrf-Token", "ghi"},
+		{http.Header{"X-Csrf-Header": {"X-CSRF-TOKEN"}}, false, "", ""},
+		{http.Header{"X-Csrf-Token": {"a b"}}, false, "", ""},
+		{http.Header{"Content-Type": {"text/html"}}, false, "", ""},
+	}
+	for _, tt := range tests {
+		got, ok := a.tokenFromHeaders(tt.h)
+		if ok != tt.ok || ok && (got.header != tt.header || got.value != tt.tk) {
+			t.Errorf("tokenFromHeaders(%v) = %+v, %v; want %s: %s, %v", tt.h, got, ok, tt.header, tt.tk, tt.ok)
+		}
+	}
+}
+
+// FuzzTokenFromHeaders: a token taken from response headers goes back in a sendable header, with a value that
+// needs no quoting.
+func FuzzTokenFromHeaders(f *testing.F) {
+	f.Add("X-CSRF-TOKEN", "abc")
+	f.Add("X-Xsrf-Token", "a b")
+	f.Add("Csrf-Token", "")
+	f.Add("X-CSRF-HEADER", "X-CSRF-TOKEN")
+	f.Add("x-csrf-token\r\n", "v")
+	a := FormLogin("user", "password", Options{})
+	f.Fuzz(func(t *testing.T, name, value string) {
+		tok, ok := a.tokenFromHeaders(http.Header{name: {value}})
+		if !ok {
+			return
+		}
+		if !validHeaderName(tok.header) || tok.value == "" || strings.ContainsAny(tok.value, " ,;\"") {
+			t.Fatalf("header %q: %q gave token %+v", name, value, tok)
+		}
+	})
+}
+
+// FuzzSetsCSRFCookie: a Set-Cookie line counts only when it names a CSRF cookie and sets a value.
+func FuzzSetsCSRFCookie(f *testing.F) {
+	f.Add("XSRF-TOKEN=abc; Path=/")
+	f.Add("CSRF-TOKEN=; Max-Age=0")
+	f.Add("JSESSIONID=x")
+	f.Add("=x")
+	a := FormLogin("user", "password", Options{})
+	f.Fuzz(func(t *testing.T, line string) {
+		if !a.setsCSRFCookie(http.Header{"Set-Cookie": {line}}) {
+			return
+		}
+		c, err := http.ParseSetCookie(line)
+		if err != nil || c.Value == "" || !a.isCSRFCookie(c.Name) {
+			t.Fatalf("setsCSRFCookie(%q) with cookie %+v, %v", line, c, err)
+		}
+	})
+}
+
+// FuzzSaysBadCredentials: any body is read without a panic, and a body that says "Bad credentials" is a failure.
+func FuzzSaysBadCredentials(f *testing.F) {
+	f.Add([]byte(`{"message":"Bad credentials"}`))
+	f.Add([]byte(`{"status":403,"error":"Forbidden"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		saysBadCredentials(body)
+		if len(body) < 4000 && !saysBadCredentials(append(append([]byte{}, body...), "Bad Credentials"...)) {
+			t.Fatal("a body ending in Bad Credentials is not a failure")
 		}
 	})
 }

@@ -202,17 +202,29 @@ func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool)
 			return err
 		}
 		header := http.Header{"Accept": {acceptHTML}}
-		cookieTok, masked, witnessed := "", false, false
+		cookieTok, masked, witnessed, otherTok := "", false, false, false
 		pageTok, hasPageTok := tokenFromPage(orEmpty(parsed), a.o.CSRF.Header, a.o.CSRF.Param)
-		v := ""
+		name, v := "", ""
+		var other token
 		if !hasPageTok && !a.o.CSRF.Disabled {
-			v = cookieValue(s.Jar(), target, a.o.CSRF.Cookie)
+			name, v = a.csrfCookie(s.Jar(), target)
 			if v == "" && attempt == 1 {
-				var pr primed
-				if pr, err = a.primeCSRF(ctx, s, base, target); err != nil {
+				// A token the application hands out (a response header, its
+				// /csrf endpoint), else the one its CSRF filter sets with a
+				// refusal.
+				t, ok, err := a.loginToken(ctx, s, base, pg)
+				if err != nil {
 					return err
 				}
-				v, masked, witnessed = pr.value, pr.masked, pr.witnessed
+				if ok {
+					other, otherTok = t, true
+				} else {
+					var pr primed
+					if pr, err = a.primeCSRF(ctx, s, base, target); err != nil {
+						return err
+					}
+					name, v, masked, witnessed = pr.name, pr.value, pr.masked, pr.witnessed
+				}
 			} else if v != "" {
 				a.mu.Lock()
 				masked = a.cookieMasked
@@ -234,7 +246,9 @@ func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool)
 			if masked {
 				sendV = MaskCSRF(v)
 			}
-			header.Set(a.o.CSRF.CookieHeader, sendV)
+			header.Set(a.cookieHeader(name), sendV)
+		} else if otherTok {
+			header.Set(other.header, other.value) // a header works with every body and handler
 		}
 		a.mu.Lock()
 		a.loginURL = target.String()
@@ -260,14 +274,19 @@ func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool)
 		isForm := resp.StatusCode/100 == 2 && p.isLoginPage(body, target)
 		out, loc := classifyLogin(resp.StatusCode, resp.Header.Get("Location"), resp.Header.Get("WWW-Authenticate"),
 			target, p, isForm)
-		sentToken := cookieTok != "" || header.Get(a.o.CSRF.Header) != "" || values.Get(a.o.CSRF.Param) != ""
-		if out != loginRejected && !sentToken && !a.o.CSRF.Disabled && setsCookie(resp.Header, a.o.CSRF.Cookie) {
+		sentToken := cookieTok != "" || otherTok || header.Get(a.o.CSRF.Header) != "" || values.Get(a.o.CSRF.Param) != ""
+		if out != loginRejected && !sentToken && !a.o.CSRF.Disabled && a.setsCSRFCookie(resp.Header) {
 			// Sent without a token, answered with a CSRF cookie to use: the
 			// CSRF filter refused it (a cookie repository sends its token
 			// with the first refusal; a login it let through clears the
 			// cookie instead), whatever the status looks like: a 401, a
 			// redirect to invalidSessionUrl.
 			out = loginRejected
+		}
+		if out == loginRejected && resp.StatusCode == http.StatusForbidden && saysBadCredentials(body) {
+			// A failure handler answering 403, as some REST back ends do:
+			// the body says why, and a CSRF refusal never says that.
+			out = loginFailed
 		}
 		a.mu.Lock()
 		learned := a.cookieLearned
@@ -323,6 +342,7 @@ func (a *Authenticator) formLogin(ctx context.Context, s limpet.Env, fresh bool)
 
 // primed is what primeCSRF found.
 type primed struct {
+	name      string // the CSRF cookie's name
 	value     string // the CSRF cookie's value; "" when the server set none
 	masked    bool   // send value masked
 	witnessed bool   // the server accepted value in the form masked says (not a guess)
@@ -358,47 +378,49 @@ func (a *Authenticator) primeCSRF(ctx context.Context, s limpet.Env, base, targe
 	if skip {
 		return primed{}, nil
 	}
-	v, err := a.unsafeWithoutToken(ctx, s, target)
+	name, v, err := a.unsafeWithoutToken(ctx, s, target)
 	if err != nil || v == "" {
 		return primed{}, err
 	}
 	if learned {
-		return primed{value: v, masked: masked, witnessed: true}, nil
+		return primed{name: name, value: v, masked: masked, witnessed: true}, nil
 	}
 	u, err := resolveRef(base, a.o.LogoutURL)
 	if err != nil {
 		return primed{}, err
 	}
 	resp, err := s.Send(ctx, &limpet.Request{Method: http.MethodPost, URL: u.String(),
-		Header: http.Header{"Accept": {acceptProbe}, a.o.CSRF.CookieHeader: {v}}, MaxRedirects: limpet.NoRedirects})
+		Header: http.Header{"Accept": {acceptProbe}, a.cookieHeader(name): {v}}, MaxRedirects: limpet.NoRedirects})
 	if err != nil {
 		return primed{}, fmt.Errorf("spring: POST %s (which CSRF token form the server takes): %w", u.Path, err)
 	}
 	resp.Close()
-	if !clearsCookie(resp.Header, a.o.CSRF.Cookie) {
-		return primed{value: v, masked: true}, nil
+	if !clearsCookie(resp.Header, name) {
+		return primed{name: name, value: v, masked: true}, nil
 	}
 	a.dropSessionCookie(s, base)
-	if v, err = a.unsafeWithoutToken(ctx, s, target); err != nil || v == "" {
+	if name, v, err = a.unsafeWithoutToken(ctx, s, target); err != nil || v == "" {
 		return primed{}, err
 	}
-	return primed{value: v, witnessed: true}, nil
+	return primed{name: name, value: v, witnessed: true}, nil
 }
 
 // unsafeWithoutToken sends a PUT without a body or a token to u, and
-// returns the value of the CSRF cookie the jar then holds for u, if any.
+// returns the name and value of the CSRF cookie the jar then holds for u,
+// if any.
 // It says it is a script's request, with JSON accepted: Spring's request
 // cache saves neither (with CSRF off, it saves any refused request), so a
 // refusal does not become where the login sends the client afterwards.
-func (a *Authenticator) unsafeWithoutToken(ctx context.Context, s limpet.Env, u *url.URL) (string, error) {
+func (a *Authenticator) unsafeWithoutToken(ctx context.Context, s limpet.Env, u *url.URL) (string, string, error) {
 	resp, err := s.Send(ctx, &limpet.Request{Method: http.MethodPut, URL: u.String(),
 		Header:       http.Header{"Accept": {acceptJSON}, "X-Requested-With": {"XMLHttpRequest"}},
 		MaxRedirects: limpet.NoRedirects})
 	if err != nil {
-		return "", fmt.Errorf("spring: PUT %s (for a CSRF cookie): %w", u.Path, err)
+		return "", "", fmt.Errorf("spring: PUT %s (for a CSRF cookie): %w", u.Path, err)
 	}
 	resp.Close()
-	return cookieValue(s.Jar(), u, a.o.CSRF.Cookie), nil
+	name, v := a.csrfCookie(s.Jar(), u)
+	return name, v, nil
 }
 
 // clearsCookie reports whether h deletes the cookie name (an empty value
@@ -605,7 +627,7 @@ func (a *Authenticator) probe(ctx context.Context, s limpet.Env, base *url.URL) 
 	}
 	pr := probeResult{path: u.Path}
 	resp, err := s.Send(ctx, &limpet.Request{Method: http.MethodGet, URL: u.String(),
-		Header: a.withCredentials(http.Header{"Accept": {acceptProbe}})})
+		Header: a.withCredentials(http.Header{"Accept": {acceptProbe}}), MaxRedirects: limpet.DefaultMaxRedirects})
 	if err != nil {
 		return pr, fmt.Errorf("spring: probe GET %s: %w", u.Path, err)
 	}
@@ -647,8 +669,8 @@ func (a *Authenticator) harvest(s limpet.Env, pr probeResult, epoch uint64) {
 	if a.o.CSRF.Disabled {
 		return
 	}
-	if v := cookieValue(s.Jar(), pr.url, a.o.CSRF.Cookie); v != "" {
-		a.setToken(a.cookieToken(v), epoch)
+	if name, v := a.csrfCookie(s.Jar(), pr.url); v != "" {
+		a.setToken(a.cookieToken(name, v), epoch)
 		return
 	}
 	if pr.html {

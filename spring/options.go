@@ -100,6 +100,13 @@ type Options struct {
 	// login was refused by a concurrent-session limit; nil means
 	// DefaultRefusedMarkers.
 	RefusedMarkers []string
+	// ForbiddenEntryPoint says that the application answers a request
+	// without a session with 403, not with a 401 or a redirect to the login
+	// page (Http403ForbiddenEntryPoint): a 403 may then mean that the
+	// session is gone, or be an authorization refusal. Check takes a 403 for
+	// a possibly expired session, and Recover asks the probe which before
+	// logging in again; a 403 with the session alive is returned as it is.
+	ForbiddenEntryPoint bool
 	// SessionCookie names the session cookie that Logout removes when the
 	// Session uses a cookie jar other than limpet's (limpet's jar loses
 	// every session cookie of the server); "" means DefaultSessionCookie.

@@ -82,8 +82,8 @@ func (a *Authenticator) SaveState(snap *store.Snapshot) {
 	updated := a.updated
 	a.mu.Unlock()
 	if sess != nil && base != nil {
-		if v := cookieValue(sess.Jar(), base, a.o.CSRF.Cookie); v != "" {
-			t = a.cookieToken(v) // the jar's cookie is the token
+		if name, v := a.csrfCookie(sess.Jar(), base); v != "" {
+			t = a.cookieToken(name, v) // the jar's cookie is the token
 		} else if t.fromCookie() {
 			t = token{} // the cookie is gone
 		}
@@ -241,10 +241,10 @@ func (a *Authenticator) restoredToken(c *savedCSRF, cookies []store.Cookie) toke
 		t.param = a.o.CSRF.Param
 	}
 	if t.fromCookie() {
-		if !validHeaderName(t.header) {
-			t.header = a.o.CSRF.CookieHeader
-		}
 		name := strings.TrimPrefix(t.source, "cookie:")
+		if !validHeaderName(t.header) {
+			t.header = a.cookieHeader(name)
+		}
 		var best *store.Cookie
 		for i := range cookies {
 			ck := &cookies[i]

@@ -504,11 +504,18 @@ func (a *Authenticator) learnChain(p *page) {
 		if err != nil || origin(loc) != origin(a.start) {
 			continue
 		}
-		if k := pageKey(loc); k != pageKey(a.start) && k != pageKey(p.url) {
+		if k := pageKey(loc); k != pageKey(a.start) && k != pageKey(p.url) && !slashOf(loc, a.start) {
 			add(&a.st.LoginPages, k)
 		}
 	}
 	a.st.Updated = time.Now()
+}
+
+// slashOf reports whether loc is u with a slash added to its path, where
+// servers send a request for a directory or an application's context root
+// (/app to /app/): the start page itself, not a login page.
+func slashOf(loc, u *url.URL) bool {
+	return origin(loc) == origin(u) && loc.EscapedPath() == u.EscapedPath()+"/"
 }
 
 // isLoginPage reports whether u is one of the learned login pages, or at

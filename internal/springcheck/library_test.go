@@ -19,6 +19,10 @@ import (
 // newLibrarySession is the library column's whole knowledge of a server: its base URL, the login URL when the base
 // URL does not lead to a login page (else ""), a user and a password, given to the one login entry of issue 11,
 // login.Auto. Everything else in o (the store, hooks) is the harness's.
+//
+// An application under a context path (http://host/app) gets the base URL with a final slash, and the column's
+// requests use paths relative to it ("api/me"): a Session resolves request URLs against its BaseURL as links are
+// (RFC 3986), so "/api/me" would leave the application.
 func newLibrarySession(baseURL, loginURL, user, password string, o limpet.Options) (*limpet.Session, error) {
 	o.BaseURL = baseURL
 	o.Authenticator = login.Auto(limpet.StaticCredentials(user, password), login.Options{LoginURL: loginURL})

@@ -226,9 +226,9 @@ func (r *cellRun) entryRedirects() bool {
 func (r *cellRun) newClient(name, pass string) (client, error) {
 	path := filepath.Join(r.dir, name+".json")
 	if r.column == springcheck.Library {
-		return newLibClient(r.cell.URL, r.loginURL(), user, pass, path)
+		return newLibClient(r.cell.AppURL(), r.loginURL(), user, pass, path)
 	}
-	return newCLIClient(r.cell.URL, r.loginURL(), user, pass, path, r.dir), nil
+	return newCLIClient(r.cell.AppURL(), r.loginURL(), user, pass, path, r.dir), nil
 }
 
 func (r *cellRun) run(t *testing.T) {
@@ -317,7 +317,8 @@ func (p problems) err() error {
 	return errors.New(strings.Join(p, "; "))
 }
 
-// wantOneLogin adds a problem unless exactly one login happened and no authentication failed.
+// wantOneLogin adds a problem unless exactly one login happened and no authentication failed, or, where the
+// server's remember-me cookie brought the session back by itself, unless the client did not log in besides.
 func (r *cellRun) wantOneLogin(p *problems, before, after springserver.CellCounters) {
 	if r.basic() {
 		if n := after.AuthFailure - before.AuthFailure; n != 0 {
@@ -328,6 +329,15 @@ func (r *cellRun) wantOneLogin(p *problems, before, after springserver.CellCount
 	failures := after.AuthFailure - before.AuthFailure
 	if r.cell.JWT() {
 		failures = 0 // the refusal of the revoked or expired token counts as a failed authentication
+	}
+	if remembered := after.RememberMe - before.RememberMe; remembered > 0 {
+		// The server's remember-me brought the session back by itself, for each request it saw without one
+		// (requests in flight at the expiry included): the client must not log in besides.
+		if n := r.logins(before, after) - remembered; n != 0 || failures != 0 {
+			p.add("%d logins besides %d remember-me authentications (want none), %d failed authentications, %d login POSTs",
+				n, remembered, failures, after.LoginPosts-before.LoginPosts)
+		}
+		return
 	}
 	if n := r.logins(before, after); n != 1 || failures != 0 {
 		p.add("%d logins (want 1), %d failed authentications, %d login POSTs", n, failures,

@@ -71,6 +71,25 @@ const (
 	SessionNone       = "none"        // no login session (HTTP Basic, bearer tokens)
 )
 
+// Values of Cell.Variant: how a variant cell differs from the matrix cell its dimension values describe (see
+// interop/spring/README.md, "Variant cells"). The matrix cells have "".
+const (
+	VariantCSRFCookieNames    = "csrf-cookie-names"    // cookie repository: CSRF-TOKEN, X-CSRF-TOKEN, csrf_token
+	VariantCSRFSessionNames   = "csrf-session-names"   // session repository: header X-XSRF-TOKEN, parameter csrf_token
+	VariantCSRFEndpoint       = "csrf-endpoint"        // the token from GET /csrf as JSON; the login needs it
+	VariantCSRFResponseHeader = "csrf-response-header" // the token in an X-CSRF-TOKEN response header; the login needs it
+	VariantContextPath        = "context-path"         // under the servlet context path /app (cookie paths /app)
+	VariantSessionCookie      = "session-cookie"       // the session cookie renamed APPSESSIONID
+	VariantAuthPaths          = "auth-paths"           // page /auth/signin (email, password), /auth/perform_login
+	VariantSuccess204         = "success-204"          // a login answered 204 No Content
+	VariantFail403            = "fail-403"             // a failed login answered 403 {"message":"Bad credentials"}
+	VariantEntry403           = "entry-403"            // Http403ForbiddenEntryPoint
+	VariantFormAndBasic       = "form-and-basic"       // formLogin and httpBasic: the entry point depends on Accept
+	VariantCSRFIgnoreAPI      = "csrf-ignore-api"      // csrf.ignoringRequestMatchers("/api/**")
+	VariantFixationNone       = "fixation-none"        // sessionFixation().none()
+	VariantRememberAlways     = "remember-always"      // rememberMe alwaysRemember(true)
+)
+
 // Cell is one security set-up of the configuration matrix, as the fixture describes it in its ready file; the Java
 // matrix (interop/spring/common/.../Matrix.java) is the single source of truth. String fields that do not apply
 // to the cell are empty.
@@ -103,7 +122,18 @@ type Cell struct {
 	CSRFParameter       string `json:"csrfParameter"`       // "_csrf" when CSRF protection is on
 	TokenInPages        bool   `json:"tokenInPages"`        // whether the application's pages render the token
 	TokenLifetime       int    `json:"tokenLifetime"`       // seconds a bearer token lives (JWT cells)
+
+	// Variant is "" for a matrix cell; for a variant cell (served after the matrix cells, its name ending in
+	// ",variant=ID") it says how the cell differs from the matrix cell of its dimension values (Variant...
+	// constants). The fields above describe the variant cell itself.
+	Variant       string `json:"variant"`
+	ContextPath   string `json:"contextPath"`   // the application's context path ("" or e.g. "/app"); paths above are relative to it
+	SessionCookie string `json:"sessionCookie"` // the server session's cookie (JSESSIONID unless renamed)
+	EntryStatus   int    `json:"entryStatus"`   // the status of a status entry point: 401, or 403 (Http403ForbiddenEntryPoint)
 }
+
+// AppURL is the application's base URL: URL and the context path. The test-only endpoints are at URL.
+func (c Cell) AppURL() string { return c.URL + c.ContextPath }
 
 // HasLoginPage reports whether the cell has a login page a client can discover; a client of a cell without one
 // must be told LoginURL.
@@ -121,6 +151,7 @@ type CellCounters struct {
 	LoginPosts   int64 `json:"loginPosts"`   // POSTs that reached LoginURL, whatever their outcome
 	AuthSuccess  int64 `json:"authSuccess"`  // successful authentications (logins, Basic requests, remember-me, ...)
 	AuthFailure  int64 `json:"authFailure"`  // failed authentications (wrong password)
+	RememberMe   int64 `json:"rememberMe"`   // successful authentications by a remember-me cookie (in AuthSuccess too)
 	TokensIssued int64 `json:"tokensIssued"` // bearer tokens issued by the token endpoint
 	Sessions     int64 `json:"sessions"`     // live server sessions created on the cell's port
 }

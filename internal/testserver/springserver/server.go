@@ -1,8 +1,7 @@
 package springserver
 
 import (
-	"bufio"
-	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/limpet-http/limpet/internal/testserver/proc"
 )
 
 // Versions of the fixture, one jar each.
@@ -320,19 +321,11 @@ func fixtureDir() (string, error) {
 	if dir := os.Getenv("LIMPET_SPRING_DIR"); dir != "" {
 		return dir, nil
 	}
-	wd, err := os.Getwd()
+	dir, err := proc.ModuleDir("interop/spring", "build.sh")
 	if err != nil {
-		return "", fmt.Errorf("springserver: %w", err)
+		return "", fmt.Errorf("%w: %w (set LIMPET_SPRING_DIR)", ErrNotBuilt, err)
 	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		candidate := filepath.Join(dir, "interop", "spring")
-		if _, err := os.Stat(filepath.Join(candidate, "build.sh")); err == nil {
-			return candidate, nil
-		}
-		if filepath.Dir(dir) == dir {
-			return "", fmt.Errorf("%w: no interop/spring above %s (set LIMPET_SPRING_DIR)", ErrNotBuilt, wd)
-		}
-	}
+	return dir, nil
 }
 
 func fileExists(path string) bool {
@@ -368,17 +361,24 @@ func startTimeout() time.Duration {
 	return 3 * time.Minute
 }
 
+// stopTimeout bounds the wait for a JVM to exit after SIGTERM before it is killed.
+const stopTimeout = 10 * time.Second
+
+// maxEarlierLog bounds the output kept from the runs of a JVM before its last restart.
+const maxEarlierLog = 64 << 10
+
 // process is one fixture JVM. Its methods are safe for concurrent use.
 type process struct {
 	version, jvm, jar, java string
-	dir                     string // private temporary directory: ready file, log, JVM temp files
+	dir                     string // private temporary directory: ready file, JVM temp files
 
-	mu      sync.Mutex // guards cmd, exited, info, startup and stopped; held across start and stop
-	cmd     *exec.Cmd
-	exited  chan struct{} // closed when cmd has exited
+	mu      sync.Mutex // guards info and startup, and the writes of run and earlier; held across start and stop
 	info    Info
 	startup time.Duration // how long the last start took until the ready file appeared
-	stopped bool
+
+	outMu   sync.Mutex    // guards run and earlier, which are written under mu too, for logTail during a start
+	run     *proc.Process // the running (or last) JVM; nil before the first start
+	earlier string        // the end of the output of the runs before run, for logTail
 }
 
 // launch starts a JVM on free ports.
@@ -408,20 +408,8 @@ func (p *process) currentInfo() Info {
 	return p.info
 }
 
-// startLocked starts the JVM and waits for its ready file; pinned, when not nil, gives the ports to bind.
-func (p *process) startLocked(pinned *Info) error {
-	ready := filepath.Join(p.dir, "ready.json")
-	_ = os.Remove(ready)
-	tmp := filepath.Join(p.dir, "tmp")
-	if err := os.MkdirAll(tmp, 0o700); err != nil {
-		return fmt.Errorf("springserver: %w", err)
-	}
-	logFile, err := os.OpenFile(filepath.Join(p.dir, "log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return fmt.Errorf("springserver: %w", err)
-	}
-	defer logFile.Close() // the child has its own descriptor
-
+// args returns the JVM's command line; pinned, when not nil, gives the ports to bind.
+func (p *process) args(ready, tmp string, pinned *Info) []string {
 	args := slices.Clone(defaultJavaOptions)
 	if archive := filepath.Join(filepath.Dir(p.jar), "app.jsa"); fileExists(archive) {
 		args = append(args, "-XX:SharedArchiveFile="+archive)
@@ -438,75 +426,74 @@ func (p *process) startLocked(pinned *Info) error {
 		sort.Strings(names)
 		args = append(args, "--limpet.ports="+strings.Join(names, ";")) // matrix cell names contain commas
 	}
-	began := time.Now()
-	cmd := exec.Command(p.java, args...)
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	cmd.Dir = p.dir
-	setDeathSignal(cmd)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("springserver: start java: %w", err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(exited)
-	}()
-	p.cmd, p.exited, p.stopped = cmd, exited, false
-
-	deadline := time.NewTimer(startTimeout())
-	defer deadline.Stop()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-exited:
-			return fmt.Errorf("springserver: the %s %s JVM exited before it was ready: %s", p.version, p.jvm,
-				cmd.ProcessState)
-		case <-deadline.C:
-			p.killLocked()
-			return fmt.Errorf("springserver: the %s %s JVM was not ready after %v", p.version, p.jvm, startTimeout())
-		case <-tick.C:
-		}
-		data, err := os.ReadFile(ready)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			p.killLocked()
-			return fmt.Errorf("springserver: %w", err)
-		}
-		var info Info
-		if err := json.Unmarshal(data, &info); err != nil {
-			p.killLocked()
-			return fmt.Errorf("springserver: ready file %s: %w", ready, err)
-		}
-		p.info = info
-		p.startup = time.Since(began)
-		return nil
-	}
+	return args
 }
 
-// killLocked stops the JVM: SIGTERM, then SIGKILL if it has not exited within ten seconds.
-func (p *process) killLocked() {
-	if p.cmd == nil || p.stopped {
-		return
+// startLocked starts the JVM and waits for its ready file; pinned, when not nil, gives the ports to bind.
+func (p *process) startLocked(pinned *Info) error {
+	ready := filepath.Join(p.dir, "ready.json")
+	_ = os.Remove(ready)
+	tmp := filepath.Join(p.dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return fmt.Errorf("springserver: %w", err)
 	}
-	p.stopped = true
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-		return
-	case <-time.After(10 * time.Second):
+	began := time.Now()
+	cmd := exec.Command(p.java, p.args(ready, tmp, pinned)...)
+	cmd.Dir = p.dir
+	run, err := proc.Start(cmd, proc.Options{DeathSignal: syscall.SIGKILL})
+	if err != nil {
+		return fmt.Errorf("springserver: start java: %w", err)
 	}
-	_ = p.cmd.Process.Kill()
-	<-p.exited
+	p.outMu.Lock()
+	if p.run != nil {
+		p.earlier = lastBytes(p.earlier+p.run.Output(), maxEarlierLog)
+	}
+	p.run = run
+	p.outMu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout())
+	defer cancel()
+	var data []byte
+	var readErr error
+	err = run.WaitReady(ctx, 50*time.Millisecond, func(context.Context) error {
+		data, readErr = os.ReadFile(ready)
+		if errors.Is(readErr, os.ErrNotExist) {
+			return readErr
+		}
+		return nil // read, or failed for good
+	})
+	switch {
+	case errors.Is(err, proc.ErrExited):
+		return fmt.Errorf("springserver: the %s %s JVM exited before it was ready: %w", p.version, p.jvm, err)
+	case err != nil:
+		p.stopLocked()
+		return fmt.Errorf("springserver: the %s %s JVM was not ready after %v: %w", p.version, p.jvm, startTimeout(), err)
+	case readErr != nil:
+		p.stopLocked()
+		return fmt.Errorf("springserver: %w", readErr)
+	}
+	var info Info
+	if err := json.Unmarshal(data, &info); err != nil {
+		p.stopLocked()
+		return fmt.Errorf("springserver: ready file %s: %w", ready, err)
+	}
+	p.info = info
+	p.startup = time.Since(began)
+	return nil
+}
+
+// stopLocked stops the JVM: SIGTERM, then SIGKILL if it has not exited within stopTimeout. Stopping a JVM that
+// has exited does nothing.
+func (p *process) stopLocked() {
+	if p.run != nil {
+		_, _ = p.run.Stop(syscall.SIGTERM, stopTimeout)
+	}
 }
 
 func (p *process) stop() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.killLocked()
+	p.stopLocked()
 	_ = os.RemoveAll(p.dir)
 }
 
@@ -514,7 +501,7 @@ func (p *process) restart() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pinned := p.info
-	p.killLocked()
+	p.stopLocked()
 	if err := p.startLocked(&pinned); err != nil {
 		return err
 	}
@@ -524,22 +511,30 @@ func (p *process) restart() error {
 	return nil
 }
 
-// logTail returns the last n lines of the JVM's log.
+// logTail returns the last n lines of the JVM's output, across restarts.
 func (p *process) logTail(n int) string {
-	data, err := os.ReadFile(filepath.Join(p.dir, "log"))
-	if err != nil {
-		return fmt.Sprintf("(no log: %v)", err)
+	p.outMu.Lock()
+	out := p.earlier
+	if p.run != nil {
+		out += p.run.Output()
 	}
-	var lines []string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
+	p.outMu.Unlock()
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}
-	return strings.Join(lines, "\n")
+	if s := strings.Join(lines, "\n"); s != "" {
+		return s
+	}
+	return "(no output)"
+}
+
+// lastBytes returns the last n bytes of s.
+func lastBytes(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }
 
 // JavaOptions returns the JVM options every fixture JVM starts with (before LIMPET_SPRING_JAVA_OPTS and the
