@@ -15,6 +15,7 @@ import (
 
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/internal/htmlform"
+	"github.com/limpet-http/limpet/internal/legacystate"
 	"github.com/limpet-http/limpet/spring"
 	"github.com/limpet-http/limpet/store"
 )
@@ -61,6 +62,7 @@ type auto struct {
 	updated time.Time      // when recipe last changed
 	loaded  store.Snapshot // the last snapshot loaded, for a piece built later
 	hasSnap bool
+	legacy  bool // the recipe came from an earlier release's "login" member: the next save removes it
 	env     limpet.Env
 }
 
@@ -198,9 +200,29 @@ func (a *auto) SaveState(s *store.Snapshot) {
 	if ss, isSaver := inner.(limpet.StateSaver); isSaver && ok {
 		ss.SaveState(s)
 	}
-	if ok {
-		_ = s.SetState(StateOwner, stateVersion, updated, savedState{Recipe: r})
+	if ok && SaveRecipe(s, r, updated) == nil && a.legacy {
+		legacystate.Remove(s, legacystate.MemberLogin)
 	}
+}
+
+// SaveRecipe saves r in s as Auto does once a login succeeded: under
+// StateOwner, changed at updated. A program (or the command-line tool)
+// that logged in another way saves its recipe so, and Auto goes on from
+// it without finding out.
+func SaveRecipe(s *store.Snapshot, r Recipe, updated time.Time) error {
+	return s.SetState(StateOwner, stateVersion, updated, savedState{Recipe: r.clone()})
+}
+
+// SavedRecipe returns the recipe s keeps under StateOwner (Auto's, or one
+// saved with SaveRecipe). ok is false when there is none, or only one of a
+// version newer than this one knows.
+func SavedRecipe(s store.Snapshot) (r Recipe, updated time.Time, ok bool) {
+	st, found := s.LookupState(StateOwner)
+	var saved savedState
+	if !found || st.Version != stateVersion || json.Unmarshal(st.Data, &saved) != nil || saved.Recipe.Kind == "" {
+		return Recipe{}, time.Time{}, false
+	}
+	return saved.Recipe, st.Updated, true
 }
 
 // LoadState implements limpet.StateSaver: it takes a recipe newer than
@@ -211,19 +233,25 @@ func (a *auto) LoadState(s store.Snapshot) {
 	if found && st.Version == stateVersion && json.Unmarshal(st.Data, &saved) != nil {
 		found = false
 	}
-	if !found {
-		// A session saved by the spring package or the command-line
-		// tool before Auto's state existed: its recipe, converted.
-		if r, err := recipeOf(s); err == nil && s.Login != nil {
-			upd := s.Login.Updated
+	legacy := false
+	if _, entry := s.State[StateOwner]; !entry {
+		// A session saved by an earlier release, by the spring package or
+		// the command-line tool: its recipe, converted. The next save
+		// removes the old member, unless it is the command-line tool's
+		// (which says where the password comes from), for the tool to
+		// convert.
+		if r, l, err := recipeOf(s); err == nil {
+			upd := l.Updated.Time
 			if upd.IsZero() {
 				upd = time.Unix(1, 0).UTC()
 			}
 			st, found, saved = store.State{Version: stateVersion, Updated: upd}, true, savedState{Recipe: r}
+			legacy = l.PasswordFrom == ""
 		}
 	}
 	a.mu.Lock()
 	a.loaded, a.hasSnap = s, true
+	a.legacy = a.legacy || legacy
 	if found && st.Version == stateVersion && st.Updated.After(a.updated) && saved.Recipe.Kind != "" &&
 		(a.inner == nil || saved.Recipe.Kind != a.recipe.Kind || saved.Recipe.LoginURL != a.recipe.LoginURL) {
 		if in, err := FromRecipe(saved.Recipe, a.creds, a.o); err == nil {

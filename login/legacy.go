@@ -6,24 +6,27 @@ import (
 	"net/url"
 
 	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/internal/legacystate"
 	"github.com/limpet-http/limpet/spring"
 	"github.com/limpet-http/limpet/store"
 )
 
-// Flows of the login recipes older sessions keep in store.Snapshot.Login,
-// as the spring package and the command-line tool wrote them.
+// Flows of the login recipes in the command-line tool's vocabulary, as
+// sessions of earlier releases kept them in their "login" member (the
+// spring package's and the command-line tool's).
 const (
 	flowCLIForm  = "form"
 	flowCLIBasic = "basic"
 	flowCLIJWT   = "jwt"
 )
 
-// FromLogin converts a recipe kept in store.Snapshot.Login (by the spring
-// package, "spring-form" and "spring-basic", or by the command-line tool,
-// "form", "basic", "jwt", "processing-url", "json-body", "web") to a Recipe. It
-// reports false for flows of other kinds (Tomcat, OAuth 2 client
+// FromLogin converts a recipe in the command-line tool's vocabulary (as
+// sessions of earlier releases kept it in their "login" member: the spring
+// package's "spring-form" and "spring-basic", the command-line tool's
+// "form", "basic", "jwt", "processing-url", "json-body", "web") to a Recipe.
+// It reports false for flows of other kinds (Tomcat, OAuth 2 client
 // credentials), which their own packages rebuild.
-func FromLogin(l store.Login) (Recipe, bool) {
+func FromLogin(l legacystate.Login) (Recipe, bool) {
 	p := l.Params
 	r := Recipe{User: l.User, Params: map[string]string{}}
 	copyParam := func(to, from string) {
@@ -81,10 +84,10 @@ func FromLogin(l store.Login) (Recipe, bool) {
 	return r, true
 }
 
-// ToLogin converts r to the command-line tool's store.Login vocabulary
-// (the inverse of FromLogin for its flows).
-func ToLogin(r Recipe) store.Login {
-	l := store.Login{User: r.User, Params: map[string]string{}}
+// ToLogin converts r to the command-line tool's vocabulary (the inverse of
+// FromLogin for its flows).
+func ToLogin(r Recipe) legacystate.Login {
+	l := legacystate.Login{User: r.User, Params: map[string]string{}}
 	for k, v := range r.Params {
 		l.Params[k] = v
 	}
@@ -138,13 +141,13 @@ func TokenRecipe(u *url.URL) Recipe { return tokenRecipe(u) }
 // errNoRecipe is returned by recipeOf for a snapshot with no login.
 var errNoRecipe = errors.New("login: no recipe")
 
-// recipeOf returns the recipe a snapshot keeps: Auto's state, or a recipe
-// in the older store.Snapshot.Login field, converted.
-func recipeOf(s store.Snapshot) (Recipe, error) {
-	if l := s.Login; l != nil {
-		if r, ok := FromLogin(*l); ok {
-			return r, nil
+// recipeOf returns the recipe an earlier release's session keeps in its
+// "login" member, converted, with the member.
+func recipeOf(s store.Snapshot) (Recipe, legacystate.Login, error) {
+	if l, ok := legacystate.LoginOf(s); ok {
+		if r, ok := FromLogin(l); ok {
+			return r, l, nil
 		}
 	}
-	return Recipe{}, errNoRecipe
+	return Recipe{}, legacystate.Login{}, errNoRecipe
 }

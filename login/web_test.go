@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/internal/legacystate"
 	"github.com/limpet-http/limpet/login"
-	"github.com/limpet-http/limpet/store"
 	"github.com/limpet-http/limpet/webform"
 )
 
@@ -118,7 +118,7 @@ func TestAutoWebRefusesOtherOrigin(t *testing.T) {
 // command line (the identity provider's form action in login_url) keeps
 // its provider as the one other origin the password may go to.
 func TestFromLoginOldWebSession(t *testing.T) {
-	r, ok := login.FromLogin(store.Login{Flow: "web", URL: "http://127.0.0.1:8080/", User: "alice",
+	r, ok := login.FromLogin(legacystate.Login{Flow: "web", URL: "http://127.0.0.1:8080/", User: "alice",
 		Params: map[string]string{"login_url": "http://127.0.0.2:8180/realms/r/login-actions/authenticate"}})
 	if !ok || r.Kind != login.KindWeb || r.LoginURL != "http://127.0.0.1:8080/" ||
 		r.Params[login.ParamSSOOrigin] != "http://127.0.0.2:8180" {

@@ -71,6 +71,7 @@ type Authenticator struct {
 	updated         time.Time // when the CSRF state last changed
 	loggedIn        bool      // a login as user succeeded, here or in a restored session
 	loginUpdated    time.Time // when the login recipe last changed
+	legacy          []string  // members of an earlier release's file this state came from: the next save removes them
 	loginURL        string    // the processing URL used last
 	userParam       string    // the fields used last
 	passParam       string

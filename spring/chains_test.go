@@ -93,8 +93,8 @@ func testCustomPage(t *testing.T, f *fixture) {
 	}
 	var snap store.Snapshot
 	a.SaveState(&snap)
-	if l := snap.Login; l == nil || l.URL != f.URL+"/auth" || l.Params["username-param"] != "email" || l.Params["password-param"] != "pw" {
-		t.Fatalf("saved recipe %+v", snap.Login)
+	if l := springState(t, snap).Login; l == nil || l.URL != f.URL+"/auth" || l.Params["username-param"] != "email" || l.Params["password-param"] != "pw" {
+		t.Fatalf("saved recipe %+v", l)
 	}
 
 	bad := f.newSession(spring.FormLogin("user", "wrong", spring.Options{LoginPage: "/signin"}), limpet.Options{})
@@ -146,8 +146,9 @@ func testS9(t *testing.T, f *fixture) {
 	}
 	var snap store.Snapshot
 	a.SaveState(&snap)
-	if snap.Login.Params["csrf-cookie"] != "masked" || snap.CSRF.Source != "cookie:XSRF-TOKEN" {
-		t.Fatalf("saved CSRF %+v, recipe %+v: want the cookie, masked", snap.CSRF, snap.Login.Params)
+	if saved := springState(t, snap); saved.Login == nil || saved.CSRF == nil || saved.Login.Params["csrf-cookie"] != "masked" ||
+		saved.CSRF.Source != "cookie:XSRF-TOKEN" {
+		t.Fatalf("saved CSRF %+v, recipe %+v: want the cookie, masked", saved.CSRF, saved.Login)
 	}
 }
 

@@ -16,7 +16,6 @@ import (
 	"github.com/limpet-http/limpet/internal/testserver/springserver"
 	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/spring"
-	"github.com/limpet-http/limpet/store"
 )
 
 var (
@@ -358,8 +357,8 @@ func testS8(t *testing.T, f *fixture) {
 	_, page := get(t, s, "/login", htmlAccept)
 	old := hiddenCSRF(t, page)
 	mustLogin(t, s)
-	a.LoadState(store.Snapshot{CSRF: &store.CSRF{Token: old, HeaderName: "X-CSRF-TOKEN", ParamName: "_csrf",
-		Source: "form:_csrf", Updated: time.Now().Add(time.Minute)}})
+	a.LoadState(withSpringState(t, savedSpring{CSRF: &savedCSRF{Token: old, Header: "X-CSRF-TOKEN", Param: "_csrf",
+		Source: "form:_csrf", Updated: time.Now().Add(time.Minute)}}))
 	resp, body := send(t, s, &limpet.Request{Method: http.MethodPost, URL: "/api/echo?key=" + key})
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"count":1`) {
 		t.Fatalf("want 200 count 1, got %d %q", resp.StatusCode, body)

@@ -14,14 +14,15 @@ import (
 func TestSaveStateKeepsTheProcessingURL(t *testing.T) {
 	a := spring.FormLogin("user", "password", spring.Options{LoginPage: "http://127.0.0.1:8080/signin",
 		LoginURL: "http://127.0.0.1:8080/auth"})
-	a.LoadState(store.Snapshot{Login: &store.Login{URL: "http://127.0.0.1:8080/auth", Flow: spring.FlowForm, User: "user",
-		Params: map[string]string{"login-page": "http://127.0.0.1:8080/signin"}, Updated: time.Now()}})
+	a.LoadState(withSpringState(t, savedSpring{Login: &savedLogin{URL: "http://127.0.0.1:8080/auth", Flow: spring.FlowForm, User: "user",
+		Params: map[string]string{"login-page": "http://127.0.0.1:8080/signin"}, Updated: time.Now()}}))
 	var snap store.Snapshot
 	a.SaveState(&snap)
-	if snap.Login == nil {
+	l := springState(t, snap).Login
+	if l == nil {
 		t.Fatal("no login recipe saved")
 	}
-	if snap.Login.URL != "http://127.0.0.1:8080/auth" {
-		t.Fatalf("saved login URL %q, want the processing URL http://127.0.0.1:8080/auth", snap.Login.URL)
+	if l.URL != "http://127.0.0.1:8080/auth" {
+		t.Fatalf("saved login URL %q, want the processing URL http://127.0.0.1:8080/auth", l.URL)
 	}
 }

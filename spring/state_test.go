@@ -33,9 +33,10 @@ func testX2(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if snap.CSRF == nil || snap.CSRF.Token == "" || snap.Login == nil || snap.Login.Flow != spring.FlowForm ||
-		snap.Login.User != "user" || snap.Login.Password != "" {
-		t.Fatalf("saved state: CSRF %+v Login %+v; want the token and the recipe without the password", snap.CSRF, snap.Login)
+	if saved := springState(t, snap); saved.CSRF == nil || saved.CSRF.Token == "" || saved.Login == nil || saved.Login.Flow != spring.FlowForm ||
+		saved.Login.User != "user" || saved.Login.Password != "" || len(snap.Extra) != 0 {
+		t.Fatalf("saved state: CSRF %+v Login %+v, other members %v; want the token and the recipe without the password",
+			saved.CSRF, saved.Login, snap.Extra)
 	}
 
 	before := f.logins("user")
@@ -153,7 +154,7 @@ func testCSRFEndpoint(t *testing.T, f *fixture) {
 	}
 	var snap store.Snapshot
 	a.SaveState(&snap)
-	if snap.CSRF == nil || snap.CSRF.Source != "endpoint:/csrf" || snap.CSRF.HeaderName != "X-CSRF-TOKEN" {
-		t.Fatalf("CSRF state %+v, want the token from the endpoint", snap.CSRF)
+	if c := springState(t, snap).CSRF; c == nil || c.Source != "endpoint:/csrf" || c.Header != "X-CSRF-TOKEN" {
+		t.Fatalf("CSRF state %+v, want the token from the endpoint", c)
 	}
 }

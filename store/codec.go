@@ -58,31 +58,9 @@ func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 	w.out = strconv.AppendInt(w.out, FormatVersion, 10)
 	w.out = append(w.out, ",\n  \"meta\": "...)
 	w.value("meta", -1, metaToJSON(&s.Meta), s.Meta.Extra)
-	if s.Auth != nil {
-		w.out = append(w.out, ",\n  \"auth\": "...)
-		w.value("auth", -1, authToJSON(s.Auth), s.Auth.Extra)
-	}
-	if s.Login != nil {
-		w.out = append(w.out, ",\n  \"login\": "...)
-		w.value("login", -1, loginToJSON(s.Login), s.Login.Extra)
-	}
 	if s.Headers != nil {
 		w.out = append(w.out, ",\n  \"headers\": "...)
 		w.value("headers", -1, headersToJSON(s.Headers), s.Headers.Extra)
-	}
-	if s.CSRF != nil {
-		w.out = append(w.out, ",\n  \"csrf\": "...)
-		w.value("csrf", -1, csrfToJSON(s.CSRF), s.CSRF.Extra)
-	}
-	if s.Tokens != nil {
-		w.out = append(w.out, ",\n  \"tokens\": ["...)
-		var tj tokenJSON
-		for i := range s.Tokens {
-			w.element(i, "\n    ")
-			tj.set(&s.Tokens[i])
-			w.value("tokens", i, &tj, s.Tokens[i].Extra)
-		}
-		w.out = closeList(w.out, len(s.Tokens), ']')
 	}
 	if len(s.State) > 0 {
 		w.out = append(w.out, ",\n  \"state\": {"...)
@@ -98,7 +76,7 @@ func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 			if st.Removed() {
 				data = nil // null: written as no data
 			}
-			w.object("state."+k, -1, &sj, []rawMember{{"data", data}}, st.Extra)
+			w.object("state."+k, -1, &sj, []rawMember{{"data", data}, {"secret", st.Secret}}, st.Extra)
 		}
 		w.out = closeList(w.out, len(s.State), '}')
 	}
@@ -122,8 +100,8 @@ func AppendMarshal(b []byte, s Snapshot) ([]byte, error) {
 	}
 	top := wireTypeOf(reflect.TypeFor[snapshotJSON]())
 	for _, k := range slices.Sorted(maps.Keys(s.Extra)) {
-		if top.field(k) >= 0 {
-			continue // a known member always comes from its field
+		if top.field(k) >= 0 || s.Extra[k] == nil {
+			continue // a known member always comes from its field; nil: removed
 		}
 		w.out = append(w.out, ",\n  "...)
 		w.key(k)
@@ -270,31 +248,10 @@ func (w *snapshotJSON) snapshot() (Snapshot, error) {
 	if m := w.Meta; m != nil {
 		s.Meta = m.meta()
 	}
-	if w.Auth != nil {
-		s.Auth = w.Auth.auth()
-	}
-	if w.Login != nil {
-		s.Login = w.Login.login()
-	}
 	if w.Headers != nil {
 		var err error
 		if s.Headers, err = w.Headers.headers(); err != nil {
 			return Snapshot{}, err
-		}
-	}
-	if w.CSRF != nil {
-		s.CSRF = w.CSRF.csrf()
-	}
-	if w.Tokens != nil {
-		s.Tokens = make([]Token, len(w.Tokens))
-		seen := make(map[string]int, len(w.Tokens))
-		for i := range w.Tokens {
-			t := w.Tokens[i].token()
-			if j, dup := seen[t.Source]; dup {
-				return Snapshot{}, formatErr(where("tokens", i)+".source", fmt.Errorf("source %q already used by tokens[%d]", t.Source, j))
-			}
-			seen[t.Source] = i
-			s.Tokens[i] = t
 		}
 	}
 	if w.State != nil {

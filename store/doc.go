@@ -29,11 +29,12 @@
 // piece: it saves, merges (per owner, the later Updated wins) and restores
 // the entries. Owners use SetState, LookupState and RemoveState.
 //
-// Auth, Tokens, CSRF and Login are legacy members, the typed state of some
-// pieces from before State; they are saved and merged as before until
-// their owners move them to State entries. Moving is the owner's job: read
-// the legacy member when there is no entry yet, then keep the entry (see
-// the example of Snapshot.SetState). Both kinds coexist in one file.
+// Files of earlier releases kept the state of some pieces in top-level
+// members of their own ("auth", "tokens", "csrf", "login"). This package
+// reads them as unknown members, in Extra, like any other. Converting them
+// is the owner's job: read the old member when there is no entry yet, then
+// keep the entry and remove the member with RemoveExtra, so that the next
+// save writes the entry only (see the example of Snapshot.SetState).
 //
 // # Sharing a session between processes
 //
@@ -60,9 +61,9 @@
 //
 // # Secrets
 //
-// Cookies and tokens are secrets, and so is Auth.Password or Login.Password
-// when a caller sets them. Nothing in this package logs a snapshot. The
-// file store writes files only their owner can read and leaves passwords
-// out unless asked to keep them. State data is saved as its owner gave it,
-// so owners keep passwords out of it.
+// Cookies and tokens are secrets, and so is a password an owner keeps in
+// its State's Secret. Nothing in this package logs a snapshot. The file
+// store writes files only their owner can read and leaves the Secret of
+// every State out unless asked to keep passwords (WithoutPasswords). State
+// Data is saved as its owner gave it, so owners keep passwords out of it.
 package store

@@ -47,8 +47,11 @@ func ExampleMarshal() {
 		Meta: store.Meta{Created: t0, Updated: t0, Limpet: "v0.1.0"},
 		Cookies: []store.Cookie{{Cookie: jar.Cookie{Name: "JSESSIONID", Value: "6F1C", Domain: "localhost",
 			Path: "/app", HostOnly: true, HttpOnly: true, Created: t0, Updated: t0, LastAccess: t0}}},
-		Login: &store.Login{URL: "http://localhost:8080/login", Flow: "form", User: "alice",
-			PasswordFrom: "env:SHOP_PASSWORD", Updated: t0},
+	}
+	// A piece of the session (here a login) saves its state under its owner name.
+	if err := snap.SetState("login", 1, t0, map[string]string{"kind": "form", "user": "alice"}); err != nil {
+		fmt.Println(err)
+		return
 	}
 	data, err := store.Marshal(snap)
 	if err != nil {
@@ -61,7 +64,9 @@ func ExampleMarshal() {
 	//   "format": "limpet-session",
 	//   "version": 1,
 	//   "meta": {"created": "2026-03-01T12:00:00Z", "updated": "2026-03-01T12:00:00Z", "limpet": "v0.1.0"},
-	//   "login": {"url": "http://localhost:8080/login", "flow": "form", "user": "alice", "password_from": "env:SHOP_PASSWORD", "updated": "2026-03-01T12:00:00Z"},
+	//   "state": {
+	//     "login": {"version": 1, "updated": "2026-03-01T12:00:00Z", "data": {"kind":"form","user":"alice"}}
+	//   },
 	//   "cookies": [
 	//     {"name": "JSESSIONID", "value": "6F1C", "domain": "localhost", "path": "/app", "host_only": true, "http_only": true, "created": "2026-03-01T12:00:00Z", "updated": "2026-03-01T12:00:00Z", "last_access": "2026-03-01T12:00:00Z"}
 	//   ]

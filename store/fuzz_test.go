@@ -34,7 +34,12 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"format": "limpet-session", "version": 1, "tombstones": [{"domain": "d", "path": "/", "name": "a", "deleted": "2026-01-01T00:00:00+02:00"}]}`))
 	f.Add([]byte(`{"__meta__": {}}`))
 	f.Add([]byte("{\"format\": \"limpet-session\", \"version\": 1, \"\xff\": null, \"cookies\": [{\"name\": \"a\", \"domain\": \"d\", \"path\": \"/\", \"\xfe\": 1}]}"))
+	f.Add([]byte(`{"format": "limpet-session", "version": 1, "state": {"cli": {"version": 1, "data": {"user": "a"}, "secret": {"password": "p"}}, "x": {"secret": null}}}`))
+	// Files of the earlier release, with their "auth", "login", "csrf" and
+	// "tokens" members (unknown members now).
+	legacy, _ := filepath.Glob("../testdata/legacy/*.json")
 	seeds, _ := filepath.Glob("testdata/*.json")
+	seeds = append(seeds, legacy...)
 	for _, p := range seeds {
 		b, err := os.ReadFile(p)
 		if err != nil {

@@ -11,8 +11,8 @@ import (
 	"github.com/limpet-http/limpet/jar"
 )
 
-// DefaultTombstoneTTL is how long Merge keeps a tombstone (and a token or
-// state removal record) by default. A process that still holds a copy of a deleted
+// DefaultTombstoneTTL is how long Merge keeps a tombstone (and a state
+// removal record) by default. A process that still holds a copy of a deleted
 // cookie after this long, and saves it, brings the cookie back; a longer TTL
 // makes files with much cookie churn grow.
 const DefaultTombstoneTTL = 30 * 24 * time.Hour
@@ -22,7 +22,7 @@ type MergeOptions struct {
 	// Now is the time at which expired cookies and old tombstones are
 	// judged; zero means time.Now().
 	Now time.Time
-	// TombstoneTTL is how long tombstones and token and state removal records are kept
+	// TombstoneTTL is how long tombstones and state removal records are kept
 	// after their time; zero means DefaultTombstoneTTL, negative means
 	// forever.
 	TombstoneTTL time.Duration
@@ -58,20 +58,18 @@ type MergeOptions struct {
 //   - Tombstones: the latest per key is kept while it still removes
 //     something it may meet again, that is until a cookie with a later
 //     Updated supersedes it or TombstoneTTL has passed since its time.
-//   - Tokens: one per Source, the later Updated wins (tie: mine). Removal
-//     records (no access and no refresh token) are pruned like tombstones.
 //   - State: one entry per owner, the later Updated wins (tie: mine).
 //     Removal records (no Data) are pruned like tombstones.
-//   - Headers, Auth, CSRF and Login: the one with the later Updated wins
-//     (tie: mine); a nil one loses to any other.
+//   - Headers: the list with the later Updated wins (tie: mine); a nil one
+//     loses to any other.
 //   - Meta: the earliest Created, the latest Updated, mine's Limpet version
 //     unless it is empty; unknown members and top-level Extra are united,
-//     mine winning on a name both have.
+//     mine winning on a name both have. A top-level member mine records as
+//     removed (a nil value) is left out.
 //
 // The result is sorted so that equal states encode to equal bytes: cookies
 // by creation time (the order jar.Restore wants), tombstones by deletion
-// time, then both by domain, path, name and host-only flag; tokens by
-// source.
+// time, then both by domain, path, name and host-only flag.
 func Merge(disk, mine Snapshot, opts MergeOptions) Snapshot {
 	now := opts.Now
 	if now.IsZero() {
@@ -85,12 +83,8 @@ func Merge(disk, mine Snapshot, opts MergeOptions) Snapshot {
 
 	var out Snapshot
 	out.Meta = mergeMeta(disk.Meta, mine.Meta)
-	out.Extra = unionExtra(disk.Extra, mine.Extra)
+	out.Extra = withoutRemoved(unionExtra(disk.Extra, mine.Extra))
 	out.Headers = later(disk.Headers, mine.Headers, func(h *Headers) time.Time { return h.Updated })
-	out.Auth = later(disk.Auth, mine.Auth, func(a *Auth) time.Time { return a.Updated })
-	out.CSRF = later(disk.CSRF, mine.CSRF, func(c *CSRF) time.Time { return c.Updated })
-	out.Login = later(disk.Login, mine.Login, func(l *Login) time.Time { return l.Updated })
-	out.Tokens = mergeTokens(disk.Tokens, mine.Tokens, keepTomb)
 	out.State = mergeState(disk.State, mine.State, keepTomb)
 	perDomain, total := opts.MaxCookiesPerDomain, opts.MaxCookies
 	if perDomain == 0 {
@@ -116,6 +110,29 @@ func mergeMeta(disk, mine Meta) Meta {
 	}
 	m.Extra = unionExtra(disk.Extra, mine.Extra)
 	return m
+}
+
+// withoutRemoved returns m without its nil values (removed members).
+func withoutRemoved(m map[string]json.RawMessage) map[string]json.RawMessage {
+	n := 0
+	for _, v := range m {
+		if v == nil {
+			n++
+		}
+	}
+	if n == 0 {
+		return m
+	}
+	if n == len(m) {
+		return nil
+	}
+	out := make(map[string]json.RawMessage, len(m)-n)
+	for k, v := range m {
+		if v != nil {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func unionExtra(disk, mine map[string]json.RawMessage) map[string]json.RawMessage {
@@ -149,32 +166,6 @@ func later[T any](disk, mine *T, at func(*T) time.Time) *T {
 		return disk
 	}
 	return mine
-}
-
-func mergeTokens(disk, mine []Token, keep func(time.Time) bool) []Token {
-	if len(disk) == 0 && len(mine) == 0 {
-		return nil
-	}
-	by := make(map[string]Token, len(disk)+len(mine))
-	for _, t := range disk {
-		if o, ok := by[t.Source]; !ok || t.Updated.After(o.Updated) {
-			by[t.Source] = t
-		}
-	}
-	for _, t := range mine {
-		if o, ok := by[t.Source]; !ok || !o.Updated.After(t.Updated) {
-			by[t.Source] = t
-		}
-	}
-	out := make([]Token, 0, len(by))
-	for _, t := range by {
-		if t.AccessToken == "" && t.RefreshToken == "" && !keep(t.Updated) {
-			continue
-		}
-		out = append(out, t)
-	}
-	slices.SortFunc(out, func(a, b Token) int { return strings.Compare(a.Source, b.Source) })
-	return out
 }
 
 func mergeState(disk, mine map[string]State, keep func(time.Time) bool) map[string]State {

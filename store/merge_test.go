@@ -130,35 +130,18 @@ func TestMergeSections(t *testing.T) {
 	now := t0.Add(time.Hour)
 	older := store.Snapshot{
 		Headers: &store.Headers{Updated: t0, List: []store.Header{{Name: "X", Value: "old"}}},
-		Auth:    &store.Auth{Kind: "basic", User: "old", Updated: t0},
-		CSRF:    &store.CSRF{Token: "old", Updated: t0},
-		Login:   &store.Login{User: "old", Updated: t0},
-		Tokens: []store.Token{{Source: "a", AccessToken: "old", Updated: t0},
-			{Source: "b", AccessToken: "keep", Updated: t0}},
-		Meta:  store.Meta{Created: t0, Updated: t0, Limpet: "v1"},
-		Extra: map[string]json.RawMessage{"x": json.RawMessage(`1`), "y": json.RawMessage(`1`)},
+		Meta:    store.Meta{Created: t0, Updated: t0, Limpet: "v1"},
+		Extra:   map[string]json.RawMessage{"x": json.RawMessage(`1`), "y": json.RawMessage(`1`), "z": json.RawMessage(`1`)},
 	}
 	newer := store.Snapshot{
 		Headers: &store.Headers{Updated: t0.Add(time.Second), List: []store.Header{{Name: "X", Value: "new"}}},
-		Auth:    &store.Auth{Kind: "bearer", User: "new", Updated: t0.Add(time.Second)},
-		CSRF:    &store.CSRF{Token: "new", Updated: t0.Add(time.Second)},
-		Login:   &store.Login{User: "new", Updated: t0.Add(time.Second)},
-		Tokens: []store.Token{{Source: "a", AccessToken: "new", Updated: t0.Add(time.Second)},
-			{Source: "c", Updated: t0.Add(-store.DefaultTombstoneTTL)}}, // an old removal record
-		Meta:  store.Meta{Created: t0.Add(time.Minute), Updated: t0.Add(time.Second), Limpet: "v2"},
-		Extra: map[string]json.RawMessage{"y": json.RawMessage(`2`)},
+		Meta:    store.Meta{Created: t0.Add(time.Minute), Updated: t0.Add(time.Second), Limpet: "v2"},
+		Extra:   map[string]json.RawMessage{"y": json.RawMessage(`2`)},
 	}
 	check := func(t *testing.T, got store.Snapshot) {
 		t.Helper()
-		if got.Headers.List[0].Value != "new" || got.Auth.User != "new" || got.CSRF.Token != "new" || got.Login.User != "new" {
-			t.Errorf("older section won: %+v %+v %+v %+v", got.Headers, got.Auth, got.CSRF, got.Login)
-		}
-		var toks []string
-		for _, tk := range got.Tokens {
-			toks = append(toks, tk.Source+"="+tk.AccessToken)
-		}
-		if want := []string{"a=new", "b=keep"}; !slices.Equal(toks, want) {
-			t.Errorf("tokens %v, want %v", toks, want)
+		if got.Headers.List[0].Value != "new" {
+			t.Errorf("older section won: %+v", got.Headers)
 		}
 		if !got.Meta.Created.Equal(t0) || !got.Meta.Updated.Equal(t0.Add(time.Second)) {
 			t.Errorf("meta times %v %v", got.Meta.Created, got.Meta.Updated)
@@ -180,10 +163,30 @@ func TestMergeSections(t *testing.T) {
 	})
 	t.Run("nil loses", func(t *testing.T) {
 		got := store.Merge(older, store.Snapshot{}, store.MergeOptions{Now: now})
-		if got.Auth == nil || got.Auth.User != "old" || got.Headers == nil || got.CSRF == nil || got.Login == nil {
+		if got.Headers == nil {
 			t.Errorf("sections lost: %+v", got)
 		}
 	})
+	// A member mine records as removed is left out, whatever disk has.
+	removed := newer
+	removed.RemoveExtra("z")
+	removed.RemoveExtra("w") // not on disk either
+	for _, got := range []store.Snapshot{store.Merge(older, removed, store.MergeOptions{Now: now}),
+		store.Merge(store.Snapshot{}, removed, store.MergeOptions{Now: now})} {
+		if _, ok := got.Extra["z"]; ok {
+			t.Errorf("removed member kept: %s", got.Extra)
+		}
+		if _, ok := got.Extra["w"]; ok {
+			t.Errorf("removal record kept: %s", got.Extra)
+		}
+		b, err := store.Marshal(got)
+		if err != nil || strings.Contains(string(b), `"z"`) || strings.Contains(string(b), `"w"`) {
+			t.Errorf("Marshal: %v\n%s", err, b)
+		}
+	}
+	if _, ok := newer.Extra["z"]; ok || len(newer.Extra) != 1 {
+		t.Errorf("RemoveExtra changed the map of a copy: %s", newer.Extra)
+	}
 }
 
 func TestMergeState(t *testing.T) {
@@ -270,13 +273,11 @@ func TestMergeConverges(t *testing.T) {
 
 func TestSnapshotHelpers(t *testing.T) {
 	s := fullSnapshot()
-	s.Login.PasswordFrom = "stored"
-	s.Login.Password = "pw"
 	np := s.WithoutPasswords()
-	if np.Auth.Password != "" || np.Login.Password != "" || np.Login.PasswordFrom != "" {
-		t.Errorf("passwords kept: %+v %+v", np.Auth, np.Login)
+	if np.State["cli"].Secret != nil || string(np.State["cli"].Data) != `{"user":"alice"}` || len(np.State) != len(s.State) {
+		t.Errorf("WithoutPasswords: %+v", np.State)
 	}
-	if s.Auth.Password != "s3cret" || s.Login.Password != "pw" {
+	if string(s.State["cli"].Secret) != `{"password":"s3cret"}` {
 		t.Error("WithoutPasswords changed its receiver")
 	}
 	ns := s.WithoutSessionCookies()
@@ -285,11 +286,11 @@ func TestSnapshotHelpers(t *testing.T) {
 	}
 	cl := s.Clone()
 	cl.Cookies[0].Value = "changed"
-	cl.Login.Params["username_field"] = "changed"
+	cl.State["cli"].Secret[2] = 'X'
 	cl.Headers.List[0].Value = "changed"
 	cl.State["login"].Data[2] = 'X'
 	cl.State["empty"] = store.State{}
-	if s.Cookies[0].Value == "changed" || s.Login.Params["username_field"] == "changed" || s.Headers.List[0].Value == "changed" ||
+	if s.Cookies[0].Value == "changed" || s.State["cli"].Secret[2] == 'X' || s.Headers.List[0].Value == "changed" ||
 		s.State["login"].Data[2] == 'X' || s.State["empty"].Data == nil {
 		t.Error("Clone shares memory with its receiver")
 	}

@@ -25,9 +25,11 @@ const FormatVersion = 1
 // piece of the session that needs to go on where it stopped (a login, a CSRF
 // strategy, a token source), in State. See FORMAT.md for the JSON form.
 //
-// Auth, Tokens, CSRF and Login are legacy members: typed state of particular
-// pieces, from before State. They keep working, and are saved and merged as
-// before, until their owners move them to State entries of their own.
+// The store knows no piece's vocabulary: what a login, a CSRF strategy or a
+// token source saves is its own State entry. The members that files of
+// earlier releases kept at the top level for particular pieces ("auth",
+// "tokens", "csrf", "login") are unknown members like any other, in Extra;
+// their owners convert them (see FORMAT.md, "Earlier files").
 //
 // A Snapshot is a plain value. Its slices and maps are not shared with the
 // store: Load and Save return fresh copies, and Clone makes a deep copy.
@@ -50,22 +52,12 @@ type Snapshot struct {
 	// name: "<package>" or "<package>/<name>", as "spring" or "token/api".
 	// The store never reads an entry's data; see State.
 	State map[string]State
-	// Auth is the kind of authentication the session uses; nil when none.
-	// Legacy: to move to State.
-	Auth *Auth
-	// Tokens are the tokens the session holds, one per token source.
-	// Legacy: to move to State.
-	Tokens []Token
-	// CSRF is the CSRF state the session learned; nil when none. Legacy: to
-	// move to State.
-	CSRF *CSRF
-	// Login is the recipe to log in again when the server forgets the
-	// session; nil when none. Legacy: to move to State.
-	Login *Login
 	// Extra holds the top-level members of a snapshot file that this version
 	// does not know, as raw JSON by member name. They are written back as
 	// they were, so that a file written by a newer limpet survives a load and
-	// save by an older one.
+	// save by an older one. A member whose value is nil records that the
+	// member was removed (see RemoveExtra): Merge leaves it out of the
+	// result and Marshal does not write it.
 	Extra map[string]json.RawMessage
 }
 
@@ -115,102 +107,6 @@ type Headers struct {
 	Extra map[string]json.RawMessage
 }
 
-// Auth is how a session authenticates.
-//
-// Security: Password is a secret. It is written to the snapshot only when
-// the caller sets it, and the file store leaves it out unless its
-// SavePasswords option is set; prefer a Login recipe that says where the
-// password comes from.
-type Auth struct {
-	// Kind names the scheme or flow: "basic", "digest", "bearer",
-	// "form", "oauth2-client-credentials", ...
-	Kind string
-	// User is the user name, if the kind has one.
-	User string
-	// Password is the password; see the security note above.
-	Password string
-	// PasswordFrom tells where the password comes from when Password is
-	// not kept, as Login.PasswordFrom does: "prompt", "env:NAME",
-	// "file:PATH", "netrc" or "stored" (Password holds it).
-	PasswordFrom string
-	// Updated is when the auth settings were last changed; Merge keeps the
-	// later ones. An Auth with an empty Kind and a later Updated records that
-	// authentication was removed.
-	Updated time.Time
-	// Extra holds unknown members, written back as they were.
-	Extra map[string]json.RawMessage
-}
-
-// Token is a token obtained from one token source (an OAuth2 endpoint, a JWT
-// login endpoint, ...).
-//
-// Tokens are secrets: the file store writes them to files only its owner can
-// read, and nothing in this package logs them.
-type Token struct {
-	// Source names the token source; Merge keeps one token per source.
-	Source string
-	// AccessToken, RefreshToken and TokenType ("Bearer", ...) as obtained.
-	AccessToken  string
-	RefreshToken string
-	TokenType    string
-	// Expiry is when the access token expires; zero if unknown.
-	Expiry time.Time
-	// Updated is when the token was obtained or refreshed; Merge keeps the
-	// token with the later Updated. A token with neither access nor refresh
-	// token records that the source's token was dropped, and is pruned like
-	// a tombstone.
-	Updated time.Time
-	// Extra holds unknown members, written back as they were.
-	Extra map[string]json.RawMessage
-}
-
-// CSRF is the CSRF state a session learned from the server.
-type CSRF struct {
-	// Token is the current token value.
-	Token string
-	// HeaderName is the request header that carries the token
-	// ("X-XSRF-TOKEN", "X-CSRF-TOKEN"), if any.
-	HeaderName string
-	// ParamName is the form parameter that carries the token ("_csrf"), if
-	// any.
-	ParamName string
-	// Source tells where the token was found, as "kind:detail", for example
-	// "cookie:XSRF-TOKEN", "form:_csrf", "meta:_csrf", "header:X-CSRF-TOKEN"
-	// or "endpoint:/csrf".
-	Source string
-	// Updated is when the token was learned; Merge keeps the later state.
-	Updated time.Time
-	// Extra holds unknown members, written back as they were.
-	Extra map[string]json.RawMessage
-}
-
-// Login is a recipe to log in again: enough to repeat the login without
-// asking the user anything but, at most, the password.
-//
-// Security: like Auth.Password, Password is written only when the caller sets
-// it and the file store drops it unless SavePasswords is set.
-type Login struct {
-	// URL is the login page or endpoint.
-	URL string
-	// Flow names the login flow: "form", "basic", "bearer", "jwt",
-	// "oauth2-client-credentials", ...
-	Flow string
-	// User is the user name.
-	User string
-	// PasswordFrom tells where the password comes from: "prompt",
-	// "env:NAME", "file:PATH" or "stored" (Password holds it).
-	PasswordFrom string
-	// Password is the password itself; see the security note above.
-	Password string
-	// Params holds flow-specific settings (form field names, client id,
-	// scopes, ...).
-	Params map[string]string
-	// Updated is when the recipe was last changed; Merge keeps the later one.
-	Updated time.Time
-	// Extra holds unknown members, written back as they were.
-	Extra map[string]json.RawMessage
-}
-
 // CookiesFromJar wraps jar cookies for a Snapshot.
 func CookiesFromJar(cs []jar.Cookie) []Cookie {
 	out := make([]Cookie, len(cs))
@@ -230,26 +126,44 @@ func (s Snapshot) JarCookies() []jar.Cookie {
 	return out
 }
 
-// WithoutPasswords returns a copy of s with Auth.Password and Login.Password
-// cleared. The file store writes this unless asked to keep passwords.
+// WithoutPasswords returns a copy of s without the Secret of any State
+// entry: the passwords its owners keep. The file and Redis stores write this
+// unless asked to keep passwords.
 func (s Snapshot) WithoutPasswords() Snapshot {
-	if s.Auth != nil && s.Auth.Password != "" {
-		a := *s.Auth
-		a.Password = ""
-		if a.PasswordFrom == "stored" {
-			a.PasswordFrom = ""
+	found := false
+	for _, st := range s.State {
+		if st.Secret != nil {
+			found = true
+			break
 		}
-		s.Auth = &a
 	}
-	if s.Login != nil && s.Login.Password != "" {
-		l := *s.Login
-		l.Password = ""
-		if l.PasswordFrom == "stored" {
-			l.PasswordFrom = ""
-		}
-		s.Login = &l
+	if !found {
+		return s
 	}
+	m := make(map[string]State, len(s.State))
+	for k, st := range s.State {
+		st.Secret = nil
+		m[k] = st
+	}
+	s.State = m
 	return s
+}
+
+// RemoveExtra records that the top-level member name (a member s keeps in
+// Extra because the store does not know it) was removed, so that a merge
+// with the stored snapshot does not bring it back: an owner that converted
+// a member of an earlier release's file to a State entry removes the
+// member. Like SetState, it replaces s.Extra by a new map.
+func (s *Snapshot) RemoveExtra(name string) { s.SetExtra(name, nil) }
+
+// SetExtra sets the top-level member name to the JSON v (nil: removed, as
+// RemoveExtra). It replaces s.Extra by a new map rather than changing the
+// one s has, which other snapshots may share.
+func (s *Snapshot) SetExtra(name string, v json.RawMessage) {
+	m := make(map[string]json.RawMessage, len(s.Extra)+1)
+	maps.Copy(m, s.Extra)
+	m[name] = v
+	s.Extra = m
 }
 
 // WithoutSessionCookies returns a copy of s without session cookies
@@ -292,33 +206,11 @@ func (s Snapshot) Clone() Snapshot {
 		h.Extra = cloneExtra(h.Extra)
 		out.Headers = &h
 	}
-	if s.Auth != nil {
-		a := *s.Auth
-		a.Extra = cloneExtra(a.Extra)
-		out.Auth = &a
-	}
-	if s.Tokens != nil {
-		out.Tokens = make([]Token, len(s.Tokens))
-		for i, t := range s.Tokens {
-			t.Extra = cloneExtra(t.Extra)
-			out.Tokens[i] = t
-		}
-	}
-	if s.CSRF != nil {
-		c := *s.CSRF
-		c.Extra = cloneExtra(c.Extra)
-		out.CSRF = &c
-	}
-	if s.Login != nil {
-		l := *s.Login
-		l.Params = maps.Clone(l.Params)
-		l.Extra = cloneExtra(l.Extra)
-		out.Login = &l
-	}
 	if s.State != nil {
 		out.State = make(map[string]State, len(s.State))
 		for k, st := range s.State {
 			st.Data = slices.Clone(st.Data)
+			st.Secret = slices.Clone(st.Secret)
 			st.Extra = cloneExtra(st.Extra)
 			out.State[k] = st
 		}

@@ -12,10 +12,11 @@ import (
 // owner. The owner defines what Data holds and versions it; the store never
 // reads Data, so it knows nothing of what a piece saves.
 //
-// Security: Data is written as it is. The store cannot leave a password in
-// it out of the file (as it does for Auth.Password without SavePasswords):
-// an owner keeps passwords out of its state, and records where a password
-// comes from instead.
+// Security: Data is written as it is, so an owner keeps passwords out of
+// it. A password the user asked to keep goes in Secret, which the file and
+// Redis stores leave out unless their SavePasswords option is set (see
+// Snapshot.WithoutPasswords). Tokens are secrets too, but are kept in Data,
+// as a session needs them: the stores write files only their owner can read.
 type State struct {
 	// Version is the version of Data's layout, defined by the owner. An
 	// owner that finds a version newer than it knows should treat the state
@@ -28,6 +29,9 @@ type State struct {
 	// the owner's state was removed; Merge prunes such records like
 	// tombstones (MergeOptions.TombstoneTTL after Updated).
 	Data json.RawMessage
+	// Secret is the owner's secrets as JSON (a password the user asked to
+	// keep), nil when none. Stores drop it unless told to keep passwords.
+	Secret json.RawMessage
 	// Extra holds unknown members, written back as they were.
 	Extra map[string]json.RawMessage
 }
@@ -37,7 +41,7 @@ type State struct {
 func (s State) Removed() bool { return len(s.Data) == 0 || string(s.Data) == "null" }
 
 // SetState stores v, encoded with encoding/json, as the state of owner with
-// the given version and time. It replaces s.State by a new map rather than
+// the given version and time, without a Secret. It replaces s.State by a new map rather than
 // changing the one s has, which other snapshots may share (Merge's result
 // shares maps with its arguments).
 func (s *Snapshot) SetState(owner string, version int, updated time.Time, v any) error {
@@ -46,6 +50,26 @@ func (s *Snapshot) SetState(owner string, version int, updated time.Time, v any)
 		return fmt.Errorf("store: state %q: %w", owner, err)
 	}
 	s.putState(owner, State{Version: version, Updated: updated, Data: data})
+	return nil
+}
+
+// SetSecret sets the Secret of owner's state, set before with SetState, to
+// v encoded with encoding/json; a nil v clears it. Like SetState, it
+// replaces s.State by a new map.
+func (s *Snapshot) SetSecret(owner string, v any) error {
+	st, ok := s.State[owner]
+	if !ok {
+		return fmt.Errorf("store: state %q: no state to add a secret to", owner)
+	}
+	st.Secret = nil
+	if v != nil {
+		data, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("store: state %q: secret: %w", owner, err)
+		}
+		st.Secret = data
+	}
+	s.putState(owner, st)
 	return nil
 }
 

@@ -48,17 +48,26 @@ func TestStateHelpers(t *testing.T) {
 	}
 }
 
-// TestStateBesideLegacyMembers checks that a state entry and the legacy
-// member it replaces coexist in one file and both survive a round trip
-// and a merge.
-func TestStateBesideLegacyMembers(t *testing.T) {
-	old := store.Snapshot{CSRF: &store.CSRF{Token: "t", HeaderName: "X-T", Updated: t0},
-		Login: &store.Login{URL: "http://localhost/login", Updated: t0}}
-	mine := old.Clone()
-	if err := mine.SetState("login", 1, t0.Add(time.Second), map[string]string{"url": "http://localhost/login"}); err != nil {
+// TestLegacyMemberConverted checks that a top-level member an earlier
+// release kept for a piece ("csrf") is read as an unknown member, and that
+// the owner's save, which writes its State entry and removes the member,
+// leaves no trace of it after a merge with the stored copy.
+func TestLegacyMemberConverted(t *testing.T) {
+	disk, err := store.Parse([]byte(`{"format": "limpet-session", "version": 1,
+		"csrf": {"token": "t", "header_name": "X-T", "updated": "2026-03-01T12:00:00Z"},
+		"login": {"url": "http://localhost/login"}, "cookies": []}`))
+	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := store.Marshal(store.Merge(old, mine, store.MergeOptions{Now: t0}))
+	if string(disk.Extra["csrf"]) != `{"token": "t", "header_name": "X-T", "updated": "2026-03-01T12:00:00Z"}` {
+		t.Fatalf("csrf member: %s", disk.Extra["csrf"])
+	}
+	var mine store.Snapshot // what a process saves: its owners' state only
+	if err := mine.SetState("csrf-owner", 1, t0, map[string]string{"token": "t"}); err != nil {
+		t.Fatal(err)
+	}
+	mine.RemoveExtra("csrf")
+	b, err := store.Marshal(store.Merge(disk, mine, store.MergeOptions{Now: t0}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,23 +75,27 @@ func TestStateBesideLegacyMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, ok := got.LookupState("login")
-	if !ok || string(st.Data) != `{"url":"http://localhost/login"}` || got.CSRF == nil || got.CSRF.Token != "t" ||
-		got.Login == nil || got.Login.URL != "http://localhost/login" {
-		t.Fatalf("lost a member:\n%s", b)
+	if _, ok := got.LookupState("csrf-owner"); !ok || got.Extra["csrf"] != nil || got.Extra["login"] == nil {
+		t.Fatalf("after the save:\n%s", b)
 	}
 }
 
-// An owner moves its legacy member to a State entry of its own: while it
-// has no entry it reads the legacy member, and from then on it keeps its
-// state in the entry, under a version of its own.
+// An owner converts the member an earlier release kept for it to a State
+// entry of its own: while it has no entry it reads the member (kept in
+// Extra), and from then on it keeps its state in the entry, under a
+// version of its own; the save removes the old member.
 func ExampleSnapshot_SetState() {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	type csrfState struct {
 		Token  string `json:"token"`
 		Header string `json:"header"`
 	}
-	snap := store.Snapshot{CSRF: &store.CSRF{Token: "4b1d", HeaderName: "X-XSRF-TOKEN", Updated: t0}}
+	snap, err := store.Parse([]byte(`{"format": "limpet-session", "version": 1,
+		"csrf": {"token": "4b1d", "header_name": "X-XSRF-TOKEN"}}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	var mine csrfState
 	if st, ok := snap.LookupState("csrf"); ok && st.Version == 1 {
@@ -90,8 +103,15 @@ func ExampleSnapshot_SetState() {
 			fmt.Println(err)
 			return
 		}
-	} else if snap.CSRF != nil { // not migrated yet
-		mine = csrfState{Token: snap.CSRF.Token, Header: snap.CSRF.HeaderName}
+	} else if raw := snap.Extra["csrf"]; raw != nil { // an earlier release's member
+		var old struct {
+			Token  string `json:"token"`
+			Header string `json:"header_name"`
+		}
+		if json.Unmarshal(raw, &old) == nil {
+			mine = csrfState{Token: old.Token, Header: old.Header}
+		}
+		snap.RemoveExtra("csrf")
 	}
 	if err := snap.SetState("csrf", 1, t0, mine); err != nil {
 		fmt.Println(err)
@@ -109,6 +129,6 @@ func ExampleSnapshot_SetState() {
 		return
 	}
 	st, _ := back.LookupState("csrf")
-	fmt.Println(st.Version, string(st.Data))
-	// Output: 1 {"token":"4b1d","header":"X-XSRF-TOKEN"}
+	fmt.Println(st.Version, string(st.Data), len(back.Extra))
+	// Output: 1 {"token":"4b1d","header":"X-XSRF-TOKEN"} 0
 }

@@ -21,11 +21,7 @@ type snapshotJSON struct {
 	Format     *string                    `json:"format"`
 	Version    *int                       `json:"version"`
 	Meta       *metaJSON                  `json:"meta"`
-	Auth       *authJSON                  `json:"auth"`
-	Login      *loginJSON                 `json:"login"`
 	Headers    *headersJSON               `json:"headers"`
-	CSRF       *csrfJSON                  `json:"csrf"`
-	Tokens     []tokenJSON                `json:"tokens"`
 	State      map[string]*stateJSON      `json:"state"`
 	Cookies    []cookieJSON               `json:"cookies"`
 	Tombstones []tombstoneJSON            `json:"tombstones"`
@@ -37,26 +33,6 @@ type metaJSON struct {
 	Updated jsonTime                   `json:"updated,omitzero"`
 	Limpet  string                     `json:"limpet,omitempty"`
 	Extra   map[string]json.RawMessage `json:"-"`
-}
-
-type authJSON struct {
-	Kind         string                     `json:"kind,omitempty"`
-	User         string                     `json:"user,omitempty"`
-	PasswordFrom string                     `json:"password_from,omitempty"`
-	Password     string                     `json:"password,omitempty"`
-	Updated      jsonTime                   `json:"updated,omitzero"`
-	Extra        map[string]json.RawMessage `json:"-"`
-}
-
-type loginJSON struct {
-	URL          string                     `json:"url,omitempty"`
-	Flow         string                     `json:"flow,omitempty"`
-	User         string                     `json:"user,omitempty"`
-	PasswordFrom string                     `json:"password_from,omitempty"`
-	Password     string                     `json:"password,omitempty"`
-	Params       map[string]string          `json:"params,omitempty"`
-	Updated      jsonTime                   `json:"updated,omitzero"`
-	Extra        map[string]json.RawMessage `json:"-"`
 }
 
 type headersJSON struct {
@@ -71,30 +47,13 @@ type headerJSON struct {
 	Value string `json:"value"`
 }
 
-type csrfJSON struct {
-	Token      string                     `json:"token,omitempty"`
-	HeaderName string                     `json:"header_name,omitempty"`
-	ParamName  string                     `json:"param_name,omitempty"`
-	Source     string                     `json:"source,omitempty"`
-	Updated    jsonTime                   `json:"updated,omitzero"`
-	Extra      map[string]json.RawMessage `json:"-"`
-}
-
-type tokenJSON struct {
-	Source       string                     `json:"source"`
-	AccessToken  string                     `json:"access_token,omitempty"`
-	RefreshToken string                     `json:"refresh_token,omitempty"`
-	TokenType    string                     `json:"token_type,omitempty"`
-	Expiry       jsonTime                   `json:"expiry,omitzero"`
-	Updated      jsonTime                   `json:"updated,omitzero"`
-	Extra        map[string]json.RawMessage `json:"-"`
-}
-
-// stateJSON is written with Data nil, and Data after it (see Marshal).
+// stateJSON is written with Data and Secret nil, and they after it (see
+// Marshal).
 type stateJSON struct {
 	Version int                        `json:"version,omitempty"`
 	Updated jsonTime                   `json:"updated,omitzero"`
 	Data    json.RawMessage            `json:"data,omitempty"`
+	Secret  json.RawMessage            `json:"secret,omitempty"`
 	Extra   map[string]json.RawMessage `json:"-"`
 }
 
@@ -397,24 +356,6 @@ func (w *metaJSON) meta() Meta {
 	return Meta{Created: w.Created.t, Updated: w.Updated.t, Limpet: w.Limpet, Extra: w.Extra}
 }
 
-func authToJSON(a *Auth) *authJSON {
-	return &authJSON{Kind: a.Kind, User: a.User, PasswordFrom: a.PasswordFrom, Password: a.Password, Updated: jsonTime{t: a.Updated}}
-}
-
-func (w *authJSON) auth() *Auth {
-	return &Auth{Kind: w.Kind, User: w.User, PasswordFrom: w.PasswordFrom, Password: w.Password, Updated: w.Updated.t, Extra: w.Extra}
-}
-
-func loginToJSON(l *Login) *loginJSON {
-	return &loginJSON{URL: l.URL, Flow: l.Flow, User: l.User, PasswordFrom: l.PasswordFrom, Password: l.Password,
-		Params: l.Params, Updated: jsonTime{t: l.Updated}}
-}
-
-func (w *loginJSON) login() *Login {
-	return &Login{URL: w.URL, Flow: w.Flow, User: w.User, PasswordFrom: w.PasswordFrom, Password: w.Password,
-		Params: w.Params, Updated: w.Updated.t, Extra: w.Extra}
-}
-
 func headersToJSON(h *Headers) *headersJSON {
 	w := &headersJSON{Updated: jsonTime{t: h.Updated}, List: make([]headerJSON, len(h.List))}
 	for i, hd := range h.List {
@@ -437,34 +378,17 @@ func (w *headersJSON) headers() (*Headers, error) {
 	return h, nil
 }
 
-func csrfToJSON(c *CSRF) *csrfJSON {
-	return &csrfJSON{Token: c.Token, HeaderName: c.HeaderName, ParamName: c.ParamName, Source: c.Source,
-		Updated: jsonTime{t: c.Updated}}
-}
-
-func (w *csrfJSON) csrf() *CSRF {
-	return &CSRF{Token: w.Token, HeaderName: w.HeaderName, ParamName: w.ParamName, Source: w.Source,
-		Updated: w.Updated.t, Extra: w.Extra}
-}
-
-func (w *tokenJSON) set(t *Token) {
-	*w = tokenJSON{Source: t.Source, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType,
-		Expiry: jsonTime{t: t.Expiry}, Updated: jsonTime{t: t.Updated}}
-}
-
-func (w *tokenJSON) token() Token {
-	return Token{Source: w.Source, AccessToken: w.AccessToken, RefreshToken: w.RefreshToken, TokenType: w.TokenType,
-		Expiry: w.Expiry.t, Updated: w.Updated.t, Extra: w.Extra}
-}
-
 func (w *stateJSON) set(s *State) {
 	*w = stateJSON{Version: s.Version, Updated: jsonTime{t: s.Updated}}
 }
 
 func (w *stateJSON) state() State {
-	s := State{Version: w.Version, Updated: w.Updated.t, Data: w.Data, Extra: w.Extra}
+	s := State{Version: w.Version, Updated: w.Updated.t, Data: w.Data, Secret: w.Secret, Extra: w.Extra}
 	if string(s.Data) == "null" {
 		s.Data = nil
+	}
+	if string(s.Secret) == "null" {
+		s.Secret = nil
 	}
 	return s
 }

@@ -19,7 +19,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/limpet-http/limpet"
-	"github.com/limpet-http/limpet/store"
 )
 
 // JWTOptions configures JWTLogin. The zero value posts
@@ -92,7 +91,7 @@ type jwtGrant struct {
 	fetched string // the user the credentials gave, for the recipe
 }
 
-func (g *jwtGrant) recipe() store.Login {
+func (g *jwtGrant) recipe() savedRecipe {
 	p := map[string]string{"user_field": g.o.UserField, "password_field": g.o.PasswordField, "encoding": "json"}
 	if g.o.Form {
 		p["encoding"] = "form"
@@ -106,7 +105,7 @@ func (g *jwtGrant) recipe() store.Login {
 		user = g.fetched
 	}
 	g.mu.Unlock()
-	return store.Login{URL: g.url, Flow: "jwt", User: user, Params: p}
+	return savedRecipe{URL: g.url, Flow: "jwt", User: user, Params: p}
 }
 
 func (g *jwtGrant) refresh(context.Context, limpet.Env, *oauth2.Token) (*oauth2.Token, error) {

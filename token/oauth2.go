@@ -17,7 +17,6 @@ import (
 
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/internal/htmlform"
-	"github.com/limpet-http/limpet/store"
 )
 
 // withClient returns ctx carrying the HTTP client x/oauth2 sends token
@@ -91,8 +90,8 @@ func (g *ccGrant) refresh(ctx context.Context, s limpet.Env, cur *oauth2.Token) 
 	return refreshWith(ctx, s, cfg, cur)
 }
 
-func (g *ccGrant) recipe() store.Login {
-	return store.Login{URL: g.cfg.TokenURL, Flow: "oauth2-client-credentials", User: g.cfg.ClientID,
+func (g *ccGrant) recipe() savedRecipe {
+	return savedRecipe{URL: g.cfg.TokenURL, Flow: "oauth2-client-credentials", User: g.cfg.ClientID,
 		Params: map[string]string{"client_id": g.cfg.ClientID, "scopes": strings.Join(g.cfg.Scopes, " ")}}
 }
 
@@ -129,8 +128,8 @@ func (g *refreshGrant) refresh(ctx context.Context, s limpet.Env, cur *oauth2.To
 	return refreshWith(ctx, s, g.cfg, cur)
 }
 
-func (g *refreshGrant) recipe() store.Login {
-	return store.Login{URL: g.cfg.Endpoint.TokenURL, Flow: "oauth2-refresh", User: g.cfg.ClientID,
+func (g *refreshGrant) recipe() savedRecipe {
+	return savedRecipe{URL: g.cfg.Endpoint.TokenURL, Flow: "oauth2-refresh", User: g.cfg.ClientID,
 		Params: map[string]string{"client_id": g.cfg.ClientID, "scopes": strings.Join(g.cfg.Scopes, " ")}}
 }
 
@@ -186,8 +185,8 @@ type codeGrant struct {
 	o              AuthCodeOptions
 }
 
-func (g *codeGrant) recipe() store.Login {
-	return store.Login{URL: g.cfg.Endpoint.AuthURL, Flow: "oauth2-authorization-code", User: g.user,
+func (g *codeGrant) recipe() savedRecipe {
+	return savedRecipe{URL: g.cfg.Endpoint.AuthURL, Flow: "oauth2-authorization-code", User: g.user,
 		Params: map[string]string{"client_id": g.cfg.ClientID, "scopes": strings.Join(g.cfg.Scopes, " "),
 			"redirect_uri": g.cfg.RedirectURL, "token_url": g.cfg.Endpoint.TokenURL}}
 }

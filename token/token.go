@@ -2,6 +2,7 @@ package token
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/limpet-http/limpet"
+	"github.com/limpet-http/limpet/internal/legacystate"
 	"github.com/limpet-http/limpet/store"
 )
 
@@ -29,7 +31,8 @@ const DefaultSkew = 30 * time.Second
 // Options are the settings every token Authenticator shares. The zero value
 // is valid.
 type Options struct {
-	// Name identifies the token in the session store (store.Token.Source).
+	// Name identifies the token in the session store: its state is saved
+	// under the owner StatePrefix+Name.
 	// Empty means a name made from the flow and its endpoint, such as
 	// "jwt POST https://api.example.com/login".
 	Name string
@@ -58,7 +61,7 @@ type grant interface {
 	// the Authenticator obtain a new token instead.
 	refresh(ctx context.Context, s limpet.Env, cur *oauth2.Token) (*oauth2.Token, error)
 	// recipe describes the flow for the session store, without secrets.
-	recipe() store.Login
+	recipe() savedRecipe
 }
 
 // errNoRefresh is returned by grants that cannot refresh a token.
@@ -104,13 +107,16 @@ type Authenticator struct {
 
 	authz atomic.Pointer[authzHeader] // the last token's Authorization header (authorization)
 
-	mu       sync.Mutex // guards the fields below
-	tok      *oauth2.Token
-	expiry   time.Time // when tok expires; zero when unknown
-	updated  time.Time // when tok was obtained (or restored: its stored Updated)
-	rejected bool      // the server refused tok
-	seed     bool      // tok was given to the constructor: any stored token replaces it
-	s        limpet.Env
+	mu          sync.Mutex // guards the fields below
+	tok         *oauth2.Token
+	expiry      time.Time      // when tok expires; zero when unknown
+	updated     time.Time      // when tok was obtained (or restored: its stored Updated)
+	rejected    bool           // the server refused tok
+	seed        bool           // tok was given to the constructor: any stored token replaces it
+	legacy      bool           // tok came from an earlier release's "tokens" member: the next save removes it there
+	legacyLogin bool           // and its recipe from the "login" member
+	loaded      store.Snapshot // the snapshot the legacy token came from
+	s           limpet.Env
 }
 
 func newAuthenticator(g grant, o Options, defaultName string) *Authenticator {
@@ -136,7 +142,8 @@ func newAuthenticator(g grant, o Options, defaultName string) *Authenticator {
 	return a
 }
 
-// Name returns the name the token is stored under (store.Token.Source).
+// Name returns the name the token is stored under (its state's owner is
+// StatePrefix+Name).
 func (a *Authenticator) Name() string { return a.name }
 
 // Token returns a copy of the current token, or nil before one was
@@ -256,55 +263,132 @@ func DefaultCheck(req *http.Request, resp *limpet.Response) limpet.Verdict {
 	return limpet.Verdict{Kind: limpet.TokenExpired, NotExecuted: true, Reason: reason}
 }
 
-// SaveState adds the token and the login recipe to a snapshot about to be
-// saved (limpet.StateSaver). Secrets other than the tokens themselves are
-// never written.
+// StatePrefix starts the owner names of the token Authenticators' state in
+// store.Snapshot.State: an Authenticator saves its token under
+// StatePrefix+Name, so that each token source has an entry of its own.
+const StatePrefix = "token/"
+
+// stateVersion is the layout version of the saved state.
+const stateVersion = 1
+
+// savedState is an Authenticator's state as saved: its token (none: the
+// token was dropped) and the recipe of its flow.
+type savedState struct {
+	AccessToken  string       `json:"access_token,omitempty"`
+	RefreshToken string       `json:"refresh_token,omitempty"`
+	TokenType    string       `json:"token_type,omitempty"`
+	Expiry       time.Time    `json:"expiry,omitzero"`
+	Recipe       *savedRecipe `json:"recipe,omitempty"`
+}
+
+// savedRecipe describes a token flow, without secrets.
+type savedRecipe struct {
+	URL    string            `json:"url,omitempty"`
+	Flow   string            `json:"flow"`
+	User   string            `json:"user,omitempty"`
+	Params map[string]string `json:"params,omitempty"`
+}
+
+// SaveState adds the token, with the recipe of its flow, to a snapshot
+// about to be saved (limpet.StateSaver), under StatePrefix+Name. Secrets
+// other than the tokens themselves are never written; the token is, as the
+// session needs it (the stores keep files only their owner can read).
 func (a *Authenticator) SaveState(snap *store.Snapshot) {
+	r := a.g.recipe()
+	r.Params = maps.Clone(r.Params)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.tok != nil {
-		t := store.Token{
-			Source:       a.name,
-			AccessToken:  a.tok.AccessToken,
-			RefreshToken: a.tok.RefreshToken,
-			TokenType:    a.tok.TokenType,
-			Expiry:       a.expiry,
-			Updated:      a.updated,
-		}
-		i := slices.IndexFunc(snap.Tokens, func(t store.Token) bool { return t.Source == a.name })
-		if i >= 0 {
-			snap.Tokens[i] = t
-		} else {
-			snap.Tokens = append(snap.Tokens, t)
-		}
+	if a.tok == nil {
+		return
 	}
-	l := a.g.recipe()
-	l.Params = maps.Clone(l.Params)
-	l.Updated = a.created
-	snap.Login = &l
+	saved := savedState{AccessToken: a.tok.AccessToken, RefreshToken: a.tok.RefreshToken, TokenType: a.tok.TokenType,
+		Expiry: a.expiry, Recipe: &r}
+	if snap.SetState(StatePrefix+a.name, stateVersion, a.updated, saved) != nil {
+		return
+	}
+	if a.legacy {
+		legacystate.RemoveToken(snap, a.loaded, a.name)
+	}
+	if a.legacyLogin {
+		legacystate.Remove(snap, legacystate.MemberLogin)
+	}
 }
 
 // LoadState adopts the snapshot's token for this Authenticator's Name when
 // it is newer than the one held (limpet.StateSaver): restored by New, or
-// saved by another process meanwhile.
+// saved by another process meanwhile. A snapshot without state for Name,
+// written by an earlier release, has the token in its "tokens" member: it
+// is converted, and the next save removes it there (and the recipe of this
+// flow from the "login" member).
 func (a *Authenticator) LoadState(snap store.Snapshot) {
-	for _, t := range snap.Tokens {
-		if t.Source != a.name {
-			continue
-		}
-		a.mu.Lock()
-		if a.tok == nil || a.seed || t.Updated.After(a.updated) {
-			if t.AccessToken == "" && t.RefreshToken == "" {
-				a.tok, a.expiry = nil, time.Time{}
-			} else {
-				a.tok = &oauth2.Token{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType, Expiry: t.Expiry}
-				a.expiry = t.Expiry
-			}
-			a.updated, a.rejected, a.seed = t.Updated, false, false
-		}
-		a.mu.Unlock()
+	saved, updated, legacy, ok := a.stateOf(snap)
+	if !ok {
 		return
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if legacy {
+		a.legacy, a.loaded = true, snap
+		r := a.g.recipe()
+		if l, found := legacystate.LoginOf(snap); found && l.Flow == r.Flow && l.URL == r.URL && l.PasswordFrom == "" {
+			a.legacyLogin = true
+		}
+	}
+	if a.tok == nil || a.seed || updated.After(a.updated) {
+		if saved.AccessToken == "" && saved.RefreshToken == "" {
+			a.tok, a.expiry = nil, time.Time{}
+		} else {
+			a.tok = &oauth2.Token{AccessToken: saved.AccessToken, RefreshToken: saved.RefreshToken, TokenType: saved.TokenType, Expiry: saved.Expiry}
+			a.expiry = saved.Expiry
+		}
+		a.updated, a.rejected, a.seed = updated, false, false
+	}
+}
+
+// SavedTokens returns the tokens s keeps, by the Name of the Authenticator
+// that saved them: their State entries, and the tokens of an earlier
+// release's "tokens" member that have none. Dropped tokens are left out.
+func SavedTokens(s store.Snapshot) map[string]oauth2.Token {
+	out := map[string]oauth2.Token{}
+	for owner := range s.State {
+		name, ok := strings.CutPrefix(owner, StatePrefix)
+		if !ok {
+			continue
+		}
+		a := &Authenticator{name: name}
+		if saved, _, _, ok := a.stateOf(s); ok && (saved.AccessToken != "" || saved.RefreshToken != "") {
+			out[name] = oauth2.Token{AccessToken: saved.AccessToken, RefreshToken: saved.RefreshToken, TokenType: saved.TokenType, Expiry: saved.Expiry}
+		}
+	}
+	for _, t := range legacystate.Tokens(s) {
+		if _, entry := s.State[StatePrefix+t.Source]; !entry && (t.AccessToken != "" || t.RefreshToken != "") {
+			out[t.Source] = oauth2.Token{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType, Expiry: t.Expiry.Time}
+		}
+	}
+	return out
+}
+
+// stateOf returns the token snap keeps for the Authenticator: its State
+// entry, or the one an earlier release kept in the "tokens" member
+// (legacy). ok is false when there is none, or only a version newer than
+// this one knows.
+func (a *Authenticator) stateOf(snap store.Snapshot) (saved savedState, updated time.Time, legacy, ok bool) {
+	owner := StatePrefix + a.name
+	if st, found := snap.LookupState(owner); found {
+		if st.Version != stateVersion || json.Unmarshal(st.Data, &saved) != nil {
+			return savedState{}, time.Time{}, false, false
+		}
+		return saved, st.Updated, false, true
+	}
+	if _, found := snap.State[owner]; found {
+		return savedState{}, time.Time{}, false, false // a removal record
+	}
+	t, found := legacystate.TokenOf(snap, a.name)
+	if !found {
+		return savedState{}, time.Time{}, false, false
+	}
+	return savedState{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType, Expiry: t.Expiry.Time},
+		t.Updated.Time, true, true
 }
 
 func (a *Authenticator) bind(s limpet.Env) {

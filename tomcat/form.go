@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/internal/htmlform"
+	"github.com/limpet-http/limpet/internal/legacystate"
 	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/store"
 )
@@ -132,6 +134,7 @@ type FormAuth struct {
 	user, password string
 	o              Options
 	created        time.Time
+	legacy         atomic.Bool // the recipe came from an earlier release's "login" member: the next save removes it
 }
 
 // sessionID is a session cookie a login step is sent with.
@@ -531,24 +534,46 @@ func (a *FormAuth) logout(ctx context.Context, s limpet.Env) error {
 	return err
 }
 
+// StateOwner is the key of FormAuth's state in store.Snapshot.State.
+const StateOwner = "tomcat"
+
+// stateVersion is the layout version of the saved state.
+const stateVersion = 1
+
+// savedState is FormAuth's state as saved: its login recipe.
+type savedState struct {
+	Probe         string `json:"probe,omitempty"`
+	User          string `json:"user,omitempty"`
+	UserField     string `json:"user_field,omitempty"`
+	PasswordField string `json:"password_field,omitempty"`
+	Action        string `json:"action,omitempty"`
+	Cookie        string `json:"cookie,omitempty"`
+}
+
+// legacyFlow is the flow of the recipe earlier releases kept in the
+// "login" member.
+const legacyFlow = "tomcat-form"
+
 // SaveState records the login recipe (the probe, the user and the field
 // names; never the password) in a snapshot about to be saved
-// (limpet.StateSaver). The session itself is the jar's cookie.
+// (limpet.StateSaver), under StateOwner. The session itself is the jar's
+// cookie.
 func (a *FormAuth) SaveState(snap *store.Snapshot) {
-	snap.Login = &store.Login{
-		URL:  a.o.Probe,
-		Flow: "tomcat-form",
-		User: a.user,
-		Params: map[string]string{
-			"user_field":     a.o.UserField,
-			"password_field": a.o.PasswordField,
-			"action":         a.o.Action,
-			"cookie":         a.o.CookieName,
-		},
-		Updated: a.created,
+	saved := savedState{Probe: a.o.Probe, User: a.user, UserField: a.o.UserField, PasswordField: a.o.PasswordField,
+		Action: a.o.Action, Cookie: a.o.CookieName}
+	if snap.SetState(StateOwner, stateVersion, a.created, saved) == nil && a.legacy.Load() {
+		legacystate.Remove(snap, legacystate.MemberLogin)
 	}
 }
 
-// LoadState does nothing: the recipe comes from the Options, and the
-// session from the jar (limpet.StateSaver).
-func (a *FormAuth) LoadState(store.Snapshot) {}
+// LoadState takes nothing: the recipe comes from the Options, and the
+// session from the jar (limpet.StateSaver). The recipe an earlier release
+// kept in the "login" member is replaced by the next save.
+func (a *FormAuth) LoadState(snap store.Snapshot) {
+	if _, ok := snap.State[StateOwner]; ok {
+		return
+	}
+	if l, ok := legacystate.LoginOf(snap); ok && l.Flow == legacyFlow && l.PasswordFrom == "" {
+		a.legacy.Store(true)
+	}
+}

@@ -606,7 +606,8 @@ func TestPersistedSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(data), `"flow": "tomcat-form"`) || strings.Contains(string(data), `"password"`) || !strings.Contains(string(data), `"JSESSIONID"`) {
+	if !strings.Contains(string(data), `"tomcat": {"version": 1`) || !strings.Contains(string(data), `"user":"tomcat"`) ||
+		strings.Contains(string(data), `"password"`) || strings.Contains(string(data), `"secret"`) || !strings.Contains(string(data), `"JSESSIONID"`) {
 		t.Fatalf("saved session:\n%s", data)
 	}
 	s2, _, w2 := newFormSession(t, srv, tomcatserver.ExamplesPath, tomcatserver.ExamplesUser, "not used",

@@ -6,18 +6,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/limpet-http/limpet/internal/sessionauth"
 	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/store"
+	"github.com/limpet-http/limpet/token"
 )
 
 // DefaultHTTPieVersion is the "__meta__.httpie" value Export writes: the
 // HTTPie version whose file layout (list-shaped cookies and headers,
 // raw_auth) the exported file follows.
 const DefaultHTTPieVersion = "3.2.1"
-
-// BearerTokenSource is the Token.Source given to a bearer token imported
-// from an HTTPie session, and the one Export looks for first.
-const BearerTokenSource = "httpie"
 
 // ImportOptions tune Import and File.Snapshot. The zero value needs files
 // whose cookies are all bound to a host.
@@ -50,12 +48,14 @@ func Import(data []byte, opts ImportOptions) (store.Snapshot, error) {
 //     SameSite or the creation time, so they are unset, and Created,
 //     Updated and LastAccess are opts.Now.
 //   - headers become the default headers, in order.
-//   - auth: "basic" and "digest" give Auth{Kind, User, Password} from
-//     raw_auth "user:password" (or the older username and password);
-//     "bearer" gives Auth{Kind: "bearer"} and a Token with Source
-//     BearerTokenSource; other types keep their name as Kind, and a
-//     raw_auth without ":" is taken as the Password. The file store does
-//     not write passwords unless asked to (filestore.Options.SavePasswords).
+//   - auth becomes the session's authentication settings (the State entry
+//     the command-line tool's -a keeps with --session): "basic" and
+//     "digest" give the kind, user and password from raw_auth
+//     "user:password" (or the older username and password); "bearer" gives
+//     the kind and the token; other types keep their name as the kind, and
+//     a raw_auth without ":" is taken as the password. The password goes in
+//     the entry's Secret, which the file store does not write unless asked
+//     to (filestore.Options.SavePasswords).
 //
 // A later cookie with the same name, domain and path replaces an earlier one.
 func (f *File) Snapshot(opts ImportOptions) (store.Snapshot, error) {
@@ -114,10 +114,10 @@ func (f *File) Snapshot(opts ImportOptions) (store.Snapshot, error) {
 		s.Headers = h
 	}
 	if a := f.Auth; a.Type != "" {
-		auth := &store.Auth{Kind: a.Type, Updated: now}
+		auth := sessionauth.Settings{Kind: a.Type, Updated: now}
 		switch {
 		case a.RawAuth != nil && a.Type == "bearer":
-			s.Tokens = []store.Token{{Source: BearerTokenSource, AccessToken: *a.RawAuth, TokenType: "Bearer", Updated: now}}
+			auth.Token = *a.RawAuth
 		case a.RawAuth != nil:
 			if user, pass, ok := strings.Cut(*a.RawAuth, ":"); ok {
 				auth.User, auth.Password = user, pass
@@ -132,7 +132,12 @@ func (f *File) Snapshot(opts ImportOptions) (store.Snapshot, error) {
 				auth.Password = *a.Password
 			}
 		}
-		s.Auth = auth
+		if auth.Password != "" {
+			auth.PasswordFrom = sessionauth.FromStored
+		}
+		if err := sessionauth.Save(&s, store.Snapshot{}, auth); err != nil {
+			return store.Snapshot{}, fmt.Errorf("httpiesession: auth: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -223,32 +228,35 @@ func Export(s store.Snapshot, opts ExportOptions) (*File, error) {
 			f.Headers = append(f.Headers, Header{Name: h.Name, Value: h.Value})
 		}
 	}
-	if opts.Credentials && s.Auth != nil {
-		switch kind := strings.ToLower(s.Auth.Kind); kind {
-		case "basic", "digest":
-			if s.Auth.User != "" || s.Auth.Password != "" {
-				raw := s.Auth.User + ":" + s.Auth.Password
-				f.Auth = Auth{Type: kind, RawAuth: &raw}
-			}
-		case "bearer":
-			if tok := bearerToken(s.Tokens); tok != "" {
-				f.Auth = Auth{Type: "bearer", RawAuth: &tok}
-			}
+	if !opts.Credentials {
+		return f, nil
+	}
+	a, _, ok := sessionauth.Load(s)
+	switch kind := strings.ToLower(a.Kind); {
+	case ok && (kind == "basic" || kind == "digest"):
+		if a.User != "" || a.Password != "" {
+			raw := a.User + ":" + a.Password
+			f.Auth = Auth{Type: kind, RawAuth: &raw}
+		}
+	case ok && kind == "bearer" && a.Token != "":
+		f.Auth = Auth{Type: "bearer", RawAuth: &a.Token}
+	case !ok || kind == "bearer":
+		if tok := onlyToken(s); tok != "" {
+			f.Auth = Auth{Type: "bearer", RawAuth: &tok}
 		}
 	}
 	return f, nil
 }
 
-// bearerToken picks the access token to export: BearerTokenSource's, else
-// the only token there is.
-func bearerToken(tokens []store.Token) string {
-	for _, t := range tokens {
-		if t.Source == BearerTokenSource {
-			return t.AccessToken
-		}
+// onlyToken returns the access token of the one token source whose token
+// s keeps, or "" when it keeps none or several.
+func onlyToken(s store.Snapshot) string {
+	toks := token.SavedTokens(s)
+	if len(toks) != 1 {
+		return ""
 	}
-	if len(tokens) == 1 {
-		return tokens[0].AccessToken
+	for _, t := range toks {
+		return t.AccessToken
 	}
 	return ""
 }

@@ -32,9 +32,11 @@
 // HTTPie keeps passwords and tokens in plain text in its session files.
 // Export writes them only with ExportOptions.Credentials; write such a file
 // with mode 0600 and keep it out of backups and synced folders. Import reads
-// them into Auth.Password and Tokens, which the file store does not write
-// unless asked (filestore.Options.SavePasswords for passwords; tokens are
-// kept, in files only their owner can read).
+// them into the session's authentication settings (the State entry
+// "sessionauth", which the command-line tool's -a keeps too): the password
+// in the entry's Secret, which the file store does not write unless asked
+// (filestore.Options.SavePasswords); a bearer token is kept, as tokens are,
+// in files only their owner can read.
 //
 // # Round trips
 //

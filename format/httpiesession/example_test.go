@@ -41,9 +41,8 @@ func ExampleExport() {
 		Cookies: store.CookiesFromJar([]jar.Cookie{
 			{Name: "JSESSIONID", Value: "6F1C", Domain: "localhost", Path: "/", HostOnly: true, HttpOnly: true},
 		}),
-		Auth: &store.Auth{Kind: "basic", User: "alice", Password: "s3cret"},
 	}
-	// Without Credentials the password stays out of the file.
+	// Without Credentials a session's password or token stays out of the file.
 	f, err := httpiesession.Export(snap, httpiesession.ExportOptions{Now: time.Unix(1700000000, 0)})
 	if err != nil {
 		fmt.Println(err)

@@ -1,12 +1,14 @@
 package httpiesession_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/limpet-http/limpet/format/httpiesession"
+	"github.com/limpet-http/limpet/internal/sessionauth"
 	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/store"
 )
@@ -185,8 +187,8 @@ func TestImportHTTPie321(t *testing.T) {
 	if s.Headers == nil || len(s.Headers.List) != 1 || s.Headers.List[0] != (store.Header{Name: "X-Client", Value: "demo"}) {
 		t.Errorf("headers %+v", s.Headers)
 	}
-	if s.Auth == nil || s.Auth.Kind != "basic" || s.Auth.User != "alice" || s.Auth.Password != "s3cret" {
-		t.Errorf("auth %+v", s.Auth)
+	if a, ok := authOf(s); !ok || a.Kind != "basic" || a.User != "alice" || a.Password != "s3cret" || a.PasswordFrom != "stored" {
+		t.Errorf("auth %+v", a)
 	}
 }
 
@@ -197,14 +199,14 @@ func TestImportShapes(t *testing.T) {
 		host    string
 		cookies string // name@domain/path host-only? as "name domain path hostonly"
 		auth    string
-		tokens  string
+		token   string
 		wantErr string
 	}{
 		{name: "legacy bound to host", in: legacy, host: "api.example.com:8080",
 			cookies: "sid=abc@api.example.com/ host-only; theme=dark@api.example.com/ui host-only secure"},
 		{name: "legacy without host", in: legacy, wantErr: `cookies[0] ("sid") is bound to no host: set ImportOptions.Host`},
 		{name: "bearer and unknown members", in: future,
-			cookies: "a=café 😀@example.com/", auth: "bearer", tokens: "httpie=t0kén"},
+			cookies: "a=café 😀@example.com/", auth: "bearer", token: "t0kén"},
 		{name: "explicit null domain", host: "h", in: `{"cookies": [{"name": "n", "value": "v", "domain": null}]}`,
 			cookies: "n=v@h/ host-only"},
 		{name: "older auth shape", in: `{"auth": {"type": "digest", "username": "bob", "password": "pw"}}`, auth: "digest bob pw"},
@@ -243,21 +245,18 @@ func TestImportShapes(t *testing.T) {
 				t.Errorf("cookies %q, want %q", got, tt.cookies)
 			}
 			var auth string
-			if s.Auth != nil {
-				auth = strings.TrimSpace(s.Auth.Kind + " " + s.Auth.User + " " + s.Auth.Password)
-				if s.Auth.User == "" && s.Auth.Password != "" {
-					auth = s.Auth.Kind + "  " + s.Auth.Password
+			a, ok := authOf(s)
+			if ok {
+				auth = strings.TrimSpace(a.Kind + " " + a.User + " " + a.Password)
+				if a.User == "" && a.Password != "" {
+					auth = a.Kind + "  " + a.Password
 				}
 			}
 			if auth != tt.auth {
 				t.Errorf("auth %q, want %q", auth, tt.auth)
 			}
-			var toks []string
-			for _, tk := range s.Tokens {
-				toks = append(toks, tk.Source+"="+tk.AccessToken)
-			}
-			if got := strings.Join(toks, ","); got != tt.tokens {
-				t.Errorf("tokens %q, want %q", got, tt.tokens)
+			if a.Token != tt.token {
+				t.Errorf("token %q, want %q", a.Token, tt.token)
 			}
 		})
 	}
@@ -299,10 +298,10 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-func exportSnapshot() store.Snapshot {
+func exportSnapshot(t testing.TB) store.Snapshot {
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	exp := time.Unix(1796834990, 0)
-	return store.Snapshot{
+	s := store.Snapshot{
 		Cookies: store.CookiesFromJar([]jar.Cookie{
 			{Name: "JSESSIONID", Value: "6F1C", Domain: "localhost", Path: "/app", HostOnly: true, HttpOnly: true},
 			{Name: "SESSION", Value: "abc", Domain: "example.com", Path: "/", Secure: true, Persistent: true, Expires: exp},
@@ -314,13 +313,13 @@ func exportSnapshot() store.Snapshot {
 			{Name: "X-Client", Value: "demo"}, {Name: "Cookie", Value: "a=b"}, {Name: "Content-Type", Value: "x"},
 			{Name: "if-none-match", Value: "y"}, {Name: "X-Client", Value: "two"},
 		}},
-		Auth: &store.Auth{Kind: "basic", User: "alice", Password: "s3cret"},
 	}
+	return withAuth(t, s, sessionauth.Settings{Kind: "basic", User: "alice", Password: "s3cret"})
 }
 
 func TestExport(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	f, err := httpiesession.Export(exportSnapshot(), httpiesession.ExportOptions{Now: now})
+	f, err := httpiesession.Export(exportSnapshot(t), httpiesession.ExportOptions{Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,13 +398,21 @@ func TestExportCredentials(t *testing.T) {
 		snap store.Snapshot
 		want string // raw_auth line or "" for none
 	}{
-		{"basic", store.Snapshot{Auth: &store.Auth{Kind: "basic", User: "alice", Password: "s3cret"}}, `"raw_auth": "alice:s3cret"`},
-		{"digest", store.Snapshot{Auth: &store.Auth{Kind: "Digest", User: "bob", Password: "pw"}}, `"raw_auth": "bob:pw"`},
-		{"bearer", store.Snapshot{Auth: &store.Auth{Kind: "bearer"},
-			Tokens: []store.Token{{Source: "other", AccessToken: "x"}, {Source: "httpie", AccessToken: "tok"}}}, `"raw_auth": "tok"`},
-		{"bearer single token", store.Snapshot{Auth: &store.Auth{Kind: "bearer"}, Tokens: []store.Token{{Source: "oauth", AccessToken: "only"}}},
-			`"raw_auth": "only"`},
-		{"form login is not HTTPie auth", store.Snapshot{Auth: &store.Auth{Kind: "form", User: "alice", Password: "pw"}}, ""},
+		{"basic", withAuth(t, store.Snapshot{}, sessionauth.Settings{Kind: "basic", User: "alice", Password: "s3cret"}), `"raw_auth": "alice:s3cret"`},
+		{"digest", withAuth(t, store.Snapshot{}, sessionauth.Settings{Kind: "Digest", User: "bob", Password: "pw"}), `"raw_auth": "bob:pw"`},
+		{"bearer", withAuth(t, tokenSnapshot(t, "other", "x"), sessionauth.Settings{Kind: "bearer", Token: "tok"}), `"raw_auth": "tok"`},
+		{"bearer single token", withAuth(t, tokenSnapshot(t, "oauth", "only"), sessionauth.Settings{Kind: "bearer"}), `"raw_auth": "only"`},
+		{"single token, no auth", tokenSnapshot(t, "oauth", "only"), `"raw_auth": "only"`},
+		{"form login is not HTTPie auth", withAuth(t, store.Snapshot{}, sessionauth.Settings{Kind: "form", User: "alice", Password: "pw"}), ""},
+		// A session file of an earlier release: the settings in "auth", the
+		// token in "tokens".
+		{"earlier release's bearer", store.Snapshot{Extra: map[string]json.RawMessage{
+			"auth":   json.RawMessage(`{"kind": "bearer"}`),
+			"tokens": json.RawMessage(`[{"source": "other", "access_token": "x"}, {"source": "httpie", "access_token": "tok"}]`)}},
+			`"raw_auth": "tok"`},
+		{"earlier release's basic", store.Snapshot{Extra: map[string]json.RawMessage{
+			"auth": json.RawMessage(`{"kind": "basic", "user": "alice", "password": "s3cret", "password_from": "stored"}`)}},
+			`"raw_auth": "alice:s3cret"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/limpet-http/limpet/format/httpiesession"
+	"github.com/limpet-http/limpet/internal/sessionauth"
 	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/store"
 )
@@ -115,8 +116,8 @@ func TestHTTPieUsesExportedSession(t *testing.T) {
 			{Name: "expired", Value: "e", Domain: "localhost", Path: "/", HostOnly: true, Persistent: true, Expires: time.Unix(1000, 0)},
 		}),
 		Headers: &store.Headers{List: []store.Header{{Name: "X-Client", Value: "demo"}}},
-		Auth:    &store.Auth{Kind: "basic", User: "alice", Password: "s3cret"},
 	}
+	snap = withAuth(t, snap, sessionauth.Settings{Kind: "basic", User: "alice", Password: "s3cret"})
 	f, err := httpiesession.Export(snap, httpiesession.ExportOptions{Credentials: true})
 	if err != nil {
 		t.Fatal(err)
@@ -209,8 +210,8 @@ func TestImportHTTPieWrittenSession(t *testing.T) {
 	if len(byName) != 3 {
 		t.Errorf("%d cookies, want 3", len(byName))
 	}
-	if s.Auth == nil || s.Auth.Kind != "basic" || s.Auth.User != "alice" || s.Auth.Password != "s3cret" {
-		t.Errorf("auth %+v", s.Auth)
+	if a, ok := authOf(s); !ok || a.Kind != "basic" || a.User != "alice" || a.Password != "s3cret" {
+		t.Errorf("auth %+v", a)
 	}
 	if s.Headers == nil || !slices.Contains(s.Headers.List, store.Header{Name: "X-Client", Value: "demo"}) {
 		t.Errorf("headers %+v", s.Headers)

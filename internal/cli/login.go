@@ -3,10 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -22,6 +20,7 @@ import (
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/internal/cli/items"
 	"github.com/limpet-http/limpet/internal/htmlform"
+	"github.com/limpet-http/limpet/internal/legacystate"
 	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/login"
 	"github.com/limpet-http/limpet/spring"
@@ -189,7 +188,7 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 		extra = append(extra, org)
 	}
 
-	recipe := store.Login{URL: target.String(), Flow: o.Type, User: user, Params: map[string]string{}}
+	recipe := recipe{URL: target.String(), Flow: o.Type, User: user, Params: map[string]string{}}
 	if recipe.Flow == "" || recipe.Flow == flowAutoName {
 		flow, params, err := detectFlow(ctx, o.NewSession, base, target, allowed)
 		if err != nil {
@@ -250,7 +249,7 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 	if o.SavePassword {
 		recipe.PasswordFrom, recipe.Password = "stored", pass
 	}
-	recipe.Updated = o.Now()
+	recipe.Updated = legacystate.Time{Time: o.Now()}
 
 	auth, err := buildAuthenticator(recipe, limpet.StaticCredentials(user, pass))
 	if err != nil {
@@ -303,40 +302,14 @@ func runLogin(ctx context.Context, o *LoginOptions) error {
 }
 
 // recipeSaver stores the login recipe with the session (the Session saves
-// nothing of a failed login): what the Authenticator saved of its own
-// recipe (what it learned) is kept, with the command line's fields added.
+// nothing of a failed login). What the Authenticator learned its pieces
+// save beside it, in State entries of their own.
 type recipeSaver struct {
-	l store.Login
-}
-
-// mergeRecipe keeps what the inner Authenticator saved of its recipe (own:
-// what it learned) and adds the command line's fields: parameters own does
-// not have, where the password comes from, and the user when own has none.
-func mergeRecipe(own, l store.Login) *store.Login {
-	merged := own
-	merged.Params = maps.Clone(own.Params)
-	if merged.Params == nil {
-		merged.Params = map[string]string{}
-	}
-	for k, v := range l.Params {
-		if _, ok := merged.Params[k]; !ok {
-			merged.Params[k] = v
-		}
-	}
-	merged.PasswordFrom, merged.Password = l.PasswordFrom, l.Password
-	if merged.User == "" {
-		merged.User = l.User
-	}
-	return &merged
+	l recipe
 }
 
 func (r *recipeSaver) SaveState(s *store.Snapshot) {
-	l := r.l
-	if own := s.Login; own != nil {
-		s.Login = mergeRecipe(*own, l)
-		return
-	}
-	s.Login = &l
+	saveRecipe(s, r.l, false)
 }
 
 func (r *recipeSaver) LoadState(store.Snapshot) {}
@@ -439,7 +412,7 @@ func stripQuery(u *url.URL) string {
 // processing-url and json-body, and the spring package's spring-form and
 // spring-basic) are built by login.FromRecipe, as a program's are; creds
 // are asked for the password only when a login needs it.
-func buildAuthenticator(l store.Login, creds limpet.Credentials) (limpet.Authenticator, error) {
+func buildAuthenticator(l recipe, creds limpet.Credentials) (limpet.Authenticator, error) {
 	p := l.Params
 	switch l.Flow {
 	case flowClient:
@@ -507,7 +480,8 @@ func mustURL(s string) *url.URL {
 // session file, or a prompt on a terminal; when none can give it, the
 // error tells the user how to log in again.
 type recipeAuthenticator struct {
-	recipe  store.Login
+	recipe  recipe
+	legacy  bool // recipe came from an earlier release's "login" member: the next save removes it
 	session string
 	io      *IOStreams
 	getenv  func(string) string
@@ -522,7 +496,7 @@ type recipeAuthenticator struct {
 // recipeOrigins are the origins a stored login may send the password to:
 // those of its URL, login page and login URL (checked when the user logged
 // in), and those the user allowed.
-func recipeOrigins(l store.Login) origins {
+func recipeOrigins(l recipe) origins {
 	o := origins{}
 	o.add(l.URL)
 	o.add(l.Params["login_page"])
@@ -540,8 +514,8 @@ func (r *recipeAuthenticator) guard() func(*http.Request) error {
 	return passwordGuard(recipeOrigins(r.recipe), fmt.Sprintf("logging in again to session %q", r.session), true, r.loggingIn.Load)
 }
 
-func newRecipeAuthenticator(l store.Login, session string, io *IOStreams, getenv func(string) string) (*recipeAuthenticator, error) {
-	r := &recipeAuthenticator{recipe: l, session: session, io: io, getenv: getenv}
+func newRecipeAuthenticator(l recipe, legacy bool, session string, io *IOStreams, getenv func(string) string) (*recipeAuthenticator, error) {
+	r := &recipeAuthenticator{recipe: l, legacy: legacy, session: session, io: io, getenv: getenv}
 	creds := limpet.Credentials(func(context.Context) (string, string, error) {
 		pw, err := r.password()
 		return r.recipe.User, pw, err
@@ -679,29 +653,18 @@ func (r *recipeAuthenticator) BindSession(env limpet.Env) {
 	}
 }
 
-// SaveState implements limpet.StateSaver: the inner Authenticator's state,
-// and the recipe with where its password comes from. What the inner
-// Authenticator saved of its recipe (what it learned) is kept: the
-// command line's own fields are added to it.
+// SaveState implements limpet.StateSaver: the inner Authenticator's state
+// (what its pieces learned, in entries of their own), and the recipe with
+// where its password comes from.
 func (r *recipeAuthenticator) SaveState(s *store.Snapshot) {
-	prev := s.Login
-	s.Login = nil
 	if ss, ok := r.current().(limpet.StateSaver); ok {
 		ss.SaveState(s)
 	}
 	l := r.recipe
-	if l.PasswordFrom != "stored" {
+	if l.PasswordFrom != fromStored {
 		l.Password = ""
 	}
-	if own := s.Login; own != nil {
-		s.Login = mergeRecipe(*own, l)
-		return
-	}
-	if prev != nil && r.current() == nil {
-		s.Login = prev
-		return
-	}
-	s.Login = &l
+	saveRecipe(s, l, r.legacy)
 }
 
 // LoadState implements limpet.StateSaver.
@@ -712,24 +675,3 @@ func (r *recipeAuthenticator) LoadState(s store.Snapshot) {
 }
 
 var _ limpet.SessionBinder = (*recipeAuthenticator)(nil)
-
-// sessionRecipe returns the login recipe a session keeps: the command
-// line's or the spring package's (store.Snapshot.Login), else the one
-// login.Auto saved in a program (its state, converted).
-func sessionRecipe(snap store.Snapshot) *store.Login {
-	if snap.Login != nil {
-		return snap.Login
-	}
-	st, ok := snap.LookupState(login.StateOwner)
-	if !ok {
-		return nil
-	}
-	var saved struct {
-		Recipe login.Recipe `json:"recipe"`
-	}
-	if err := json.Unmarshal(st.Data, &saved); err != nil || saved.Recipe.Kind == "" {
-		return nil
-	}
-	l := login.ToLogin(saved.Recipe)
-	return &l
-}

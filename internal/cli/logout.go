@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/internal/cli/items"
+	"github.com/limpet-http/limpet/internal/legacystate"
+	"github.com/limpet-http/limpet/internal/sessionauth"
 	"github.com/limpet-http/limpet/store"
 )
 
@@ -77,8 +80,8 @@ func runLogout(ctx context.Context, opts *LogoutOptions) error {
 		return sessionLoadError(session, err)
 	}
 	serverErr := error(nil)
-	if snap.Login != nil && snap.Login.Flow != "" {
-		serverErr = serverLogout(ctx, opts, f, *snap.Login)
+	if l, legacy := sessionRecipe(snap); l != nil && l.Flow != "" {
+		serverErr = serverLogout(ctx, opts, f, *l, legacy)
 	}
 	if !opts.KeepLocal {
 		now := opts.Now()
@@ -86,9 +89,23 @@ func runLogout(ctx context.Context, opts *LogoutOptions) error {
 			for _, c := range s.Cookies {
 				s.Tombstones = append(s.Tombstones, store.Tombstone{Key: c.Key(), Deleted: now})
 			}
-			s.Cookies, s.Tokens, s.CSRF, s.Login = nil, nil, nil, nil
-			if s.Auth != nil {
-				s.Auth = &store.Auth{Updated: now}
+			s.Cookies = nil
+			// The pieces' state goes (the login recipe, what the
+			// login learned, tokens, the -a settings), with removal
+			// records so that a process still holding it does not
+			// bring it back; and so do the members of an earlier
+			// release's file that kept it.
+			loaded := s.Clone()
+			for owner := range loaded.State {
+				if !strings.HasPrefix(owner, "limpet/") { // the Session's own (its login generation) stays
+					s.RemoveState(owner, now)
+				}
+			}
+			if _, _, ok := sessionauth.Load(loaded); ok {
+				sessionauth.Remove(s, loaded, now)
+			}
+			for _, m := range []string{legacystate.MemberAuth, legacystate.MemberLogin, legacystate.MemberCSRF, legacystate.MemberTokens} {
+				delete(s.Extra, m)
 			}
 			return nil
 		})
@@ -108,8 +125,8 @@ type logouter interface {
 	Logout(ctx context.Context, s *limpet.Session) error
 }
 
-func serverLogout(ctx context.Context, opts *LogoutOptions, st limpet.SessionStore, l store.Login) error {
-	ra, err := newRecipeAuthenticator(l, opts.Session, opts.IO, opts.Getenv)
+func serverLogout(ctx context.Context, opts *LogoutOptions, st limpet.SessionStore, l recipe, legacy bool) error {
+	ra, err := newRecipeAuthenticator(l, legacy, opts.Session, opts.IO, opts.Getenv)
 	if err != nil {
 		return err
 	}

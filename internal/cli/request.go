@@ -85,8 +85,8 @@ func (o *RequestOptions) exchange(ctx context.Context, clock *exchangeClock) err
 	}
 	if sess != nil {
 		sess.apply(&lo, ireq, o.Now())
-		if l := sessionRecipe(sess.snap); l != nil && l.Flow != "" && o.Auth == "" {
-			ra, err := newRecipeAuthenticator(*l, sess.arg, o.IO, o.Getenv)
+		if l, legacy := sessionRecipe(sess.snap); l != nil && l.Flow != "" && o.Auth == "" {
+			ra, err := newRecipeAuthenticator(*l, legacy, sess.arg, o.IO, o.Getenv)
 			if err != nil {
 				return err
 			}

@@ -14,20 +14,16 @@ import (
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/internal/cli/items"
 	"github.com/limpet-http/limpet/internal/netrc"
-	"github.com/limpet-http/limpet/store"
+	"github.com/limpet-http/limpet/internal/sessionauth"
 )
 
-// Where a password comes from, as a session keeps it (store.Auth and
-// store.Login PasswordFrom).
+// Where a password comes from, as a session keeps it (in its -a settings
+// and its login recipe).
 const (
-	fromPrompt = "prompt" // typed: at a prompt, or in -a USER:PASS
-	fromNetrc  = "netrc"  // ~/.netrc
-	fromStored = "stored" // the session file holds it (--save-password)
+	fromPrompt = sessionauth.FromPrompt // typed: at a prompt, or in -a USER:PASS
+	fromNetrc  = sessionauth.FromNetrc  // ~/.netrc
+	fromStored = sessionauth.FromStored // the session file holds it (--save-password)
 )
-
-// bearerSource is the store.Token source of a token given with -A bearer
-// and kept in a session.
-const bearerSource = "bearer"
 
 // authKinds are the -A values.
 var authKinds = map[string]bool{"basic": true, "digest": true, "bearer": true}
@@ -46,7 +42,7 @@ func (o *RequestOptions) applyAuth(lo *limpet.Options, ireq *items.Request, sess
 		return fmt.Errorf("--auth-type %q: want basic, digest or bearer", o.AuthType)
 	}
 	if o.Auth == "" {
-		if sess != nil && sess.snap.Auth != nil && (sess.snap.Login == nil || sess.snap.Login.Flow == "") {
+		if sess != nil && sess.hasAuth && !sess.hasRecipe() {
 			if done, err := o.sessionAuth(lo, ireq, sess); done || err != nil {
 				return err
 			}
@@ -61,8 +57,7 @@ func (o *RequestOptions) applyAuth(lo *limpet.Options, ireq *items.Request, sess
 	if kind == "bearer" {
 		lo.Auth = limpet.BearerAuth(o.Auth)
 		if sess != nil {
-			sess.recordAuth(store.Auth{Kind: "bearer"}, o.Now())
-			sess.recordToken(store.Token{Source: bearerSource, AccessToken: o.Auth, TokenType: "Bearer"}, o.Now())
+			sess.recordAuth(sessionauth.Settings{Kind: "bearer", Token: o.Auth}, o.Now())
 		}
 		return nil
 	}
@@ -81,7 +76,7 @@ func (o *RequestOptions) applyAuth(lo *limpet.Options, ireq *items.Request, sess
 	}
 	lo.Auth = authFor(kind, user, pass)
 	if sess != nil {
-		sess.recordAuth(store.Auth{Kind: kind, User: user, PasswordFrom: from}, o.Now())
+		sess.recordAuth(sessionauth.Settings{Kind: kind, User: user, PasswordFrom: from}, o.Now())
 	}
 	return nil
 }
@@ -102,14 +97,14 @@ func authFor(kind, user, pass string) limpet.Auth {
 // password that was typed, one asked for when the server answers 401 (see
 // retryAuth). done is false when the session keeps none.
 func (o *RequestOptions) sessionAuth(lo *limpet.Options, ireq *items.Request, sess *cliSession) (done bool, err error) {
-	a := sess.snap.Auth
+	a := sess.auth
 	kind := strings.ToLower(a.Kind)
 	if !authKinds[kind] {
 		return false, nil
 	}
 	if kind == "bearer" {
-		if t := sessionBearer(sess.snap.Tokens); t != "" {
-			lo.Auth = limpet.BearerAuth(t)
+		if a.Token != "" {
+			lo.Auth = limpet.BearerAuth(a.Token)
 			return true, nil
 		}
 	} else if a.Password != "" {
@@ -125,19 +120,6 @@ func (o *RequestOptions) sessionAuth(lo *limpet.Options, ireq *items.Request, se
 	lo.Auth = la
 	o.lateAuth = la
 	return true, nil
-}
-
-// sessionBearer returns the bearer token a session keeps: the one -A
-// bearer gave, else one imported from HTTPie.
-func sessionBearer(tokens []store.Token) string {
-	for _, src := range []string{bearerSource, "httpie"} {
-		for _, t := range tokens {
-			if t.Source == src && t.AccessToken != "" {
-				return t.AccessToken
-			}
-		}
-	}
-	return ""
 }
 
 // lateAuth is the Auth of a session whose password is not kept: it sends

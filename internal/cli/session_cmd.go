@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"slices"
@@ -20,10 +21,12 @@ import (
 	"github.com/limpet-http/limpet/format/httpiesession"
 	"github.com/limpet-http/limpet/internal/cli/items"
 	"github.com/limpet-http/limpet/internal/redact"
+	"github.com/limpet-http/limpet/internal/sessionauth"
 	"github.com/limpet-http/limpet/jar"
 	"github.com/limpet-http/limpet/spring"
 	"github.com/limpet-http/limpet/store"
 	"github.com/limpet-http/limpet/store/filestore"
+	"github.com/limpet-http/limpet/token"
 )
 
 // NewCmdSession returns "limpet session": list, show, delete, reset,
@@ -188,14 +191,17 @@ func showSession(w io.Writer, snap store.Snapshot, secrets bool, now time.Time) 
 			fmt.Fprintf(w, "  %s: %s\n", h.Name, v)
 		}
 	}
-	if a := snap.Auth; a != nil && a.Kind != "" {
+	if a, _, ok := sessionauth.Load(snap); ok {
 		fmt.Fprintf(w, "\nauth: %s %s", a.Kind, a.User)
 		if a.PasswordFrom != "" {
 			fmt.Fprintf(w, " (password from %s)", a.PasswordFrom)
 		}
+		if a.Token != "" {
+			fmt.Fprintf(w, " token %s", id(a.Token))
+		}
 		fmt.Fprintln(w)
 	}
-	if l := snap.Login; l != nil {
+	if l, _ := sessionRecipe(snap); l != nil {
 		u := l.URL
 		if !secrets {
 			u = redact.URLString(u)
@@ -206,19 +212,21 @@ func showSession(w io.Writer, snap store.Snapshot, secrets bool, now time.Time) 
 		}
 		fmt.Fprintln(w)
 	}
-	for _, t := range snap.Tokens {
+	toks := token.SavedTokens(snap)
+	for _, name := range slices.Sorted(maps.Keys(toks)) {
+		t := toks[name]
 		exp := "no expiry"
 		if !t.Expiry.IsZero() {
 			exp = "expires " + t.Expiry.Local().Format(time.DateTime)
 		}
-		fmt.Fprintf(w, "token %s: %s %s, %s", t.Source, t.TokenType, id(t.AccessToken), exp)
+		fmt.Fprintf(w, "token %s: %s %s, %s", name, t.TokenType, id(t.AccessToken), exp)
 		if t.RefreshToken != "" {
 			fmt.Fprint(w, ", refresh token held")
 		}
 		fmt.Fprintln(w)
 	}
-	if c := snap.CSRF; c != nil && c.Token != "" {
-		fmt.Fprintf(w, "csrf: %s from %s\n", mask(c.Token), c.Source)
+	if v, _, source, ok := spring.SavedCSRF(snap); ok {
+		fmt.Fprintf(w, "csrf: %s from %s\n", mask(v), source)
 	}
 }
 
@@ -640,8 +648,8 @@ func runCookiesWhy(ctx context.Context, opts *CookiesWhyOptions) error {
 			fmt.Fprintf(tw, "%s\tnot sent: %s\n", d.Cookie.Name, d.Detail)
 		}
 	}
-	if c := snap.CSRF; c != nil && c.HeaderName != "" {
-		fmt.Fprintf(tw, "(CSRF token goes in header %s on unsafe methods)\n", c.HeaderName)
+	if _, header, _, ok := spring.SavedCSRF(snap); ok && header != "" {
+		fmt.Fprintf(tw, "(CSRF token goes in header %s on unsafe methods)\n", header)
 	}
 	return tw.Flush()
 }

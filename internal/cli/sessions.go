@@ -16,6 +16,8 @@ import (
 
 	"github.com/limpet-http/limpet"
 	"github.com/limpet-http/limpet/internal/cli/items"
+	"github.com/limpet-http/limpet/internal/legacystate"
+	"github.com/limpet-http/limpet/internal/sessionauth"
 	"github.com/limpet-http/limpet/store"
 	"github.com/limpet-http/limpet/store/filestore"
 )
@@ -30,15 +32,26 @@ type cliSession struct {
 	exists   bool
 	headers  []items.Header // stored default headers
 
+	auth       sessionauth.Settings // the session's -a settings, when hasAuth
+	hasAuth    bool
+	legacyAuth bool // auth came from an earlier release's members: the next save converts them
+
 	newHeaders *store.Headers // headers to store after this run
-	newAuth    *store.Auth
-	newToken   *store.Token
+	newAuth    *sessionauth.Settings
 }
 
 // changed reports whether this run has something of its own to save: the
-// session is new, or its headers or auth changed.
+// session is new, its headers or auth changed, or it was written by an
+// earlier release (the save converts its members).
 func (cs *cliSession) changed() bool {
-	return !cs.exists || cs.newHeaders != nil || cs.newAuth != nil || cs.newToken != nil
+	return !cs.exists || cs.newHeaders != nil || cs.newAuth != nil || legacystate.Has(cs.snap)
+}
+
+// hasRecipe reports whether the session keeps a login recipe: its login
+// then authenticates it, not its -a settings.
+func (cs *cliSession) hasRecipe() bool {
+	l, _ := sessionRecipe(cs.snap)
+	return l != nil && l.Flow != ""
 }
 
 // isSessionPath reports whether a session argument names a file rather
@@ -185,6 +198,7 @@ func (sd sessionDir) open(name, readOnlyName string, ireq *items.Request) (*cliS
 		return nil, sessionLoadError(cs.label, err, hk)
 	default:
 		cs.snap, cs.exists = snap, true
+		cs.auth, cs.legacyAuth, cs.hasAuth = sessionauth.Load(snap)
 		if snap.Headers != nil {
 			for _, h := range snap.Headers.List {
 				cs.headers = append(cs.headers, items.Header{Name: h.Name, Value: h.Value})
@@ -368,49 +382,32 @@ func storableHeader(name string) bool {
 	return !strings.HasPrefix(n, "content-") && !strings.HasPrefix(n, "if-") && n != "cookie" && n != "host" && n != "user-agent"
 }
 
-// recordAuth stores how the session authenticates (never the password):
-// the user and where the password comes from.
-func (cs *cliSession) recordAuth(a store.Auth, now time.Time) {
+// recordAuth stores how the session authenticates (never a password):
+// the kind, the user and where the password comes from, or the bearer
+// token given with -A bearer.
+func (cs *cliSession) recordAuth(a sessionauth.Settings, now time.Time) {
 	if cs.readOnly {
 		return
 	}
-	if old := cs.snap.Auth; old != nil && old.Kind == a.Kind && old.User == a.User && old.PasswordFrom == a.PasswordFrom {
+	if old := cs.auth; cs.hasAuth && !cs.legacyAuth && old.Kind == a.Kind && old.User == a.User &&
+		old.PasswordFrom == a.PasswordFrom && old.Token == a.Token {
 		return // unchanged
 	}
 	a.Updated = now
 	cs.newAuth = &a
 }
 
-// recordToken stores a bearer token given with -A bearer.
-func (cs *cliSession) recordToken(t store.Token, now time.Time) {
-	if cs.readOnly {
-		return
-	}
-	for _, old := range cs.snap.Tokens {
-		if old.Source == t.Source && old.AccessToken == t.AccessToken && old.TokenType == t.TokenType {
-			return // unchanged
-		}
-	}
-	t.Updated = now
-	cs.newToken = &t
-}
-
-// SaveState adds the headers and auth kind recorded by this run.
+// SaveState adds the headers and auth settings recorded by this run, and
+// converts the settings an earlier release kept.
 func (cs *cliSession) SaveState(s *store.Snapshot) {
 	if cs.newHeaders != nil {
 		s.Headers = cs.newHeaders
 	}
-	if cs.newAuth != nil {
-		s.Auth = cs.newAuth
-	}
-	if t := cs.newToken; t != nil {
-		kept := s.Tokens[:0:0]
-		for _, old := range s.Tokens {
-			if old.Source != t.Source {
-				kept = append(kept, old)
-			}
-		}
-		s.Tokens = append(kept, *t)
+	switch {
+	case cs.newAuth != nil:
+		_ = sessionauth.Save(s, cs.snap, *cs.newAuth) // settings of strings always encode
+	case cs.legacyAuth:
+		_ = sessionauth.Save(s, cs.snap, cs.auth)
 	}
 }
 

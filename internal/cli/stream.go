@@ -5,10 +5,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/limpet-http/limpet/internal/redact"
 	"io"
 	"mime"
 	"strings"
+
+	"github.com/limpet-http/limpet/internal/redact"
 )
 
 // streamTypes are the media types whose bodies are printed line by line

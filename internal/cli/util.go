@@ -31,9 +31,14 @@ func safeBase(name string) string {
 	}, strings.ToValidUTF8(name, "_"))
 }
 
-// newProgressBar draws download progress on a terminal.
+// newProgressBar draws download progress on a terminal. It draws only from
+// the goroutine that writes to it: a bar of unknown size would otherwise
+// turn its spinner from a goroutine of its own, which reads the bar's state
+// without its lock (a data race with the first Write) and may draw after
+// Close.
 func newProgressBar(w io.Writer, size int64, name string) *progressbar.ProgressBar {
 	return progressbar.NewOptions64(size,
+		progressbar.OptionSetSpinnerChangeInterval(0),
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(fmt.Sprintf("Downloading to %q", name)),
 		progressbar.OptionShowBytes(true),

@@ -5,11 +5,12 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"github.com/limpet-http/limpet/internal/redact"
 	"log/slog"
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/limpet-http/limpet/internal/redact"
 
 	"github.com/spf13/cobra"
 )

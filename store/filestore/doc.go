@@ -71,7 +71,8 @@
 // # Secrets and permissions
 //
 // Session files hold cookies and tokens. Files are created 0600 and
-// directories 0700. Passwords are left out of the files unless
+// directories 0700. Passwords (the Secret of State entries) are left out
+// of the files unless
 // Options.SavePasswords is set. Session cookies are kept (set
 // Options.DropSessionCookies to leave them out).
 package filestore

@@ -26,9 +26,10 @@ type Options struct {
 	// out of the files. By default they are saved: a session that survives
 	// the process is the point of a named session.
 	DropSessionCookies bool
-	// SavePasswords writes Auth.Password and Login.Password to the files.
-	// By default they are left out, and only the recipe (user name, where
-	// the password comes from) is kept. Leave it off unless the file is as
+	// SavePasswords writes the Secret of the snapshot's State entries
+	// (the passwords their owners keep) to the files. By default they are
+	// left out, and only the owners' Data (user name, where the password
+	// comes from) is kept. Leave it off unless the file is as
 	// well protected as the password must be: anyone who can read the file
 	// (a backup, a synced folder, root) gets the password.
 	SavePasswords bool

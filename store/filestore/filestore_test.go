@@ -65,7 +65,7 @@ func TestSaveLoad(t *testing.T) {
 	in := store.Snapshot{
 		Cookies: []store.Cookie{cookie("JSESSIONID", "abc", t0), persistent("remember-me", "x", t0)},
 		Headers: &store.Headers{Updated: t0, List: []store.Header{{Name: "X-Client", Value: "demo"}}},
-		Auth:    &store.Auth{Kind: "form", User: "alice", Updated: t0},
+		State:   map[string]store.State{"cli": {Version: 1, Updated: t0, Data: json.RawMessage(`{"user":"alice"}`)}},
 	}
 	saved, err := st.Save(ctx, name, in)
 	if err != nil {
@@ -131,8 +131,8 @@ func TestSaveLoad(t *testing.T) {
 	if n := names(got); n != "JSESSIONID=abc XSRF-TOKEN=t remember-me=x" {
 		t.Errorf("merged %q", n)
 	}
-	if got.Auth == nil || got.Auth.User != "alice" {
-		t.Errorf("auth lost in merge: %+v", got.Auth)
+	if st, ok := got.LookupState("cli"); !ok || string(st.Data) != `{"user":"alice"}` {
+		t.Errorf("state lost in merge: %+v", got.State)
 	}
 }
 
@@ -365,8 +365,10 @@ func TestSessionCookiesAndPasswords(t *testing.T) {
 	ctx := context.Background()
 	in := store.Snapshot{
 		Cookies: []store.Cookie{cookie("JSESSIONID", "s", t0), persistent("remember-me", "p", t0)},
-		Auth:    &store.Auth{Kind: "basic", User: "alice", Password: "s3cret", Updated: t0},
-		Login:   &store.Login{URL: "http://localhost/login", User: "alice", PasswordFrom: "stored", Password: "s3cret", Updated: t0},
+		State: map[string]store.State{
+			"cli":   {Version: 1, Updated: t0, Data: json.RawMessage(`{"user":"alice"}`), Secret: json.RawMessage(`{"password":"s3cret"}`)},
+			"login": {Version: 1, Updated: t0, Data: json.RawMessage(`{"url":"http://localhost/login"}`), Secret: json.RawMessage(`"s3cret"`)},
+		},
 	}
 	tests := []struct {
 		name          string
@@ -385,8 +387,8 @@ func TestSessionCookiesAndPasswords(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if names(got) != "JSESSIONID=s remember-me=p" || got.Auth.Password != "s3cret" {
-				t.Errorf("Save's result lost the caller's state: %q %+v", names(got), got.Auth)
+			if names(got) != "JSESSIONID=s remember-me=p" || string(got.State["cli"].Secret) != `{"password":"s3cret"}` {
+				t.Errorf("Save's result lost the caller's state: %q %+v", names(got), got.State)
 			}
 			p, _ := st.Path("shop")
 			raw, _ := os.ReadFile(p)
@@ -400,8 +402,8 @@ func TestSessionCookiesAndPasswords(t *testing.T) {
 			if has := strings.Contains(string(raw), "s3cret"); has != tt.wantPasswords {
 				t.Errorf("password in file = %v, want %v:\n%s", has, tt.wantPasswords, raw)
 			}
-			if onDisk.Auth.User != "alice" || onDisk.Login.User != "alice" || onDisk.Login.URL == "" {
-				t.Errorf("recipe lost: %+v %+v", onDisk.Auth, onDisk.Login)
+			if string(onDisk.State["cli"].Data) != `{"user":"alice"}` || string(onDisk.State["login"].Data) != `{"url":"http://localhost/login"}` {
+				t.Errorf("state lost: %+v", onDisk.State)
 			}
 		})
 	}

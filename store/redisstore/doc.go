@@ -74,7 +74,7 @@
 // them act as the session's user. Run Redis on a private network, require
 // authentication (AUTH, ACL users: put user and password in the URL) and
 // use TLS (rediss://) when the traffic leaves the host. Passwords
-// (Auth.Password, Login.Password) are left out of the stored values unless
+// (the Secret of State entries) are left out of the stored values unless
 // Options.SavePasswords is set; session cookies are kept unless
 // Options.DropSessionCookies is set.
 package redisstore

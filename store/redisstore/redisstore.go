@@ -48,9 +48,10 @@ type Options struct {
 	// DropSessionCookies leaves session cookies (those without an expiry)
 	// out of the stored value. By default they are saved.
 	DropSessionCookies bool
-	// SavePasswords stores Auth.Password and Login.Password. By default
-	// they are left out, and only the recipe (user name, where the
-	// password comes from) is kept. Leave it off unless the Redis server
+	// SavePasswords stores the Secret of the snapshot's State entries
+	// (the passwords their owners keep). By default they are left out, and
+	// only the owners' Data (user name, where the password comes from) is
+	// kept. Leave it off unless the Redis server
 	// is as well protected as the passwords must be.
 	SavePasswords bool
 	// TombstoneTTL is passed to store.Merge; zero means

@@ -2,10 +2,13 @@ package springserver
 
 import (
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/limpet-http/limpet/internal/testserver/proc"
 )
@@ -97,5 +100,71 @@ func TestProcessExitsBeforeReady(t *testing.T) {
 	}
 	if got := p.logTail(5); got != "fake jvm: cannot start" {
 		t.Fatalf("logTail = %q", got)
+	}
+}
+
+// TestRestartWaitsForItsPorts holds one of the stopped JVM's ports as another process's connection may, and
+// checks that the restart waits until it is free, and starts the JVM again when a port was taken at its bind.
+func TestRestartWaitsForItsPorts(t *testing.T) {
+	dir := t.TempDir()
+	// The stand-in fails its second start (the restart's first attempt) as a JVM whose port was taken does.
+	script := `#!/bin/sh
+ready= port=4242
+for a in "$@"; do
+	case $a in
+	--limpet.ready-file=*) ready=${a#*=} ;;
+	--server.port=*) port=${a#*=} ;;
+	esac
+done
+n=$(cat ` + dir + `/runs 2>/dev/null || echo 0); n=$((n+1)); echo $n >` + dir + `/runs
+if [ $n -eq 2 ]; then echo "Web server failed to start. Port $port was already in use." >&2; exit 1; fi
+echo "fake jvm on $port run $n" >&2
+printf '{"pid":%d,"port":%d}' $$ "$port" >"$ready.tmp" && mv "$ready.tmp" "$ready"
+exec sleep 600
+`
+	java := filepath.Join(dir, "java")
+	if err := os.WriteFile(java, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	p, err := launch(Boot3, "chains", filepath.Join(dir, "fake.jar"), java)
+	if err != nil {
+		t.Fatalf("launch: %v", err)
+	}
+	t.Cleanup(p.stop)
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.info.Port = held.Addr().(*net.TCPAddr).Port // the JVM's port, now held by someone else
+	released := make(chan struct{})
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		held.Close()
+		close(released)
+	}()
+	if err := p.restart(); err != nil {
+		t.Fatalf("restart: %v\n%s", err, p.logTail(10))
+	}
+	select {
+	case <-released:
+	default:
+		t.Fatal("restart started the JVM while its port was held")
+	}
+	if got, want := p.logTail(1), "fake jvm on "+strconv.Itoa(p.info.Port)+" run 3"; got != want {
+		t.Fatalf("after restart: %q, want %q", got, want)
+	}
+}
+
+// TestWaitPortsFreeGivesUp checks that a port held for longer than the wait is reported by number.
+func TestWaitPortsFreeGivesUp(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	port := held.Addr().(*net.TCPAddr).Port
+	err = waitPortsFree(Info{Port: port}, 200*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), strconv.Itoa(port)) {
+		t.Fatalf("waitPortsFree = %v, want an error naming port %d", err, port)
 	}
 }

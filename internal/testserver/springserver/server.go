@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -497,18 +498,71 @@ func (p *process) stop() {
 	_ = os.RemoveAll(p.dir)
 }
 
+// restartAttempts bounds how often restart starts the JVM again when one of its ports was taken meanwhile.
+const restartAttempts = 4
+
+// restart stops the JVM and starts it on the ports it had. The ports came from the kernel's ephemeral range (the
+// JVM bound port 0), so while the JVM was down another process's outgoing connection may have been given one of
+// them as its local port: restart waits until every port can be bound again, and starts the JVM once more when one
+// was taken between that check and the JVM's bind.
 func (p *process) restart() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pinned := p.info
 	p.stopLocked()
-	if err := p.startLocked(&pinned); err != nil {
+	var err error
+	for range restartAttempts {
+		if err = waitPortsFree(pinned, portWait); err != nil {
+			continue
+		}
+		if err = p.startLocked(&pinned); err == nil || !errors.Is(err, proc.ErrExited) || !p.portTaken() {
+			break
+		}
+	}
+	if err != nil {
 		return err
 	}
 	if p.info.Port != pinned.Port {
 		return fmt.Errorf("springserver: restarted on port %d, want %d", p.info.Port, pinned.Port)
 	}
 	return nil
+}
+
+// portWait is how long restart waits for the ports of the stopped JVM to be free, per attempt.
+const portWait = 30 * time.Second
+
+// portTaken reports whether the last run of the JVM failed because a port was in use.
+func (p *process) portTaken() bool {
+	p.outMu.Lock()
+	defer p.outMu.Unlock()
+	return p.run != nil && strings.Contains(p.run.Output(), "already in use")
+}
+
+// waitPortsFree waits until every port of info can be bound on the JVM's address, for at most wait.
+func waitPortsFree(info Info, wait time.Duration) error {
+	ports := []int{info.Port}
+	for _, port := range info.Connectors {
+		ports = append(ports, port)
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		busy := 0
+		for _, port := range ports {
+			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+			if err != nil {
+				busy = port
+				break
+			}
+			l.Close()
+		}
+		if busy == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("springserver: port %d is still in use %v after the JVM stopped", busy, wait)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // logTail returns the last n lines of the JVM's output, across restarts.
