@@ -271,6 +271,31 @@ type sendState struct {
 	// wire is set while the Session sends it (its attempts and redirects),
 	// not while it is prepared or checked.
 	wire atomic.Bool
+	// jarless is set by SendWithoutJar: the request goes without the jar's
+	// cookies and its answers' cookies stay out of the jar.
+	jarless atomic.Bool
+}
+
+// SendWithoutJar marks req, a request an Authenticator's Prepare is
+// preparing, to be sent without the jar's cookies, and its answers (its
+// redirects included) to leave the jar as it was. It is for a request that
+// carries its own credentials (HTTP Basic on a stateless API path of a site
+// whose other paths use a login session): sending the session cookie there
+// lets the server change that session (Spring Security's session fixation
+// protection gives it a new id), which fails the site's requests in flight
+// with the old one. It has no effect on a request the Session does not
+// send through its Authenticator. It is safe for concurrent use.
+func SendWithoutJar(req *http.Request) {
+	if ss, _ := req.Context().Value(sendKey{}).(*sendState); ss != nil {
+		ss.jarless.Store(true)
+	}
+}
+
+// jarless reports whether the request sent with ctx was marked by
+// SendWithoutJar.
+func (st *authState) jarless(ctx context.Context) bool {
+	ss := st.stateOf(ctx)
+	return ss != nil && ss.jarless.Load()
 }
 
 // sendContext is the context of a request the Session sends with its

@@ -660,7 +660,13 @@ type cookieTransport struct {
 }
 
 func (t *cookieTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if t.auth != nil {
+	jarless := t.auth != nil && t.auth.jarless(req.Context())
+	if jarless {
+		if err := t.auth.attach(req, func(*http.Request) {}); err != nil {
+			closeBody(req)
+			return nil, err
+		}
+	} else if t.auth != nil {
 		if err := t.auth.attach(req, t.addCookies); err != nil {
 			closeBody(req)
 			return nil, err
@@ -678,7 +684,7 @@ func (t *cookieTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if lines := resp.Header["Set-Cookie"]; len(lines) > 0 {
+	if lines := resp.Header["Set-Cookie"]; len(lines) > 0 && !jarless {
 		t.auth.store(req.Context(), func() {
 			if t.raw != nil {
 				t.raw.SetCookieHeaders(req.URL, lines)

@@ -174,6 +174,11 @@ func (b *basicPaths) Prepare(env limpet.Env, req *http.Request) error {
 		return err
 	}
 	req.Header.Set("Authorization", h)
+	// The request authenticates on its own: the login's session cookie
+	// stays out of it (a server that sees it may give that session a new
+	// id, which fails the site's requests in flight with the old one), and
+	// a session the answer starts stays out of the jar.
+	limpet.SendWithoutJar(req)
 	return nil
 }
 
