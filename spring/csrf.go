@@ -65,18 +65,23 @@ func (a *Authenticator) discover(ctx context.Context, s limpet.Env) (t token, fo
 		return token{}, false
 	}
 
-	if a.o.CSRF.Endpoint != "" {
-		u, err := resolveRef(base, a.o.CSRF.Endpoint)
+	// fromEndpoint asks the CSRF endpoint at u (resolved with err) for
+	// the token.
+	fromEndpoint := func(u *url.URL, err error) (token, bool, error) {
 		if err != nil {
-			return token{}, false, false, err
+			return token{}, false, err
 		}
 		t, ok, err := a.fetchEndpoint(ctx, s, u)
-		if err != nil {
-			return token{}, false, false, err
+		if err != nil || !ok {
+			return token{}, false, err
 		}
-		if ok {
-			record(t, true)
-			return t, true, false, nil
+		record(t, true)
+		return t, true, nil
+	}
+
+	if a.o.CSRF.Endpoint != "" {
+		if t, ok, err := fromEndpoint(resolveRef(base, a.o.CSRF.Endpoint)); err != nil || ok {
+			return t, ok, false, err
 		}
 	}
 	if t, ok := fromJar(); ok {
@@ -120,17 +125,8 @@ func (a *Authenticator) discover(ctx context.Context, s limpet.Env) (t token, fo
 		}
 	}
 	if !gone && a.o.CSRF.Endpoint == "" {
-		u, err := a.endpointURL(base)
-		if err != nil {
-			return token{}, false, false, err
-		}
-		t, ok, err := a.fetchEndpoint(ctx, s, u)
-		if err != nil {
-			return token{}, false, false, err
-		}
-		if ok {
-			record(t, true)
-			return t, true, false, nil
+		if t, ok, err := fromEndpoint(a.endpointURL(base)); err != nil || ok {
+			return t, ok, false, err
 		}
 	}
 	record(token{}, false)
