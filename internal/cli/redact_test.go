@@ -28,11 +28,17 @@ func deadPort() string { return "1" }
 // noleak FILE SECRET... fails when FILE (stdout, stderr or a path) holds
 // any three consecutive characters of a SECRET: a masked value must not
 // show a part of the secret, nor of its Base64 (give that as a SECRET too).
+// The test server's port ($PORT) after a colon is not read.
 func noleak(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: noleak FILE SECRET...")
 	}
 	text := ts.ReadFile(args[0])
+	if port := ts.Getenv("PORT"); port != "" {
+		// The test server's port is random: "33123" is no part of a
+		// secret ending in "1234".
+		text = strings.ReplaceAll(text, ":"+port, ":PORT")
+	}
 	for _, secret := range args[1:] {
 		for i := 0; i+3 <= len(secret); i++ {
 			if part := secret[i : i+3]; strings.Contains(text, part) {
